@@ -1,0 +1,20 @@
+//! The crate-level error: one variant per module error, so that callers can
+//! match on the module that failed or simply propagate with `?`.
+
+use crate::ingest::ValidationError;
+use crate::model::ModelError;
+use crate::synth::SynthError;
+
+/// Any error raised by skillsmap.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A scale, framework, typology, region set or survey definition is invalid.
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    /// Survey data failed validation; every problem is listed with its location.
+    #[error(transparent)]
+    Validation(#[from] ValidationError),
+    /// The synthetic generator was given an impossible configuration.
+    #[error(transparent)]
+    Synth(#[from] SynthError),
+}

@@ -1,0 +1,689 @@
+//! Validated construction of a [`Survey`] from a long table (one row per
+//! respondent × competence).
+//!
+//! Validation never stops at the first problem: every row is checked and
+//! every problem is reported with its row, column, value and reason in one
+//! [`ValidationError`]. Nothing is built unless the whole table is valid.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+use crate::model::{
+    Answers, Attribute, Framework, RegionSet, Respondents, Scale, Survey, SurveyMeta, Typology,
+};
+use crate::Error;
+
+/// One located problem in the input.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Issue {
+    /// 0-based data row, or `None` for problems of the whole table (a
+    /// missing column, empty input).
+    pub row: Option<usize>,
+    /// The column as named in the input.
+    pub column: String,
+    /// The offending value, rendered as text (empty when there is none).
+    pub value: String,
+    /// Why it was rejected.
+    pub reason: String,
+}
+
+impl Issue {
+    /// A problem located at a row.
+    pub fn at(
+        row: usize,
+        column: &str,
+        value: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Self {
+        Issue {
+            row: Some(row),
+            column: column.to_owned(),
+            value: value.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// A problem of the whole table.
+    pub fn table(column: &str, value: impl Into<String>, reason: impl Into<String>) -> Self {
+        Issue {
+            row: None,
+            column: column.to_owned(),
+            value: value.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+impl fmt::Display for Issue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.row {
+            Some(r) => write!(f, "row {r}, ")?,
+            None => write!(f, "table, ")?,
+        }
+        write!(f, "column {:?}", self.column)?;
+        if !self.value.is_empty() {
+            write!(f, ", value {:?}", self.value)?;
+        }
+        write!(f, ": {}", self.reason)
+    }
+}
+
+/// Survey data failed validation. `issues` lists every problem, ordered by
+/// row (table-level problems first).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidationError {
+    /// Every problem found.
+    pub issues: Vec<Issue>,
+}
+
+/// How many issues the error message shows; all are kept in `issues`.
+const SHOWN: usize = 5;
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.issues.len();
+        write!(
+            f,
+            "{n} problem{} in the survey data",
+            if n == 1 { "" } else { "s" }
+        )?;
+        for i in self.issues.iter().take(SHOWN) {
+            write!(f, "\n  {i}")?;
+        }
+        if n > SHOWN {
+            write!(f, "\n  … and {} more", n - SHOWN)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ValidationError {}
+
+/// A categorical column: one code per row into `labels`; a negative code is a
+/// missing value (the convention of `pandas.factorize`).
+#[derive(Debug, Clone, Copy)]
+pub struct Categorical<'a> {
+    /// One code per row.
+    pub codes: &'a [i64],
+    /// Distinct values.
+    pub labels: &'a [String],
+}
+
+impl<'a> Categorical<'a> {
+    fn get(&self, row: usize) -> Option<(usize, &'a str)> {
+        let c = *self.codes.get(row)?;
+        if c < 0 {
+            return None;
+        }
+        let c = c as usize;
+        self.labels.get(c).map(|l| (c, l.as_str()))
+    }
+}
+
+/// The user's names of the columns, used to locate problems.
+#[derive(Debug, Clone)]
+pub struct ColumnNames {
+    /// Respondent id column.
+    pub respondent: String,
+    /// Region column.
+    pub region: String,
+    /// Stakeholder type column.
+    pub stakeholder_type: String,
+    /// Competence column.
+    pub competence: String,
+    /// Current level column.
+    pub current: String,
+    /// Required level column.
+    pub required: String,
+    /// Importance column.
+    pub importance: String,
+    /// Weight column.
+    pub weight: String,
+}
+
+impl Default for ColumnNames {
+    fn default() -> Self {
+        ColumnNames {
+            respondent: "respondent".into(),
+            region: "region".into(),
+            stakeholder_type: "stakeholder_type".into(),
+            competence: "competence".into(),
+            current: "current".into(),
+            required: "required".into(),
+            importance: "importance".into(),
+            weight: "weight".into(),
+        }
+    }
+}
+
+/// A long survey table as borrowed columns.
+#[derive(Debug, Clone)]
+pub struct LongTable<'a> {
+    /// Respondent ids.
+    pub respondent: Categorical<'a>,
+    /// Region of each row's respondent.
+    pub region: Categorical<'a>,
+    /// Stakeholder type of each row's respondent.
+    pub stakeholder_type: Categorical<'a>,
+    /// Competence answered.
+    pub competence: Categorical<'a>,
+    /// Current level (NaN = missing).
+    pub current: &'a [f64],
+    /// Required level, if asked.
+    pub required: Option<&'a [f64]>,
+    /// Importance, if asked.
+    pub importance: Option<&'a [f64]>,
+    /// Respondent weight, if given (must be the same on all of a respondent's rows).
+    pub weight: Option<&'a [f64]>,
+    /// Further respondent attributes by column name.
+    pub attributes: Vec<(String, Categorical<'a>)>,
+    /// Column names for issue reports.
+    pub names: ColumnNames,
+}
+
+/// What the table is validated against.
+#[derive(Debug, Clone)]
+pub struct IngestOptions {
+    /// The competence framework.
+    pub framework: Arc<Framework>,
+    /// Scale of current and required levels.
+    pub scale: Scale,
+    /// Scale of importance (defaults to `scale`).
+    pub importance_scale: Option<Scale>,
+    /// Known regions; `None` accepts whatever the table holds.
+    pub regions: Option<Arc<RegionSet>>,
+    /// Known stakeholder types; `None` accepts whatever the table holds.
+    pub typology: Option<Arc<Typology>>,
+    /// Provenance recorded in the survey.
+    pub meta: SurveyMeta,
+}
+
+impl IngestOptions {
+    /// Options for the embedded defaults: `se-core`, Likert 1–5, the RESEES
+    /// regions and the default typology.
+    ///
+    /// # Errors
+    /// Only if an embedded definition failed to load (a build defect).
+    pub fn defaults() -> Result<Self, Error> {
+        Ok(IngestOptions {
+            framework: Framework::embedded("se-core")?,
+            scale: Scale::likert5(),
+            importance_scale: None,
+            regions: Some(RegionSet::resees()?),
+            typology: Some(Typology::default_se()?),
+            meta: SurveyMeta::default(),
+        })
+    }
+}
+
+fn fmt_level(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    }
+}
+
+/// Resolves every distinct label of a categorical column once.
+fn resolve_labels(labels: &[String], f: impl Fn(&str) -> Option<usize>) -> Vec<Option<u32>> {
+    labels.iter().map(|l| f(l).map(|i| i as u32)).collect()
+}
+
+/// Collects the issues of one table; sorted and returned at the end.
+struct Issues {
+    list: Vec<(usize, Issue)>,
+}
+
+impl Issues {
+    fn push(&mut self, order: usize, issue: Issue) {
+        self.list.push((order, issue));
+    }
+}
+
+/// Validates a long table and builds the survey.
+///
+/// Distinct labels are resolved once against the framework, region set and
+/// typology (by id, label or alias, case-insensitively); then every row is
+/// checked. Rows keep their order; respondents are numbered in order of first
+/// appearance.
+///
+/// # Errors
+/// [`Error::Validation`] listing every problem: empty input; missing or
+/// unknown respondent, region, stakeholder type or competence; a level that
+/// is not finite or lies outside its scale; a missing, non-finite or negative
+/// weight; a duplicate (respondent, competence); a respondent whose region,
+/// type, weight or attribute differs between rows; columns of unequal length.
+/// [`Error::Model`] if an open region set or typology cannot be built.
+///
+/// # Complexity
+/// O(rows + distinct labels · lookup); duplicates are found with a bitmap
+/// when respondents × competences is small, else with a hash map.
+pub fn build_survey(t: &LongTable<'_>, opts: &IngestOptions) -> Result<Survey, Error> {
+    let n = t.respondent.codes.len();
+    let mut issues = Issues { list: Vec::new() };
+    let names = &t.names;
+
+    // Column lengths must agree (a defect of the caller rather than the data,
+    // but reported the same way rather than panicking).
+    let mut lens: Vec<(&str, usize)> = vec![
+        (&names.region, t.region.codes.len()),
+        (&names.stakeholder_type, t.stakeholder_type.codes.len()),
+        (&names.competence, t.competence.codes.len()),
+        (&names.current, t.current.len()),
+    ];
+    if let Some(c) = t.required {
+        lens.push((&names.required, c.len()));
+    }
+    if let Some(c) = t.importance {
+        lens.push((&names.importance, c.len()));
+    }
+    if let Some(c) = t.weight {
+        lens.push((&names.weight, c.len()));
+    }
+    for (name, cat) in &t.attributes {
+        lens.push((name, cat.codes.len()));
+    }
+    let bad_len: Vec<Issue> = lens
+        .iter()
+        .filter(|(_, l)| *l != n)
+        .map(|(c, l)| {
+            Issue::table(
+                c,
+                l.to_string(),
+                format!("column has {l} rows, expected {n}"),
+            )
+        })
+        .collect();
+    if !bad_len.is_empty() {
+        return Err(ValidationError { issues: bad_len }.into());
+    }
+    if n == 0 {
+        return Err(ValidationError {
+            issues: vec![Issue::table("", "", "empty input: the table has no rows")],
+        }
+        .into());
+    }
+    if t.required.is_none() && t.importance.is_none() {
+        return Err(ValidationError {
+            issues: vec![Issue::table(
+                &names.required,
+                "",
+                "missing column: a survey needs required levels or importance",
+            )],
+        }
+        .into());
+    }
+
+    // Resolve the distinct labels once.
+    let fw = &opts.framework;
+    let comp_of = resolve_labels(t.competence.labels, |l| fw.resolve(l));
+    let regions = match &opts.regions {
+        Some(r) => r.clone(),
+        None => Arc::new(RegionSet::open(&used_labels(&t.region))?),
+    };
+    let typology = match &opts.typology {
+        Some(ty) => ty.clone(),
+        None => Arc::new(Typology::open(&used_labels(&t.stakeholder_type))?),
+    };
+    let region_of = resolve_labels(t.region.labels, |l| regions.resolve(l));
+    let type_of = resolve_labels(t.stakeholder_type.labels, |l| typology.resolve(l));
+    let imp_scale = opts
+        .importance_scale
+        .clone()
+        .unwrap_or_else(|| opts.scale.clone());
+
+    // Respondents in order of first appearance.
+    let mut resp_index: Vec<u32> = vec![u32::MAX; t.respondent.labels.len()];
+    let mut first_row: Vec<usize> = Vec::new();
+    let mut r_ids: Vec<String> = Vec::new();
+    let mut r_region: Vec<u32> = Vec::new();
+    let mut r_type: Vec<u32> = Vec::new();
+    let mut r_weight: Vec<f64> = Vec::new();
+    let n_attr = t.attributes.len();
+    let mut r_attr: Vec<Vec<u32>> = vec![Vec::new(); n_attr];
+
+    let mut a_resp: Vec<u32> = Vec::with_capacity(n);
+    let mut a_comp: Vec<u32> = Vec::with_capacity(n);
+
+    const UNSET: u32 = u32::MAX - 1;
+    let n_comp = fw.len();
+    let mut seen = DuplicateTracker::new(t.respondent.labels.len(), n_comp);
+
+    let level_checks: Vec<(&str, &[f64], &Scale)> = [
+        Some((names.current.as_str(), t.current, &opts.scale)),
+        t.required
+            .map(|c| (names.required.as_str(), c, &opts.scale)),
+        t.importance
+            .map(|c| (names.importance.as_str(), c, &imp_scale)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+
+    for row in 0..n {
+        // respondent
+        let resp = match t.respondent.get(row) {
+            Some((code, label)) => {
+                let slot = &mut resp_index[code];
+                if *slot == u32::MAX {
+                    *slot = r_ids.len() as u32;
+                    r_ids.push(label.to_owned());
+                    first_row.push(row);
+                    r_region.push(UNSET);
+                    r_type.push(UNSET);
+                    r_weight.push(f64::NAN);
+                    for a in r_attr.iter_mut() {
+                        a.push(UNSET);
+                    }
+                }
+                Some((*slot as usize, label))
+            }
+            None => {
+                issues.push(
+                    0,
+                    Issue::at(row, &names.respondent, "", "missing respondent id"),
+                );
+                None
+            }
+        };
+
+        // region and type, checked for consistency per respondent
+        let meta_cols: [(
+            &Categorical<'_>,
+            &Vec<Option<u32>>,
+            &str,
+            &str,
+            &mut Vec<u32>,
+            usize,
+        ); 2] = [
+            (
+                &t.region,
+                &region_of,
+                names.region.as_str(),
+                "region",
+                &mut r_region,
+                1,
+            ),
+            (
+                &t.stakeholder_type,
+                &type_of,
+                names.stakeholder_type.as_str(),
+                "stakeholder type",
+                &mut r_type,
+                2,
+            ),
+        ];
+        for (cat, resolved, col, what, store, order) in meta_cols {
+            match cat.get(row) {
+                None => issues.push(order, Issue::at(row, col, "", format!("missing {what}"))),
+                Some((code, label)) => match resolved[code] {
+                    None => {
+                        issues.push(order, Issue::at(row, col, label, format!("unknown {what}")))
+                    }
+                    Some(v) => {
+                        if let Some((r, rid)) = resp {
+                            let slot = &mut store[r];
+                            if *slot == UNSET {
+                                *slot = v;
+                            } else if *slot != v {
+                                issues.push(
+                                    order,
+                                    Issue::at(
+                                        row,
+                                        col,
+                                        label,
+                                        format!(
+                                            "respondent {rid:?} has a different {what} in row {}",
+                                            first_row[r]
+                                        ),
+                                    ),
+                                );
+                            }
+                        }
+                    }
+                },
+            }
+        }
+
+        // competence and duplicates
+        let comp = match t.competence.get(row) {
+            None => {
+                issues.push(
+                    3,
+                    Issue::at(row, &names.competence, "", "missing competence"),
+                );
+                None
+            }
+            Some((code, label)) => match comp_of[code] {
+                None => {
+                    issues.push(
+                        3,
+                        Issue::at(
+                            row,
+                            &names.competence,
+                            label,
+                            format!("unknown competence for framework {:?}", fw.id),
+                        ),
+                    );
+                    None
+                }
+                Some(c) => Some((c, label)),
+            },
+        };
+        if let (Some((r, rid)), Some((c, clabel))) = (resp, comp) {
+            if let Some(prev) = seen.check(r, c as usize, row) {
+                issues.push(
+                    3,
+                    Issue::at(
+                        row,
+                        &names.competence,
+                        clabel,
+                        format!("duplicate answer of respondent {rid:?} to this competence (first in row {prev})"),
+                    ),
+                );
+            }
+        }
+
+        // levels
+        for (k, (col, values, scale)) in level_checks.iter().enumerate() {
+            let v = values[row];
+            if v.is_nan() {
+                continue;
+            }
+            if !v.is_finite() {
+                issues.push(
+                    4 + k,
+                    Issue::at(row, col, fmt_level(v), "level is not finite"),
+                );
+            } else if !scale.contains(v) {
+                issues.push(
+                    4 + k,
+                    Issue::at(
+                        row,
+                        col,
+                        fmt_level(v),
+                        format!(
+                            "level outside the scale {}–{}",
+                            fmt_level(scale.min),
+                            fmt_level(scale.max)
+                        ),
+                    ),
+                );
+            }
+        }
+
+        // weight
+        if let Some(w) = t.weight {
+            let v = w[row];
+            let problem = if v.is_nan() {
+                Some("missing weight")
+            } else if !v.is_finite() {
+                Some("weight is not finite")
+            } else if v < 0.0 {
+                Some("weight is negative")
+            } else {
+                None
+            };
+            match (problem, resp) {
+                (Some(p), _) => issues.push(7, Issue::at(row, &names.weight, fmt_level(v), p)),
+                (None, Some((r, rid))) => {
+                    let slot = &mut r_weight[r];
+                    if slot.is_nan() {
+                        *slot = v;
+                    } else if slot.to_bits() != v.to_bits() {
+                        issues.push(
+                            7,
+                            Issue::at(
+                                row,
+                                &names.weight,
+                                fmt_level(v),
+                                format!(
+                                    "respondent {rid:?} has a different weight in row {}",
+                                    first_row[r]
+                                ),
+                            ),
+                        );
+                    }
+                }
+                (None, None) => {}
+            }
+        }
+
+        // attributes: missing values allowed, but one value per respondent
+        for (k, (name, cat)) in t.attributes.iter().enumerate() {
+            let code = cat
+                .get(row)
+                .map(|(c, _)| c as u32)
+                .unwrap_or(crate::model::MISSING_CODE);
+            if let Some((r, rid)) = resp {
+                let slot = &mut r_attr[k][r];
+                if *slot == UNSET {
+                    *slot = code;
+                } else if *slot != code {
+                    let value = cat.get(row).map(|(_, l)| l.to_owned()).unwrap_or_default();
+                    issues.push(
+                        8 + k,
+                        Issue::at(
+                            row,
+                            name,
+                            value,
+                            format!(
+                                "respondent {rid:?} has a different {name:?} in row {}",
+                                first_row[r]
+                            ),
+                        ),
+                    );
+                }
+            }
+        }
+
+        if let (Some((r, _)), Some((c, _))) = (resp, comp) {
+            a_resp.push(r as u32);
+            a_comp.push(c);
+        }
+    }
+
+    if !issues.list.is_empty() {
+        let mut list = issues.list;
+        list.sort_by(|a, b| (a.1.row, a.0).cmp(&(b.1.row, b.0)));
+        return Err(ValidationError {
+            issues: list.into_iter().map(|(_, i)| i).collect(),
+        }
+        .into());
+    }
+
+    let attributes = t
+        .attributes
+        .iter()
+        .zip(r_attr)
+        .map(|((name, cat), codes)| Attribute {
+            name: name.clone(),
+            levels: cat.labels.to_vec(),
+            codes,
+        })
+        .collect();
+
+    Ok(Survey {
+        framework: fw.clone(),
+        scale: opts.scale.clone(),
+        importance_scale: imp_scale,
+        regions,
+        typology,
+        respondents: Respondents {
+            ids: r_ids,
+            region: r_region,
+            stakeholder_type: r_type,
+            weight: t.weight.map(|_| r_weight),
+            attributes,
+        },
+        answers: Answers {
+            respondent: a_resp,
+            competence: a_comp,
+            current: t.current.to_vec(),
+            required: t.required.map(<[f64]>::to_vec),
+            importance: t.importance.map(<[f64]>::to_vec),
+        },
+        meta: opts.meta.clone(),
+    })
+}
+
+/// Labels that at least one row uses, in label order (for open registries:
+/// labels nobody uses must not become regions or types).
+fn used_labels(cat: &Categorical<'_>) -> Vec<String> {
+    let mut used = vec![false; cat.labels.len()];
+    for &c in cat.codes {
+        if c >= 0 {
+            if let Some(u) = used.get_mut(c as usize) {
+                *u = true;
+            }
+        }
+    }
+    let mut seen = HashMap::new();
+    cat.labels
+        .iter()
+        .zip(used)
+        .filter(|(l, u)| *u && seen.insert((*l).clone(), ()).is_none())
+        .map(|(l, _)| l.clone())
+        .collect()
+}
+
+/// Finds repeated (respondent, competence) pairs, remembering the first row.
+enum DuplicateTracker {
+    Dense { n_comp: usize, first: Vec<u32> },
+    Sparse(HashMap<(usize, usize), usize>),
+}
+
+impl DuplicateTracker {
+    fn new(n_resp: usize, n_comp: usize) -> Self {
+        match n_resp.checked_mul(n_comp) {
+            Some(cells) if cells <= 1 << 25 => DuplicateTracker::Dense {
+                n_comp,
+                first: vec![u32::MAX; cells],
+            },
+            _ => DuplicateTracker::Sparse(HashMap::new()),
+        }
+    }
+
+    /// Records (r, c) at `row`; returns the earlier row if already seen.
+    fn check(&mut self, r: usize, c: usize, row: usize) -> Option<usize> {
+        match self {
+            DuplicateTracker::Dense { n_comp, first } => {
+                let slot = &mut first[r * *n_comp + c];
+                if *slot == u32::MAX {
+                    *slot = row.min(u32::MAX as usize - 1) as u32;
+                    None
+                } else {
+                    Some(*slot as usize)
+                }
+            }
+            DuplicateTracker::Sparse(map) => match map.get(&(r, c)) {
+                Some(p) => Some(*p),
+                None => {
+                    map.insert((r, c), row);
+                    None
+                }
+            },
+        }
+    }
+}

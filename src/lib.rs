@@ -1,0 +1,49 @@
+//! # skillsmap
+//!
+//! Skills-mapping analytics for the social economy (SE): the core of the
+//! skillsmap library, with no Python in it.
+//!
+//! The crate models an interregional skills survey — who answered (region,
+//! stakeholder type), about which competence (from a competence
+//! [`Framework`]), and at which current, required and importance levels on an
+//! ordinal [`Scale`] — validates survey exports row by row, generates
+//! synthetic RESEES-shaped demonstration data, and scores skill gaps.
+//!
+//! ```
+//! use skillsmap::{synth, Survey};
+//!
+//! // A seeded synthetic survey: the six RESEES regions, the default
+//! // stakeholder typology and the illustrative `se-core` framework.
+//! let survey: Survey = synth::generate(&synth::SynthConfig::new(200, 7))?;
+//! assert_eq!(survey.n_respondents(), 200);
+//! assert!(survey.meta().synthetic);
+//! println!("{}", survey.summary());
+//! # Ok::<(), skillsmap::Error>(())
+//! ```
+//!
+//! Modules:
+//! - [`model`]: scales, frameworks, typologies, regions and the columnar [`Survey`];
+//! - [`ingest`]: validated construction of a survey from a long table;
+//! - [`synth`]: the seeded synthetic survey generator;
+//! - [`scoring`]: gap statistics;
+//! - [`rng`]: the small deterministic random number generator used for
+//!   reproducible parallel work.
+#![deny(missing_docs)]
+#![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+pub mod error;
+pub mod ingest;
+pub mod model;
+pub mod rng;
+pub mod scoring;
+pub mod synth;
+
+pub use error::Error;
+pub use ingest::{Issue, LongTable, ValidationError};
+pub use model::{
+    Area, Competence, Framework, Region, RegionSet, Scale, Sector, StakeholderType, Survey,
+    Typology,
+};
+
+/// Convenience alias for results of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
