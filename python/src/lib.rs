@@ -1,1 +1,23 @@
+//! pyo3 bindings of the skillsmap core: the private module `skillsmap._core`.
+//!
+//! Bindings are thin: convert the inputs, make one core call with the GIL
+//! released where the work scales with the data, map the error, return.
+//! The Python package `skillsmap` wraps these classes in its public API.
 
+use pyo3::prelude::*;
+
+mod convert;
+mod errors;
+mod model;
+mod survey;
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<model::PyScale>()?;
+    m.add_class::<model::PyFramework>()?;
+    m.add_class::<model::PyTypology>()?;
+    m.add_class::<model::PyRegionSet>()?;
+    m.add_class::<survey::PySurvey>()?;
+    Ok(())
+}

@@ -1,0 +1,61 @@
+# skillsmap — every target does its own set-up on a fresh machine.
+# `make demo` and `make test` are the two commands the README promises.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+DEPS := $(VENV)/.deps-installed
+export PYO3_PYTHON := $(abspath $(PY))
+export VIRTUAL_ENV := $(abspath $(VENV))
+export PATH := $(abspath $(VENV))/bin:$(PATH)
+
+.PHONY: help demo test build lint rust-test py-test stubtest bench doc clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(DEPS): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check "pip==26.3"
+	$(PY) -m pip install --quiet --disable-pip-version-check --group dev
+	touch $(DEPS)
+
+build: $(DEPS) ## build the extension (release) into the virtualenv
+	$(VENV)/bin/maturin develop --release --quiet
+	@$(PY) -c "import skillsmap" || { echo "extension build failed"; exit 1; }
+
+demo: build ## run the main job on the synthetic demo survey
+	$(VENV)/bin/skillsmap summary --demo
+
+lint: $(DEPS) ## rustfmt, clippy, ruff
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets --quiet -- -D warnings
+	$(VENV)/bin/ruff check python tests benches
+	$(VENV)/bin/ruff format --check python tests benches
+
+rust-test: ## Rust unit, integration and doc tests; docs without warnings
+	cargo test --quiet
+	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet -p skillsmap
+
+py-test: build ## pytest (doctests included), warnings are errors
+	$(PY) -m pytest -q -p no:cacheprovider
+
+stubtest: build ## check python/skillsmap/_core.pyi against the extension
+	$(PY) -m mypy.stubtest skillsmap._core
+
+test: lint rust-test py-test stubtest ## everything CI runs
+
+bench: build ## criterion benches and the Python peer comparison
+	cargo bench --bench core
+	$(PY) benches/peers.py
+
+doc: ## Rust API docs
+	cargo doc --no-deps -p skillsmap --open
+
+clean: ## remove build products and the virtualenv
+	cargo clean
+	rm -rf $(VENV) python/skillsmap/*.so

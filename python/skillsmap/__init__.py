@@ -1,0 +1,45 @@
+"""skillsmap — skills-mapping analytics for the social economy.
+
+A Rust core (validated survey model, competence frameworks, synthetic data,
+gap scoring) with a pandas-first Python API.
+
+Examples
+--------
+>>> import skillsmap as sm
+>>> survey = sm.demo_survey(n_respondents=200, seed=0)
+>>> survey.synthetic
+True
+>>> sm.frameworks.load("entrecomp").competences.shape[0]
+15
+"""
+
+from __future__ import annotations
+
+from . import frameworks
+from ._core import __version__
+from ._model import Framework, Regions, Scale, Typology
+from ._survey import Survey, demo_survey, read_survey
+from .errors import (
+    ConfigurationError,
+    DefinitionError,
+    SkillsMapError,
+    UnknownNameError,
+    ValidationError,
+)
+
+__all__ = [
+    "ConfigurationError",
+    "DefinitionError",
+    "Framework",
+    "Regions",
+    "Scale",
+    "SkillsMapError",
+    "Survey",
+    "Typology",
+    "UnknownNameError",
+    "ValidationError",
+    "__version__",
+    "demo_survey",
+    "frameworks",
+    "read_survey",
+]

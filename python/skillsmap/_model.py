@@ -1,0 +1,387 @@
+"""Python faces of the core's frameworks, typologies and region sets."""
+
+from __future__ import annotations
+
+import html
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import _core
+from ._frames import to_pandas
+from .errors import DefinitionError
+
+__all__ = ["Framework", "Regions", "Scale", "Typology"]
+
+Scale = _core.Scale
+
+
+def _read_text(source: str | os.PathLike[str]) -> str:
+    """JSON given inline or as a path."""
+    if isinstance(source, str) and source.lstrip().startswith("{"):
+        return source
+    return Path(source).read_text(encoding="utf-8")
+
+
+def _cell(v: Any) -> str | None:
+    if v is None or (not isinstance(v, str) and pd.isna(v)):
+        return None
+    return str(v)
+
+
+class Framework:
+    """A competence framework: areas → competences, with provenance.
+
+    Load an embedded one with :func:`skillsmap.frameworks.load` (``"se-core"``,
+    ``"entrecomp"``, ``"digcomp"``, ``"greencomp"``, ``"lifecomp"``), or build
+    your own with :meth:`from_frame`, :meth:`from_csv` or :meth:`from_json`.
+
+    Examples
+    --------
+    >>> import skillsmap as sm
+    >>> fw = sm.frameworks.load("entrecomp")
+    >>> fw
+    Framework(id='entrecomp', version='2016', 3 areas, 15 competences)
+    >>> fw.competences[["id", "label", "area"]].head(2).to_string(index=False)
+    '           id                  label        area\\nentrecomp.1.1 Spotting opportunities entrecomp.1\\nentrecomp.1.2             Creativity entrecomp.1'
+    """
+
+    def __init__(self, inner: _core.Framework) -> None:
+        self._inner = inner
+
+    # -- construction -------------------------------------------------------
+    @classmethod
+    def from_frame(
+        cls,
+        data: Any,
+        *,
+        id: str,
+        name: str = "",
+        version: str = "",
+        citation: str = "",
+        licence: str = "",
+        url: str | None = None,
+        scale: Scale | tuple[float, float] | None = None,
+    ) -> Framework:
+        """Build a framework from a table with one row per competence.
+
+        Parameters
+        ----------
+        data : DataFrame-like
+            Columns ``id``, ``label`` and ``area`` are required; ``area_label``,
+            ``description``, ``code``, ``parent`` (for sub-competences),
+            ``esco_uri`` and ``label_<lang>`` (e.g. ``label_es``) are optional.
+        id, name, version, citation, licence, url : str
+            Metadata recorded with the framework.
+        scale : Scale or (min, max), optional
+            The framework's proficiency scale.
+
+        Raises
+        ------
+        DefinitionError
+            Missing columns, empty or duplicate ids, unknown parents.
+        """
+        df = to_pandas(data)
+        missing = [c for c in ("id", "area") if c not in df.columns]
+        if missing:
+            raise DefinitionError(f"framework table lacks column(s) {missing}")
+        cols = {
+            str(c): [_cell(v) for v in df[c].tolist()]
+            for c in df.columns
+            if c
+            in {"id", "label", "area", "area_label", "description", "code", "parent", "esco_uri"}
+            or str(c).startswith("label_")
+        }
+        return cls(
+            _core.Framework.from_columns(
+                cols,
+                id=id,
+                name=name,
+                version=version,
+                citation=citation,
+                licence=licence,
+                url=url,
+                scale=_as_scale(scale),
+            )
+        )
+
+    @classmethod
+    def from_csv(cls, path: str | os.PathLike[str], **kwargs: Any) -> Framework:
+        """Read a framework table from CSV; see :meth:`from_frame`."""
+        kwargs.setdefault("id", Path(path).stem)
+        return cls.from_frame(pd.read_csv(path, dtype=str, keep_default_na=False,
+                                          na_values=[""]), **kwargs)
+
+    @classmethod
+    def from_json(cls, source: str | os.PathLike[str]) -> Framework:
+        """Read a framework in the ``skillsmap.framework/1`` JSON format (text or path)."""
+        return cls(_core.Framework.from_json(_read_text(source)))
+
+    def to_json(self) -> str:
+        """The framework in the ``skillsmap.framework/1`` JSON format."""
+        return self._inner.to_json()
+
+    # -- content --------------------------------------------------------------
+    @property
+    def id(self) -> str:
+        """Stable id."""
+        return self._inner.id
+
+    @property
+    def name(self) -> str:
+        """Full name."""
+        return self._inner.name
+
+    @property
+    def version(self) -> str:
+        """Edition or version."""
+        return self._inner.version
+
+    @property
+    def illustrative(self) -> bool:
+        """True for demonstration sets such as ``se-core``."""
+        return self._inner.illustrative
+
+    @property
+    def citation(self) -> str:
+        """Bibliographic citation."""
+        return self._inner.citation
+
+    @property
+    def licence(self) -> str:
+        """Licence and attribution note."""
+        return self._inner.licence
+
+    @property
+    def url(self) -> str | None:
+        """Link to the source."""
+        return self._inner.url
+
+    @property
+    def scale(self) -> Scale | None:
+        """The framework's proficiency scale, if it defines one."""
+        return self._inner.scale
+
+    @property
+    def languages(self) -> list[str]:
+        """Languages with a label for every competence, besides English."""
+        return self._inner.languages
+
+    @property
+    def competences(self) -> pd.DataFrame:
+        """One row per competence: ``id, label, area, area_label, code,
+        description, parent, source_framework, source_code, esco_uri`` and a
+        ``label_<lang>`` column per language."""
+        cols = self._inner.competence_columns()
+        order = ["id", "label", "area", "area_label", "code", "description", "parent",
+                 "source_framework", "source_code", "esco_uri"]
+        order += sorted(c for c in cols if c.startswith("label_"))
+        return pd.DataFrame({c: cols[c] for c in order})
+
+    @property
+    def areas(self) -> pd.DataFrame:
+        """One row per area: ``id, label, code, n_competences``."""
+        cols = self._inner.area_columns()
+        df = pd.DataFrame({c: cols[c] for c in ("id", "label", "code")})
+        counts = self.competences["area"].value_counts()
+        df["n_competences"] = df["id"].map(counts).astype("int64")
+        return df
+
+    @property
+    def attribution(self) -> str:
+        """Citation and licence, ready to print under a figure."""
+        return f"{self.citation} {self.licence}".strip()
+
+    def __len__(self) -> int:
+        return len(self._inner)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Framework) and self._inner == other._inner
+
+    def __hash__(self) -> int:
+        return hash(self._inner)
+
+    def __repr__(self) -> str:
+        return repr(self._inner)
+
+    def _repr_html_(self) -> str:
+        head = (
+            f"<p><b>{html.escape(self.name)}</b> ({html.escape(self.id)}, version "
+            f"{html.escape(self.version)}): {len(self.areas)} areas, {len(self)} competences"
+            + (" — <i>illustrative, not an official framework</i>" if self.illustrative else "")
+            + "</p>"
+        )
+        table = self.competences[["id", "label", "area_label"]].head(40).to_html(index=False)
+        more = f"<p>… {len(self) - 40} more</p>" if len(self) > 40 else ""
+        return head + table + more + f"<p><small>{html.escape(self.attribution)}</small></p>"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Framework.from_json, (self.to_json(),))
+
+
+class Typology:
+    """Stakeholder types grouped by sector.
+
+    ``Typology.default()`` is the default social-economy typology; build your
+    own with :meth:`from_frame` (columns ``sector`` and ``stakeholder_type``)
+    or :meth:`from_json`.
+
+    Examples
+    --------
+    >>> import skillsmap as sm
+    >>> t = sm.Typology.default()
+    >>> t.types.loc[t.types["id"] == "wise", "sector_label"].item()
+    'Social economy entities'
+    """
+
+    def __init__(self, inner: _core.Typology) -> None:
+        self._inner = inner
+
+    @classmethod
+    def default(cls) -> Typology:
+        """The default social-economy stakeholder typology (``se-default``)."""
+        return cls(_core.Typology.default())
+
+    @classmethod
+    def from_frame(
+        cls, data: Any, *, id: str = "custom", sector: str = "sector",
+        stakeholder_type: str = "stakeholder_type",
+    ) -> Typology:
+        """Build a typology from a table of (sector, stakeholder type) rows."""
+        df = to_pandas(data)
+        for c in (sector, stakeholder_type):
+            if c not in df.columns:
+                raise DefinitionError(f"typology table lacks column {c!r}")
+        pairs = [(str(s), str(t)) for s, t in zip(df[sector], df[stakeholder_type], strict=True)]
+        return cls(_core.Typology.from_pairs(id, pairs))
+
+    @classmethod
+    def from_json(cls, source: str | os.PathLike[str]) -> Typology:
+        """Read the ``skillsmap.typology/1`` JSON format (text or path)."""
+        return cls(_core.Typology.from_json(_read_text(source)))
+
+    def to_json(self) -> str:
+        """The typology as ``skillsmap.typology/1`` JSON."""
+        return self._inner.to_json()
+
+    @property
+    def id(self) -> str:
+        """Stable id."""
+        return self._inner.id
+
+    @property
+    def types(self) -> pd.DataFrame:
+        """One row per type: ``id, label, sector, sector_label``."""
+        cols = self._inner.type_columns()
+        return pd.DataFrame({c: cols[c] for c in ("id", "label", "sector", "sector_label")})
+
+    def __len__(self) -> int:
+        return len(self._inner)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Typology) and self._inner == other._inner
+
+    def __hash__(self) -> int:
+        return hash(self._inner)
+
+    def __repr__(self) -> str:
+        return repr(self._inner)
+
+    def _repr_html_(self) -> str:
+        return self.types.to_html(index=False)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Typology.from_json, (self.to_json(),))
+
+
+class Regions:
+    """An ordered set of regions (id = NUTS code where one exists).
+
+    ``Regions.resees()`` gives the six RESEES partner regions; build your own
+    with :meth:`from_frame` (columns ``id``, optional ``name``, ``country``,
+    ``nuts_level``, ``aliases`` separated by ``;``) or :meth:`from_json`.
+
+    Examples
+    --------
+    >>> import skillsmap as sm
+    >>> sm.Regions.resees().table["id"].tolist()
+    ['ES22', 'ES62', 'FRI', 'SI032', 'FI1D7', 'ITH5']
+    """
+
+    def __init__(self, inner: _core.RegionSet) -> None:
+        self._inner = inner
+
+    @classmethod
+    def resees(cls) -> Regions:
+        """The six regions of the Interreg Europe project RESEES."""
+        return cls(_core.RegionSet.resees())
+
+    @classmethod
+    def from_frame(cls, data: Any, *, id: str = "custom", name: str = "") -> Regions:
+        """Build a region set from a table with one row per region."""
+        df = to_pandas(data)
+        if "id" not in df.columns:
+            raise DefinitionError("region table lacks column 'id'")
+        rows = []
+        for rec in df.to_dict("records"):
+            aliases = _cell(rec.get("aliases"))
+            level = rec.get("nuts_level")
+            rows.append((
+                str(rec["id"]),
+                _cell(rec.get("name")) or str(rec["id"]),
+                _cell(rec.get("country")) or "",
+                None if level is None or pd.isna(level) else int(level),
+                [a.strip() for a in aliases.split(";") if a.strip()] if aliases else [],
+            ))
+        return cls(_core.RegionSet.from_rows(rows, id=id, name=name))
+
+    @classmethod
+    def from_json(cls, source: str | os.PathLike[str]) -> Regions:
+        """Read the ``skillsmap.regions/1`` JSON format (text or path)."""
+        return cls(_core.RegionSet.from_json(_read_text(source)))
+
+    def to_json(self) -> str:
+        """The region set as ``skillsmap.regions/1`` JSON."""
+        return self._inner.to_json()
+
+    @property
+    def id(self) -> str:
+        """Stable id."""
+        return self._inner.id
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """One row per region: ``id, name, country, nuts_level``."""
+        df = pd.DataFrame(self._inner.rows(), columns=["id", "name", "country", "nuts_level"])
+        df["nuts_level"] = df["nuts_level"].astype("Int64")
+        return df
+
+    def __len__(self) -> int:
+        return len(self._inner)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Regions) and self._inner == other._inner
+
+    def __hash__(self) -> int:
+        return hash(self._inner)
+
+    def __repr__(self) -> str:
+        return repr(self._inner).replace("RegionSet(", "Regions(", 1)
+
+    def _repr_html_(self) -> str:
+        return self.table.to_html(index=False)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Regions.from_json, (self.to_json(),))
+
+
+def _as_scale(scale: Scale | tuple[float, float] | None) -> Scale | None:
+    if scale is None or isinstance(scale, _core.Scale):
+        return scale
+    try:
+        lo, hi = scale
+    except (TypeError, ValueError):
+        raise TypeError(f"scale must be a Scale or a (min, max) pair, got {scale!r}") from None
+    return _core.Scale(float(lo), float(hi))

@@ -1,0 +1,117 @@
+"""The ``skillsmap`` command line.
+
+``skillsmap validate FILE`` checks a survey file and prints every located
+problem (exit status 1) or a one-line summary (exit status 0).
+``skillsmap summary [FILE] [--demo]`` prints a survey summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = ["main"]
+
+
+def _add_survey_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--framework", default="se-core",
+                   help="embedded framework id or a framework JSON/CSV file (default se-core)")
+    p.add_argument("--scale", nargs=2, type=float, metavar=("MIN", "MAX"), default=(1, 5),
+                   help="scale of current and required levels (default 1 5)")
+    for role in ("respondent", "region", "stakeholder_type", "competence", "current"):
+        p.add_argument(f"--{role.replace('_', '-')}", default=role, metavar="COLUMN",
+                       help=f"name of the {role.replace('_', ' ')} column (default {role})")
+    p.add_argument("--required", default="required", metavar="COLUMN",
+                   help="required-level column (default required; 'none' if absent)")
+    p.add_argument("--importance", default=None, metavar="COLUMN", help="importance column")
+    p.add_argument("--weight", default=None, metavar="COLUMN", help="survey weight column")
+    p.add_argument("--open-regions", action="store_true",
+                   help="accept any region instead of the six RESEES regions")
+    p.add_argument("--open-types", action="store_true",
+                   help="accept any stakeholder type instead of the default typology")
+
+
+def _options(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "framework": args.framework,
+        "scale": tuple(args.scale),
+        "respondent": args.respondent,
+        "region": args.region,
+        "stakeholder_type": args.stakeholder_type,
+        "competence": args.competence,
+        "current": args.current,
+        "required": None if str(args.required).lower() == "none" else args.required,
+        "importance": args.importance,
+        "weight": args.weight,
+        "regions": None if args.open_regions else "resees",
+        "typology": None if args.open_types else "se-default",
+    }
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="skillsmap",
+        description="Skills-mapping analytics for the social economy.",
+    )
+    p.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = p.add_subparsers(dest="command")
+    v = sub.add_parser("validate", help="check a survey file and list every problem")
+    v.add_argument("file", help="survey file (CSV, TSV, Parquet or Excel), long format")
+    v.add_argument("--max-issues", type=int, default=50,
+                   help="how many problems to print (default 50; all are counted)")
+    _add_survey_options(v)
+    s = sub.add_parser("summary", help="print a survey summary")
+    s.add_argument("file", nargs="?", help="survey file; omit with --demo")
+    s.add_argument("--demo", action="store_true", help="use the synthetic demonstration survey")
+    s.add_argument("--n-respondents", type=int, default=1200, help="demo size (default 1200)")
+    s.add_argument("--seed", type=int, default=0, help="demo seed (default 0)")
+    _add_survey_options(s)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit status."""
+    args = _parser().parse_args(argv)
+    import skillsmap as sm
+
+    if args.version:
+        print(f"skillsmap {sm.__version__}")
+        return 0
+    if args.command == "validate":
+        try:
+            survey = sm.read_survey(args.file, **_options(args))
+        except sm.ValidationError as err:
+            issues = err.issues
+            n = len(issues)
+            print(f"{args.file}: {n} problem{'s' if n != 1 else ''}", file=sys.stdout)
+            shown = issues.head(args.max_issues).fillna({"value": ""})
+            print(shown.to_string(index=False))
+            if n > args.max_issues:
+                print(f"… and {n - args.max_issues} more")
+            return 1
+        except (OSError, ValueError) as err:
+            print(f"skillsmap validate: {err}", file=sys.stderr)
+            return 2
+        print(
+            f"{args.file}: OK — {survey.n_respondents} respondents, {survey.n_answers} answers, "
+            f"{len(survey.respondents['region'].unique())} regions, framework {survey.framework.id}"
+        )
+        return 0
+    if args.command == "summary":
+        if args.demo == bool(args.file):
+            print("skillsmap summary: give a FILE or --demo (not both)", file=sys.stderr)
+            return 2
+        try:
+            if args.demo:
+                survey = sm.demo_survey(args.n_respondents, seed=args.seed)
+            else:
+                survey = sm.read_survey(args.file, **_options(args))
+        except sm.SkillsMapError as err:
+            print(str(err), file=sys.stderr)
+            return 1
+        print(survey.summary())
+        return 0
+    _parser().print_help()
+    return 2

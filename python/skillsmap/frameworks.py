@@ -1,0 +1,51 @@
+"""Embedded competence frameworks.
+
+EntreComp, GreenComp, DigComp 2.2 and LifeComp are EU content whose structure
+and names are reused under CC BY 4.0 with attribution (see each framework's
+``citation`` and ``licence``); ``se-core`` is an illustrative social-economy
+set assembled for skillsmap, not an official framework.
+
+Examples
+--------
+>>> import skillsmap as sm
+>>> sm.frameworks.available()
+['se-core', 'entrecomp', 'digcomp', 'greencomp', 'lifecomp']
+>>> len(sm.frameworks.load("digcomp"))
+21
+"""
+
+from __future__ import annotations
+
+import os
+
+from . import _core
+from ._model import Framework
+
+__all__ = ["Framework", "available", "load"]
+
+
+def available() -> list[str]:
+    """Ids of the embedded frameworks, the default ``se-core`` first."""
+    return list(_core.Framework.available())
+
+
+def load(id: str | os.PathLike[str] = "se-core") -> Framework:
+    """An embedded framework by id, or a framework file (``.json`` or ``.csv``).
+
+    Parameters
+    ----------
+    id : str or path
+        ``"se-core"``, ``"entrecomp"``, ``"digcomp"`` (or ``"digcomp-2.2"``),
+        ``"greencomp"``, ``"lifecomp"``; or a path to a JSON or CSV file.
+
+    Raises
+    ------
+    UnknownNameError
+        No embedded framework has this id and no such file exists.
+    """
+    text = os.fspath(id)
+    if text.endswith((".json", ".csv")) and os.path.exists(text):
+        if text.endswith(".csv"):
+            return Framework.from_csv(text)
+        return Framework.from_json(text)
+    return Framework(_core.Framework.embedded(text))

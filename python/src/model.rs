@@ -1,0 +1,459 @@
+//! Bindings of `skillsmap::model`: scales, frameworks, typologies, regions.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use pyo3::prelude::*;
+use skillsmap::model::{CompetenceRow, FrameworkInfo, Region};
+use skillsmap::{Framework, RegionSet, Scale, Typology};
+
+use crate::errors::IntoPyResult;
+
+/// An ordinal answer scale.
+#[pyclass(name = "Scale", module = "skillsmap._core", frozen, eq, from_py_object)]
+#[derive(Clone, PartialEq)]
+pub struct PyScale {
+    pub inner: Scale,
+}
+
+#[pymethods]
+impl PyScale {
+    #[new]
+    #[pyo3(signature = (min, max, *, labels=None, id=String::new(), name=String::new()))]
+    fn new(
+        py: Python<'_>,
+        min: f64,
+        max: f64,
+        labels: Option<Vec<String>>,
+        id: String,
+        name: String,
+    ) -> PyResult<Self> {
+        let mut s = Scale::new(min, max).py_err(py)?.named(id, name);
+        if let Some(l) = labels {
+            s = s.with_labels(l).py_err(py)?;
+        }
+        Ok(PyScale { inner: s })
+    }
+
+    #[staticmethod]
+    fn likert5() -> Self {
+        PyScale {
+            inner: Scale::likert5(),
+        }
+    }
+
+    #[getter]
+    fn min(&self) -> f64 {
+        self.inner.min
+    }
+    #[getter]
+    fn max(&self) -> f64 {
+        self.inner.max
+    }
+    #[getter]
+    fn labels(&self) -> Vec<String> {
+        self.inner.labels.clone()
+    }
+    #[getter]
+    fn id(&self) -> String {
+        self.inner.id.clone()
+    }
+    #[getter]
+    fn name(&self) -> String {
+        self.inner.name.clone()
+    }
+    fn contains(&self, value: f64) -> bool {
+        self.inner.contains(value)
+    }
+    fn __repr__(&self) -> String {
+        let s = &self.inner;
+        let fmt = |v: f64| {
+            if v.fract() == 0.0 {
+                format!("{}", v as i64)
+            } else {
+                v.to_string()
+            }
+        };
+        let mut out = format!("Scale({}, {}", fmt(s.min), fmt(s.max));
+        if !s.labels.is_empty() {
+            out.push_str(&format!(", labels=[{}]", s.labels.iter().map(|l| format!("'{l}'")).collect::<Vec<_>>().join(", ")));
+        }
+        if !s.id.is_empty() {
+            out.push_str(&format!(", id='{}'", s.id));
+        }
+        out.push(')');
+        out
+    }
+}
+
+/// A competence framework (areas → competences).
+#[pyclass(name = "Framework", module = "skillsmap._core", frozen, from_py_object)]
+#[derive(Clone)]
+pub struct PyFramework {
+    pub inner: Arc<Framework>,
+}
+
+fn opt(s: &Option<String>) -> Option<String> {
+    s.clone()
+}
+
+#[pymethods]
+impl PyFramework {
+    #[staticmethod]
+    fn available() -> Vec<&'static str> {
+        Framework::available()
+    }
+
+    #[staticmethod]
+    fn embedded(py: Python<'_>, id: &str) -> PyResult<Self> {
+        Ok(PyFramework {
+            inner: Framework::embedded(id).py_err(py)?,
+        })
+    }
+
+    #[staticmethod]
+    fn from_json(py: Python<'_>, text: &str) -> PyResult<Self> {
+        Ok(PyFramework {
+            inner: Arc::new(Framework::from_json(text).py_err(py)?),
+        })
+    }
+
+    /// Build from flat columns: `id`, `label`, `area` required; optional
+    /// `area_label`, `description`, `code`, `parent`, `esco_uri` and
+    /// `label_<lang>` columns.
+    #[staticmethod]
+    #[pyo3(signature = (columns, *, id, name=String::new(), version=String::new(), citation=String::new(), licence=String::new(), url=None, scale=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn from_columns(
+        py: Python<'_>,
+        columns: HashMap<String, Vec<Option<String>>>,
+        id: String,
+        name: String,
+        version: String,
+        citation: String,
+        licence: String,
+        url: Option<String>,
+        scale: Option<PyScale>,
+    ) -> PyResult<Self> {
+        let n = columns.values().map(Vec::len).max().unwrap_or(0);
+        let get = |c: &str, i: usize| -> Option<String> {
+            columns.get(c).and_then(|v| v.get(i)).cloned().flatten()
+        };
+        let langs: Vec<(String, String)> = columns
+            .keys()
+            .filter_map(|k| k.strip_prefix("label_").map(|l| (k.clone(), l.to_owned())))
+            .collect();
+        let rows: Vec<CompetenceRow> = (0..n)
+            .map(|i| CompetenceRow {
+                id: get("id", i).unwrap_or_default(),
+                label: get("label", i).unwrap_or_default(),
+                area: get("area", i).unwrap_or_default(),
+                area_label: get("area_label", i),
+                description: get("description", i),
+                code: get("code", i),
+                parent: get("parent", i),
+                esco_uri: get("esco_uri", i),
+                labels: langs
+                    .iter()
+                    .filter_map(|(col, lang)| get(col, i).map(|v| (lang.clone(), v)))
+                    .collect::<BTreeMap<_, _>>(),
+            })
+            .collect();
+        let info = FrameworkInfo {
+            id,
+            name,
+            version,
+            citation,
+            licence,
+            url,
+            scale: scale.map(|s| s.inner),
+            illustrative: false,
+        };
+        Ok(PyFramework {
+            inner: Arc::new(Framework::from_rows(info, &rows).py_err(py)?),
+        })
+    }
+
+    fn to_json(&self) -> String {
+        self.inner.to_json()
+    }
+
+    #[getter]
+    fn id(&self) -> String {
+        self.inner.id.clone()
+    }
+    #[getter]
+    fn name(&self) -> String {
+        self.inner.name.clone()
+    }
+    #[getter]
+    fn version(&self) -> String {
+        self.inner.version.clone()
+    }
+    #[getter]
+    fn illustrative(&self) -> bool {
+        self.inner.illustrative
+    }
+    #[getter]
+    fn citation(&self) -> String {
+        self.inner.citation.clone()
+    }
+    #[getter]
+    fn licence(&self) -> String {
+        self.inner.licence.clone()
+    }
+    #[getter]
+    fn url(&self) -> Option<String> {
+        self.inner.url.clone()
+    }
+    #[getter]
+    fn scale(&self) -> Option<PyScale> {
+        self.inner.scale.clone().map(|inner| PyScale { inner })
+    }
+    #[getter]
+    fn languages(&self) -> Vec<String> {
+        self.inner.languages()
+    }
+
+    /// Competences as columns (lists of equal length).
+    fn competence_columns(&self) -> BTreeMap<String, Vec<Option<String>>> {
+        let fw = &self.inner;
+        let mut cols: BTreeMap<String, Vec<Option<String>>> = BTreeMap::new();
+        let mut push = |k: &str, v: Option<String>| cols.entry(k.to_owned()).or_default().push(v);
+        for c in &fw.competences {
+            let a = &fw.areas[c.area];
+            push("id", Some(c.id.clone()));
+            push("label", Some(c.label.clone()));
+            push("area", Some(a.id.clone()));
+            push("area_label", Some(a.label.clone()));
+            push("code", opt(&c.code));
+            push("description", opt(&c.description));
+            push("parent", c.parent.map(|p| fw.competences[p].id.clone()));
+            push("source_framework", c.source.as_ref().map(|s| s.framework.clone()));
+            push("source_code", c.source.as_ref().and_then(|s| s.code.clone()));
+            push("esco_uri", opt(&c.esco_uri));
+            for lang in fw.languages() {
+                push(&format!("label_{lang}"), c.labels.get(&lang).cloned());
+            }
+        }
+        cols
+    }
+
+    /// Areas as columns.
+    fn area_columns(&self) -> BTreeMap<String, Vec<Option<String>>> {
+        let mut cols: BTreeMap<String, Vec<Option<String>>> = BTreeMap::new();
+        for a in &self.inner.areas {
+            cols.entry("id".into()).or_default().push(Some(a.id.clone()));
+            cols.entry("label".into()).or_default().push(Some(a.label.clone()));
+            cols.entry("code".into()).or_default().push(a.code.clone());
+        }
+        cols
+    }
+
+    fn resolve(&self, name: &str) -> Option<usize> {
+        self.inner.resolve(name)
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.len()
+    }
+
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other
+            .cast::<PyFramework>()
+            .map(|o| *o.get().inner == *self.inner)
+            .unwrap_or(false)
+    }
+
+    fn __hash__(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.inner.id.hash(&mut h);
+        self.inner.version.hash(&mut h);
+        h.finish()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Framework(id='{}', version='{}', {} areas, {} competences{})",
+            self.inner.id,
+            self.inner.version,
+            self.inner.areas.len(),
+            self.inner.len(),
+            if self.inner.illustrative {
+                ", illustrative"
+            } else {
+                ""
+            }
+        )
+    }
+}
+
+/// A stakeholder typology (sector → type).
+#[pyclass(name = "Typology", module = "skillsmap._core", frozen, from_py_object)]
+#[derive(Clone)]
+pub struct PyTypology {
+    pub inner: Arc<Typology>,
+}
+
+#[pymethods]
+impl PyTypology {
+    #[staticmethod]
+    fn default(py: Python<'_>) -> PyResult<Self> {
+        Ok(PyTypology {
+            inner: Typology::default_se().py_err(py)?,
+        })
+    }
+    #[staticmethod]
+    fn from_json(py: Python<'_>, text: &str) -> PyResult<Self> {
+        Ok(PyTypology {
+            inner: Arc::new(Typology::from_json(text).py_err(py)?),
+        })
+    }
+    #[staticmethod]
+    fn from_pairs(py: Python<'_>, id: &str, pairs: Vec<(String, String)>) -> PyResult<Self> {
+        Ok(PyTypology {
+            inner: Arc::new(Typology::from_pairs(id, &pairs).py_err(py)?),
+        })
+    }
+    fn to_json(&self) -> String {
+        self.inner.to_json()
+    }
+    #[getter]
+    fn id(&self) -> String {
+        self.inner.id.clone()
+    }
+    #[getter]
+    fn name(&self) -> String {
+        self.inner.name.clone()
+    }
+    /// Types as columns: id, label, sector, sector_label.
+    fn type_columns(&self) -> BTreeMap<String, Vec<String>> {
+        let t = &self.inner;
+        let mut cols: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for ty in &t.types {
+            cols.entry("id".into()).or_default().push(ty.id.clone());
+            cols.entry("label".into()).or_default().push(ty.label.clone());
+            cols.entry("sector".into()).or_default().push(t.sectors[ty.sector].id.clone());
+            cols.entry("sector_label".into()).or_default().push(t.sectors[ty.sector].label.clone());
+        }
+        cols
+    }
+    fn resolve(&self, name: &str) -> Option<usize> {
+        self.inner.resolve(name)
+    }
+    fn __len__(&self) -> usize {
+        self.inner.types.len()
+    }
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other
+            .cast::<PyTypology>()
+            .map(|o| *o.get().inner == *self.inner)
+            .unwrap_or(false)
+    }
+    fn __hash__(&self) -> u64 {
+        self.inner.types.len() as u64
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "Typology(id='{}', {} sectors, {} stakeholder types)",
+            self.inner.id,
+            self.inner.sectors.len(),
+            self.inner.types.len()
+        )
+    }
+}
+
+/// An ordered set of regions.
+#[pyclass(name = "RegionSet", module = "skillsmap._core", frozen, from_py_object)]
+#[derive(Clone)]
+pub struct PyRegionSet {
+    pub inner: Arc<RegionSet>,
+}
+
+#[pymethods]
+impl PyRegionSet {
+    #[staticmethod]
+    fn resees(py: Python<'_>) -> PyResult<Self> {
+        Ok(PyRegionSet {
+            inner: RegionSet::resees().py_err(py)?,
+        })
+    }
+    #[staticmethod]
+    fn from_json(py: Python<'_>, text: &str) -> PyResult<Self> {
+        Ok(PyRegionSet {
+            inner: Arc::new(RegionSet::from_json(text).py_err(py)?),
+        })
+    }
+    /// Regions from rows `(id, name, country, nuts_level, aliases)`.
+    #[staticmethod]
+    #[pyo3(signature = (rows, *, id="custom".to_owned(), name=String::new()))]
+    fn from_rows(
+        py: Python<'_>,
+        rows: Vec<(String, String, String, Option<u8>, Vec<String>)>,
+        id: String,
+        name: String,
+    ) -> PyResult<Self> {
+        let regions = rows
+            .into_iter()
+            .map(|(id, name, country, nuts_level, aliases)| Region {
+                name: if name.is_empty() { id.clone() } else { name },
+                id,
+                country,
+                nuts_level,
+                aliases,
+            })
+            .collect();
+        Ok(PyRegionSet {
+            inner: Arc::new(RegionSet::new(id, name, regions).py_err(py)?),
+        })
+    }
+    fn to_json(&self) -> String {
+        self.inner.to_json()
+    }
+    #[getter]
+    fn id(&self) -> String {
+        self.inner.id.clone()
+    }
+    #[getter]
+    fn name(&self) -> String {
+        self.inner.name.clone()
+    }
+    /// Regions as rows `(id, name, country, nuts_level)`.
+    fn rows(&self) -> Vec<(String, String, String, Option<u8>)> {
+        self.inner
+            .regions
+            .iter()
+            .map(|r| (r.id.clone(), r.name.clone(), r.country.clone(), r.nuts_level))
+            .collect()
+    }
+    fn resolve(&self, name: &str) -> Option<usize> {
+        self.inner.resolve(name)
+    }
+    fn __len__(&self) -> usize {
+        self.inner.regions.len()
+    }
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other
+            .cast::<PyRegionSet>()
+            .map(|o| *o.get().inner == *self.inner)
+            .unwrap_or(false)
+    }
+    fn __hash__(&self) -> u64 {
+        self.inner.regions.len() as u64
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "RegionSet(id='{}', {} regions: {})",
+            self.inner.id,
+            self.inner.regions.len(),
+            self.inner
+                .regions
+                .iter()
+                .take(8)
+                .map(|r| r.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    }
+}

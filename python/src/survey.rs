@@ -1,0 +1,284 @@
+//! Bindings of the survey: validated construction from columns, the
+//! synthetic generator, and the columns back out.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use numpy::{PyArray1, PyReadonlyArray1};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use skillsmap::ingest::{build_survey, Categorical, ColumnNames, IngestOptions};
+use skillsmap::model::SurveyMeta;
+use skillsmap::synth::{generate, SynthConfig};
+use skillsmap::{LongTable, Survey};
+
+use crate::convert::{slice, to_numpy};
+use crate::errors::IntoPyResult;
+use crate::model::{PyFramework, PyRegionSet, PyScale, PyTypology};
+
+/// A validated, immutable skills survey.
+#[pyclass(name = "Survey", module = "skillsmap._core", frozen)]
+pub struct PySurvey {
+    pub inner: Arc<Survey>,
+}
+
+type CatArg<'py> = (PyReadonlyArray1<'py, i64>, Vec<String>);
+
+#[pymethods]
+impl PySurvey {
+    /// Validates long-format columns and builds a survey (GIL released).
+    #[staticmethod]
+    #[pyo3(signature = (
+        respondent, region, stakeholder_type, competence, current, *,
+        required=None, importance=None, weight=None, attributes=Vec::new(),
+        names=HashMap::new(), framework, scale, importance_scale=None,
+        regions=None, typology=None, source=String::new(), synthetic=false
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn from_columns(
+        py: Python<'_>,
+        respondent: CatArg<'_>,
+        region: CatArg<'_>,
+        stakeholder_type: CatArg<'_>,
+        competence: CatArg<'_>,
+        current: PyReadonlyArray1<'_, f64>,
+        required: Option<PyReadonlyArray1<'_, f64>>,
+        importance: Option<PyReadonlyArray1<'_, f64>>,
+        weight: Option<PyReadonlyArray1<'_, f64>>,
+        attributes: Vec<(String, PyReadonlyArray1<'_, i64>, Vec<String>)>,
+        names: HashMap<String, String>,
+        framework: PyFramework,
+        scale: PyScale,
+        importance_scale: Option<PyScale>,
+        regions: Option<PyRegionSet>,
+        typology: Option<PyTypology>,
+        source: String,
+        synthetic: bool,
+    ) -> PyResult<Self> {
+        let mut col_names = ColumnNames::default();
+        for (role, name) in names {
+            let slot = match role.as_str() {
+                "respondent" => &mut col_names.respondent,
+                "region" => &mut col_names.region,
+                "stakeholder_type" => &mut col_names.stakeholder_type,
+                "competence" => &mut col_names.competence,
+                "current" => &mut col_names.current,
+                "required" => &mut col_names.required,
+                "importance" => &mut col_names.importance,
+                "weight" => &mut col_names.weight,
+                _ => continue,
+            };
+            *slot = name;
+        }
+        let attr_slices: Vec<(String, &[i64], &Vec<String>)> = attributes
+            .iter()
+            .map(|(n, a, l)| Ok((n.clone(), slice(a, n)?, l)))
+            .collect::<PyResult<_>>()?;
+        let table = LongTable {
+            respondent: Categorical {
+                codes: slice(&respondent.0, "respondent")?,
+                labels: &respondent.1,
+            },
+            region: Categorical {
+                codes: slice(&region.0, "region")?,
+                labels: &region.1,
+            },
+            stakeholder_type: Categorical {
+                codes: slice(&stakeholder_type.0, "stakeholder_type")?,
+                labels: &stakeholder_type.1,
+            },
+            competence: Categorical {
+                codes: slice(&competence.0, "competence")?,
+                labels: &competence.1,
+            },
+            current: slice(&current, "current")?,
+            required: required.as_ref().map(|a| slice(a, "required")).transpose()?,
+            importance: importance
+                .as_ref()
+                .map(|a| slice(a, "importance"))
+                .transpose()?,
+            weight: weight.as_ref().map(|a| slice(a, "weight")).transpose()?,
+            attributes: attr_slices
+                .iter()
+                .map(|(n, c, l)| {
+                    (
+                        n.clone(),
+                        Categorical {
+                            codes: c,
+                            labels: l.as_slice(),
+                        },
+                    )
+                })
+                .collect(),
+            names: col_names,
+        };
+        let opts = IngestOptions {
+            framework: framework.inner,
+            scale: scale.inner,
+            importance_scale: importance_scale.map(|s| s.inner),
+            regions: regions.map(|r| r.inner),
+            typology: typology.map(|t| t.inner),
+            meta: SurveyMeta {
+                synthetic,
+                source,
+                seed: None,
+            },
+        };
+        let survey = py.detach(|| build_survey(&table, &opts)).py_err(py)?;
+        Ok(PySurvey {
+            inner: Arc::new(survey),
+        })
+    }
+
+    /// The seeded synthetic generator (GIL released).
+    #[staticmethod]
+    #[pyo3(signature = (n_respondents, seed, *, missing_rate=0.07, importance=true, weights=true, framework=None, scale=None, regions=None, typology=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn generate(
+        py: Python<'_>,
+        n_respondents: usize,
+        seed: u64,
+        missing_rate: f64,
+        importance: bool,
+        weights: bool,
+        framework: Option<PyFramework>,
+        scale: Option<PyScale>,
+        regions: Option<PyRegionSet>,
+        typology: Option<PyTypology>,
+    ) -> PyResult<Self> {
+        let mut cfg = SynthConfig::new(n_respondents, seed);
+        cfg.missing_rate = missing_rate;
+        cfg.importance = importance;
+        cfg.weights = weights;
+        cfg.framework = framework.map(|f| f.inner);
+        cfg.scale = scale.map(|s| s.inner);
+        cfg.regions = regions.map(|r| r.inner);
+        cfg.typology = typology.map(|t| t.inner);
+        let survey = py.detach(|| generate(&cfg)).py_err(py)?;
+        Ok(PySurvey {
+            inner: Arc::new(survey),
+        })
+    }
+
+    #[getter]
+    fn n_respondents(&self) -> usize {
+        self.inner.n_respondents()
+    }
+    #[getter]
+    fn n_answers(&self) -> usize {
+        self.inner.n_answers()
+    }
+    #[getter]
+    fn has_weights(&self) -> bool {
+        self.inner.has_weights()
+    }
+    #[getter]
+    fn has_required(&self) -> bool {
+        self.inner.answers().required.is_some()
+    }
+    #[getter]
+    fn has_importance(&self) -> bool {
+        self.inner.answers().importance.is_some()
+    }
+    #[getter]
+    fn synthetic(&self) -> bool {
+        self.inner.meta().synthetic
+    }
+    #[getter]
+    fn source(&self) -> String {
+        self.inner.meta().source.clone()
+    }
+    #[getter]
+    fn seed(&self) -> Option<u64> {
+        self.inner.meta().seed
+    }
+    #[getter]
+    fn framework(&self) -> PyFramework {
+        PyFramework {
+            inner: self.inner.framework().clone(),
+        }
+    }
+    #[getter]
+    fn scale(&self) -> PyScale {
+        PyScale {
+            inner: self.inner.scale().clone(),
+        }
+    }
+    #[getter]
+    fn importance_scale(&self) -> PyScale {
+        PyScale {
+            inner: self.inner.importance_scale().clone(),
+        }
+    }
+    #[getter]
+    fn regions(&self) -> PyRegionSet {
+        PyRegionSet {
+            inner: self.inner.regions().clone(),
+        }
+    }
+    #[getter]
+    fn typology(&self) -> PyTypology {
+        PyTypology {
+            inner: self.inner.typology().clone(),
+        }
+    }
+
+    /// Answer columns: `respondent` and `competence` (uint32 positions),
+    /// `current`, and `required` / `importance` when present (float64).
+    fn answer_columns<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let a = self.inner.answers();
+        let d = PyDict::new(py);
+        d.set_item("respondent", to_numpy(py, &a.respondent))?;
+        d.set_item("competence", to_numpy(py, &a.competence))?;
+        d.set_item("current", to_numpy(py, &a.current))?;
+        if let Some(r) = &a.required {
+            d.set_item("required", to_numpy(py, r))?;
+        }
+        if let Some(i) = &a.importance {
+            d.set_item("importance", to_numpy(py, i))?;
+        }
+        Ok(d)
+    }
+
+    /// Respondent columns: `id` (list of str), `region` and
+    /// `stakeholder_type` (uint32 positions), `weight` when present, and
+    /// `attributes`: a list of `(name, codes, levels)` with code 2**32-1 for
+    /// missing.
+    fn respondent_columns<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let r = self.inner.respondents();
+        let d = PyDict::new(py);
+        d.set_item("id", r.ids.clone())?;
+        d.set_item("region", to_numpy(py, &r.region))?;
+        d.set_item("stakeholder_type", to_numpy(py, &r.stakeholder_type))?;
+        if let Some(w) = &r.weight {
+            d.set_item("weight", to_numpy(py, w))?;
+        }
+        let attrs: Vec<(String, Bound<'py, PyArray1<u32>>, Vec<String>)> = r
+            .attributes
+            .iter()
+            .map(|a| (a.name.clone(), to_numpy(py, &a.codes), a.levels.clone()))
+            .collect();
+        d.set_item("attributes", attrs)?;
+        Ok(d)
+    }
+
+    /// The text summary printed by `skillsmap summary`.
+    fn summary(&self, py: Python<'_>) -> String {
+        let s = self.inner.clone();
+        py.detach(move || s.summary().to_string())
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Survey({} respondents, {} answers, framework='{}'{})",
+            self.inner.n_respondents(),
+            self.inner.n_answers(),
+            self.inner.framework().id,
+            if self.inner.meta().synthetic {
+                ", synthetic"
+            } else {
+                ""
+            }
+        )
+    }
+}
