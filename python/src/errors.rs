@@ -31,7 +31,9 @@ pub fn to_py(py: Python<'_>, err: Error) -> PyErr {
                 Err(e) => e,
             }
         }
-        Error::Model(m @ ModelError::Unknown { .. }) => raise(py, "UnknownNameError", m.to_string()),
+        Error::Model(m @ ModelError::Unknown { .. }) => {
+            raise(py, "UnknownNameError", m.to_string())
+        }
         Error::Model(m) => raise(py, "DefinitionError", m.to_string()),
         Error::Synth(s) => raise(py, "ConfigurationError", s.to_string()),
     }

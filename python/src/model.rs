@@ -76,7 +76,14 @@ impl PyScale {
         };
         let mut out = format!("Scale({}, {}", fmt(s.min), fmt(s.max));
         if !s.labels.is_empty() {
-            out.push_str(&format!(", labels=[{}]", s.labels.iter().map(|l| format!("'{l}'")).collect::<Vec<_>>().join(", ")));
+            out.push_str(&format!(
+                ", labels=[{}]",
+                s.labels
+                    .iter()
+                    .map(|l| format!("'{l}'"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
         }
         if !s.id.is_empty() {
             out.push_str(&format!(", id='{}'", s.id));
@@ -229,8 +236,14 @@ impl PyFramework {
             push("code", opt(&c.code));
             push("description", opt(&c.description));
             push("parent", c.parent.map(|p| fw.competences[p].id.clone()));
-            push("source_framework", c.source.as_ref().map(|s| s.framework.clone()));
-            push("source_code", c.source.as_ref().and_then(|s| s.code.clone()));
+            push(
+                "source_framework",
+                c.source.as_ref().map(|s| s.framework.clone()),
+            );
+            push(
+                "source_code",
+                c.source.as_ref().and_then(|s| s.code.clone()),
+            );
             push("esco_uri", opt(&c.esco_uri));
             for lang in fw.languages() {
                 push(&format!("label_{lang}"), c.labels.get(&lang).cloned());
@@ -243,8 +256,12 @@ impl PyFramework {
     fn area_columns(&self) -> BTreeMap<String, Vec<Option<String>>> {
         let mut cols: BTreeMap<String, Vec<Option<String>>> = BTreeMap::new();
         for a in &self.inner.areas {
-            cols.entry("id".into()).or_default().push(Some(a.id.clone()));
-            cols.entry("label".into()).or_default().push(Some(a.label.clone()));
+            cols.entry("id".into())
+                .or_default()
+                .push(Some(a.id.clone()));
+            cols.entry("label".into())
+                .or_default()
+                .push(Some(a.label.clone()));
             cols.entry("code".into()).or_default().push(a.code.clone());
         }
         cols
@@ -333,9 +350,15 @@ impl PyTypology {
         let mut cols: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for ty in &t.types {
             cols.entry("id".into()).or_default().push(ty.id.clone());
-            cols.entry("label".into()).or_default().push(ty.label.clone());
-            cols.entry("sector".into()).or_default().push(t.sectors[ty.sector].id.clone());
-            cols.entry("sector_label".into()).or_default().push(t.sectors[ty.sector].label.clone());
+            cols.entry("label".into())
+                .or_default()
+                .push(ty.label.clone());
+            cols.entry("sector".into())
+                .or_default()
+                .push(t.sectors[ty.sector].id.clone());
+            cols.entry("sector_label".into())
+                .or_default()
+                .push(t.sectors[ty.sector].label.clone());
         }
         cols
     }
@@ -364,6 +387,9 @@ impl PyTypology {
     }
 }
 
+/// `(id, name, country, nuts_level, aliases)` as passed from Python.
+type RegionRow = (String, String, String, Option<u8>, Vec<String>);
+
 /// An ordered set of regions.
 #[pyclass(name = "RegionSet", module = "skillsmap._core", frozen, from_py_object)]
 #[derive(Clone)]
@@ -388,12 +414,7 @@ impl PyRegionSet {
     /// Regions from rows `(id, name, country, nuts_level, aliases)`.
     #[staticmethod]
     #[pyo3(signature = (rows, *, id="custom".to_owned(), name=String::new()))]
-    fn from_rows(
-        py: Python<'_>,
-        rows: Vec<(String, String, String, Option<u8>, Vec<String>)>,
-        id: String,
-        name: String,
-    ) -> PyResult<Self> {
+    fn from_rows(py: Python<'_>, rows: Vec<RegionRow>, id: String, name: String) -> PyResult<Self> {
         let regions = rows
             .into_iter()
             .map(|(id, name, country, nuts_level, aliases)| Region {
@@ -424,7 +445,14 @@ impl PyRegionSet {
         self.inner
             .regions
             .iter()
-            .map(|r| (r.id.clone(), r.name.clone(), r.country.clone(), r.nuts_level))
+            .map(|r| {
+                (
+                    r.id.clone(),
+                    r.name.clone(),
+                    r.country.clone(),
+                    r.nuts_level,
+                )
+            })
             .collect()
     }
     fn resolve(&self, name: &str) -> Option<usize> {

@@ -92,7 +92,10 @@ impl PySurvey {
                 labels: &competence.1,
             },
             current: slice(&current, "current")?,
-            required: required.as_ref().map(|a| slice(a, "required")).transpose()?,
+            required: required
+                .as_ref()
+                .map(|a| slice(a, "required"))
+                .transpose()?,
             importance: importance
                 .as_ref()
                 .map(|a| slice(a, "importance"))

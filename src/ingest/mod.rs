@@ -230,6 +230,16 @@ fn resolve_labels(labels: &[String], f: impl Fn(&str) -> Option<usize>) -> Vec<O
     labels.iter().map(|l| f(l).map(|i| i as u32)).collect()
 }
 
+/// A respondent-level key column (region or stakeholder type) and how to
+/// report it.
+struct MetaColumn<'a, 'b> {
+    cat: &'b Categorical<'a>,
+    resolved: &'b [Option<u32>],
+    col: &'b str,
+    what: &'static str,
+    order: usize,
+}
+
 /// Collects the issues of one table; sorted and returned at the end.
 struct Issues {
     list: Vec<(usize, Issue)>,
@@ -389,32 +399,36 @@ pub fn build_survey(t: &LongTable<'_>, opts: &IngestOptions) -> Result<Survey, E
         };
 
         // region and type, checked for consistency per respondent
-        let meta_cols: [(
-            &Categorical<'_>,
-            &Vec<Option<u32>>,
-            &str,
-            &str,
-            &mut Vec<u32>,
-            usize,
-        ); 2] = [
+        let meta_cols = [
             (
-                &t.region,
-                &region_of,
-                names.region.as_str(),
-                "region",
+                MetaColumn {
+                    cat: &t.region,
+                    resolved: &region_of,
+                    col: names.region.as_str(),
+                    what: "region",
+                    order: 1,
+                },
                 &mut r_region,
-                1,
             ),
             (
-                &t.stakeholder_type,
-                &type_of,
-                names.stakeholder_type.as_str(),
-                "stakeholder type",
+                MetaColumn {
+                    cat: &t.stakeholder_type,
+                    resolved: &type_of,
+                    col: names.stakeholder_type.as_str(),
+                    what: "stakeholder type",
+                    order: 2,
+                },
                 &mut r_type,
-                2,
             ),
         ];
-        for (cat, resolved, col, what, store, order) in meta_cols {
+        for (m, store) in meta_cols {
+            let MetaColumn {
+                cat,
+                resolved,
+                col,
+                what,
+                order,
+            } = m;
             match cat.get(row) {
                 None => issues.push(order, Issue::at(row, col, "", format!("missing {what}"))),
                 Some((code, label)) => match resolved[code] {
@@ -586,7 +600,7 @@ pub fn build_survey(t: &LongTable<'_>, opts: &IngestOptions) -> Result<Survey, E
 
     if !issues.list.is_empty() {
         let mut list = issues.list;
-        list.sort_by(|a, b| (a.1.row, a.0).cmp(&(b.1.row, b.0)));
+        list.sort_by_key(|(order, issue)| (issue.row, *order));
         return Err(ValidationError {
             issues: list.into_iter().map(|(_, i)| i).collect(),
         }

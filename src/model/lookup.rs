@@ -48,6 +48,11 @@ impl NameIndex {
         }
     }
 
+    /// Whether `id` was inserted verbatim as an id.
+    pub(crate) fn get_exact_id(&self, id: &str) -> bool {
+        self.ids.contains_key(id)
+    }
+
     pub(crate) fn get(&self, name: &str) -> Option<usize> {
         if let Some(p) = self.ids.get(name) {
             return Some(*p);
@@ -80,12 +85,5 @@ mod tests {
         assert_eq!(idx.get("SAME"), None);
         assert_eq!(idx.get("a"), Some(0));
         assert_eq!(idx.get(" B "), Some(1));
-    }
-}
-
-impl NameIndex {
-    /// Whether `id` was inserted verbatim as an id.
-    pub(crate) fn get_exact_id(&self, id: &str) -> bool {
-        self.ids.contains_key(id)
     }
 }

@@ -21,7 +21,10 @@ pub struct SurveyMeta {
 
 /// A categorical respondent attribute (organisation size, …), one code per
 /// respondent into `levels`; `u32::MAX` marks a missing value.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Two attributes are equal when they give every respondent the same value,
+/// whatever the order of their levels.
+#[derive(Debug, Clone)]
 pub struct Attribute {
     /// Column name.
     pub name: String,
@@ -29,6 +32,22 @@ pub struct Attribute {
     pub levels: Vec<String>,
     /// One code per respondent.
     pub codes: Vec<u32>,
+}
+
+impl Attribute {
+    /// The value of respondent `r`, `None` when missing.
+    pub fn value(&self, r: usize) -> Option<&str> {
+        let c = *self.codes.get(r)?;
+        self.levels.get(c as usize).map(String::as_str)
+    }
+}
+
+impl PartialEq for Attribute {
+    fn eq(&self, o: &Self) -> bool {
+        self.name == o.name
+            && self.codes.len() == o.codes.len()
+            && (0..self.codes.len()).all(|r| self.value(r) == o.value(r))
+    }
 }
 
 /// Code of a missing attribute value.

@@ -241,8 +241,7 @@ pub fn generate(cfg: &SynthConfig) -> Result<Survey, Error> {
                 }
                 // Respondent-specific missingness around the target rate.
                 let p_miss = (cfg.missing_rate * (0.6 * rng.normal() - 0.18).exp()).min(0.9);
-                for j in 0..n_comp {
-                    let a = area_of[j];
+                for (j, &a) in area_of.iter().enumerate() {
                     let c =
                         fx.mu[j] + fx.region[g][a] + fx.ty[t][a] + 0.6 * z[a] + 0.7 * rng.normal();
                     let req = fx.nu[j] + 0.6 * fx.need[t][a] + 0.3 * v + 0.6 * rng.normal();
