@@ -25,7 +25,7 @@ $(DEPS): pyproject.toml | $(PY)
 	touch $(DEPS)
 
 build: $(DEPS) ## build the extension (release) into the virtualenv
-	$(VENV)/bin/maturin develop --release --quiet
+	$(VENV)/bin/maturin develop --release --quiet 2>&1 | sed '/Requirement already satisfied/d'
 	@$(PY) -c "import skillsmap" || { echo "extension build failed"; exit 1; }
 
 demo: build ## run the main job on the synthetic demo survey

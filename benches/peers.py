@@ -40,7 +40,6 @@ Impl = Callable[[], Any]
 def _case_ingest() -> dict[str, Impl]:
     import numpy as np
     import pandas as pd
-
     import skillsmap as sm
 
     df = sm.demo_survey(31_250, seed=1).to_frame()
@@ -63,7 +62,9 @@ def _case_ingest() -> dict[str, Impl]:
         w = df["weight"]
         problems.append(~np.isfinite(w) | (w < 0))
         problems.append(df.duplicated(["respondent", "competence"]))
-        per = df.groupby("respondent", sort=False)[["region", "stakeholder_type", "weight"]].nunique()
+        per = df.groupby("respondent", sort=False)[
+            ["region", "stakeholder_type", "weight"]
+        ].nunique()
         bad_resp = per.index[(per > 1).any(axis=1)]
         problems.append(df["respondent"].isin(bad_resp))
         mask = np.logical_or.reduce([p.to_numpy() for p in problems])
@@ -154,14 +155,18 @@ def main(argv: list[str] | None = None) -> int:
         for impl in impls:
             out = subprocess.run(
                 [sys.executable, __file__, "--child", case, impl, "--repeat", str(args.repeat)],
-                check=True, capture_output=True, text=True,
+                check=True,
+                capture_output=True,
+                text=True,
             )
             results[impl] = json.loads(out.stdout.strip().splitlines()[-1])
         ours = results["skillsmap"]["median"]
         for impl, r in results.items():
             ratio = "" if impl == "skillsmap" else f"{ours / r['median']:.3f}"
-            print(f"{case:<14} {impl:<24} {r['median'] * 1e3:>8.1f}ms {ratio:>10} "
-                  f"{r['peak_mib']:>9.0f}")
+            print(
+                f"{case:<14} {impl:<24} {r['median'] * 1e3:>8.1f}ms {ratio:>10} "
+                f"{r['peak_mib']:>9.0f}"
+            )
     return 0
 
 

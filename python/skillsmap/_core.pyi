@@ -5,7 +5,7 @@ from typing import Any, final
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["__version__", "Framework", "RegionSet", "Scale", "Survey", "Typology"]
+__all__ = ["Framework", "RegionSet", "Scale", "Survey", "Typology", "__version__"]
 __version__: str
 
 _Codes = npt.NDArray[np.int64]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copyreg
 import html
 import os
 from pathlib import Path
@@ -16,6 +17,17 @@ from .errors import DefinitionError
 __all__ = ["Framework", "Regions", "Scale", "Typology"]
 
 Scale = _core.Scale
+
+
+def _rebuild_scale(lo: float, hi: float, labels: list[str], id: str, name: str) -> Scale:
+    return _core.Scale(lo, hi, labels=labels or None, id=id, name=name)
+
+
+def _reduce_scale(s: Scale) -> tuple[Any, ...]:
+    return (_rebuild_scale, (s.min, s.max, s.labels, s.id, s.name))
+
+
+copyreg.pickle(_core.Scale, _reduce_scale)
 
 
 def _read_text(source: str | os.PathLike[str]) -> str:
@@ -44,8 +56,8 @@ class Framework:
     >>> fw = sm.frameworks.load("entrecomp")
     >>> fw
     Framework(id='entrecomp', version='2016', 3 areas, 15 competences)
-    >>> fw.competences[["id", "label", "area"]].head(2).to_string(index=False)
-    '           id                  label        area\\nentrecomp.1.1 Spotting opportunities entrecomp.1\\nentrecomp.1.2             Creativity entrecomp.1'
+    >>> fw.competences["label"].head(3).tolist()
+    ['Spotting opportunities', 'Creativity', 'Vision']
     """
 
     def __init__(self, inner: _core.Framework) -> None:
@@ -111,8 +123,9 @@ class Framework:
     def from_csv(cls, path: str | os.PathLike[str], **kwargs: Any) -> Framework:
         """Read a framework table from CSV; see :meth:`from_frame`."""
         kwargs.setdefault("id", Path(path).stem)
-        return cls.from_frame(pd.read_csv(path, dtype=str, keep_default_na=False,
-                                          na_values=[""]), **kwargs)
+        return cls.from_frame(
+            pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""]), **kwargs
+        )
 
     @classmethod
     def from_json(cls, source: str | os.PathLike[str]) -> Framework:
@@ -175,8 +188,18 @@ class Framework:
         description, parent, source_framework, source_code, esco_uri`` and a
         ``label_<lang>`` column per language."""
         cols = self._inner.competence_columns()
-        order = ["id", "label", "area", "area_label", "code", "description", "parent",
-                 "source_framework", "source_code", "esco_uri"]
+        order = [
+            "id",
+            "label",
+            "area",
+            "area_label",
+            "code",
+            "description",
+            "parent",
+            "source_framework",
+            "source_code",
+            "esco_uri",
+        ]
         order += sorted(c for c in cols if c.startswith("label_"))
         return pd.DataFrame({c: cols[c] for c in order})
 
@@ -246,7 +269,11 @@ class Typology:
 
     @classmethod
     def from_frame(
-        cls, data: Any, *, id: str = "custom", sector: str = "sector",
+        cls,
+        data: Any,
+        *,
+        id: str = "custom",
+        sector: str = "sector",
         stakeholder_type: str = "stakeholder_type",
     ) -> Typology:
         """Build a typology from a table of (sector, stakeholder type) rows."""
@@ -328,13 +355,15 @@ class Regions:
         for rec in df.to_dict("records"):
             aliases = _cell(rec.get("aliases"))
             level = rec.get("nuts_level")
-            rows.append((
-                str(rec["id"]),
-                _cell(rec.get("name")) or str(rec["id"]),
-                _cell(rec.get("country")) or "",
-                None if level is None or pd.isna(level) else int(level),
-                [a.strip() for a in aliases.split(";") if a.strip()] if aliases else [],
-            ))
+            rows.append(
+                (
+                    str(rec["id"]),
+                    _cell(rec.get("name")) or str(rec["id"]),
+                    _cell(rec.get("country")) or "",
+                    None if level is None or pd.isna(level) else int(level),
+                    [a.strip() for a in aliases.split(";") if a.strip()] if aliases else [],
+                )
+            )
         return cls(_core.RegionSet.from_rows(rows, id=id, name=name))
 
     @classmethod

@@ -16,12 +16,13 @@ import pandas as pd
 from . import _core
 from ._frames import Issue, categorical, numeric, to_pandas
 from ._model import Framework, Regions, Scale, Typology, _as_scale
-from .errors import ValidationError
+from .errors import ConfigurationError, ValidationError
 from .frameworks import load as load_framework
 
 __all__ = ["Survey", "demo_survey", "read_survey"]
 
 _MISSING_CODE = 2**32 - 1
+
 
 def _framework(fw: Any) -> Framework:
     if isinstance(fw, Framework):
@@ -72,12 +73,19 @@ class Survey:
     ['respondent', 'region', 'stakeholder_type', 'competence', 'current', 'required']
     """
 
-    def __init__(self, inner: _core.Survey, respondent_index: pd.Index | None = None) -> None:
+    def __init__(
+        self,
+        inner: _core.Survey,
+        respondent_index: pd.Index | None = None,
+        attribute_values: dict[str, pd.Index] | None = None,
+    ) -> None:
         self._inner = inner
         ids = inner.respondent_columns()["id"]
         self._respondent_index = (
             respondent_index if respondent_index is not None else pd.Index(ids, dtype=object)
         )
+        # Original values of attribute levels (the core keeps their text).
+        self._attribute_values = attribute_values or {}
 
     # -- construction ---------------------------------------------------------
     @classmethod
@@ -192,7 +200,8 @@ class Survey:
             for role in ("current", "required", "importance", "weight")
             if role in roles
         }
-        attrs = [(name, *categorical(df[name])[:2]) for name in attributes]
+        attr_cats = {name: categorical(df[name]) for name in attributes}
+        attrs = [(name, codes, labels) for name, (codes, labels, _) in attr_cats.items()]
         try:
             inner = _core.Survey.from_columns(
                 (resp_codes, resp_labels),
@@ -213,10 +222,14 @@ class Survey:
                 source=source,
             )
         except ValidationError as err:
-            raise ValidationError(pre + err._rows, source=source or None) from None
+            # A cell already reported as not a number reaches the core as
+            # missing; report it once.
+            seen = {(row, col) for row, col, _, _ in pre}
+            core = [i for i in err._rows if (i[0], i[1]) not in seen]
+            raise ValidationError(pre + core, source=source or None) from None
         if pre:
             raise ValidationError(pre, source=source or None)
-        return cls(inner, resp_uniques)
+        return cls(inner, resp_uniques, {n: c[2] for n, c in attr_cats.items()})
 
     @classmethod
     def from_wide(
@@ -279,6 +292,19 @@ class Survey:
                 if m:
                     matched[role][m.group(1)] = str(col)
         comps = list(dict.fromkeys(c for role in matched.values() for c in role))
+        # A column whose competence part is not in the framework is reported
+        # once, for the column, and left out of the long table.
+        fw = _framework(options.get("framework", "se-core"))
+        unknown: list[Issue] = []
+        for c in [c for c in comps if fw._inner.resolve(c) is None]:
+            for role in patterns:
+                if c in matched[role]:
+                    unknown.append(
+                        (None, matched[role][c], c, f"unknown competence for framework {fw.id!r}")
+                    )
+            comps.remove(c)
+        if not comps and unknown:
+            raise ValidationError(unknown)
         if not comps:
             raise ValidationError(
                 [(None, current, "", "no column matches the current-level pattern")]
@@ -293,20 +319,26 @@ class Survey:
         col_of: dict[str, list[str]] = {}
         for role in patterns:
             cols = [matched[role].get(c) for c in comps]
-            block = np.column_stack([
-                df[c].to_numpy(dtype=object) if c is not None else np.full(n, np.nan, dtype=object)
-                for c in cols
-            ])
+            block = np.column_stack(
+                [
+                    df[c].to_numpy(dtype=object)
+                    if c is not None
+                    else np.full(n, np.nan, dtype=object)
+                    for c in cols
+                ]
+            )
             long[role] = block.reshape(-1)
-            col_of[role] = [c if c is not None else pat for c, pat in
-                            zip(cols, [patterns[role]] * k, strict=True)]
+            col_of[role] = [
+                c if c is not None else pat
+                for c, pat in zip(cols, [patterns[role]] * k, strict=True)
+            ]
         for col in ([weight] if weight else []) + list(attributes):
             long[col] = np.repeat(df[col].to_numpy(), k)
         frame = pd.DataFrame(long)
         for role in patterns:
             frame[role] = frame[role].infer_objects()
         try:
-            return cls.from_frame(
+            survey = cls.from_frame(
                 frame,
                 required="required" if "required" in patterns else None,
                 importance="importance" if "importance" in patterns else None,
@@ -315,9 +347,12 @@ class Survey:
                 **options,
             )
         except ValidationError as err:
-            rows: list[Issue] = []
-            wide_names = {"respondent": respondent, "region": region,
-                          "stakeholder_type": stakeholder_type}
+            rows: list[Issue] = list(unknown)
+            wide_names = {
+                "respondent": respondent,
+                "region": region,
+                "stakeholder_type": stakeholder_type,
+            }
             for row, column, value, reason in err._rows:
                 if row is None:
                     rows.append((row, column, value, reason))
@@ -330,7 +365,12 @@ class Survey:
                 else:
                     column = wide_names.get(column, column)
                 rows.append((wrow, column, value, reason))
+            # a respondent-level cell is repeated once per competence
+            rows = list(dict.fromkeys(rows))
             raise ValidationError(rows, source=err.source) from None
+        if unknown:
+            raise ValidationError(unknown)
+        return survey
 
     # -- content ----------------------------------------------------------------
     @property
@@ -390,17 +430,20 @@ class Survey:
         cols = self._inner.respondent_columns()
         reg = self.regions.table
         types = self.typology.types
-        df = pd.DataFrame({
-            "respondent": self._respondent_index,
-            "region": reg["id"].to_numpy(dtype=object)[cols["region"]],
-            "region_name": reg["name"].to_numpy(dtype=object)[cols["region"]],
-            "stakeholder_type": types["id"].to_numpy(dtype=object)[cols["stakeholder_type"]],
-            "sector": types["sector"].to_numpy(dtype=object)[cols["stakeholder_type"]],
-        })
+        df = pd.DataFrame(
+            {
+                "respondent": self._respondent_index,
+                "region": reg["id"].to_numpy(dtype=object)[cols["region"]],
+                "region_name": reg["name"].to_numpy(dtype=object)[cols["region"]],
+                "stakeholder_type": types["id"].to_numpy(dtype=object)[cols["stakeholder_type"]],
+                "sector": types["sector"].to_numpy(dtype=object)[cols["stakeholder_type"]],
+            }
+        )
         if "weight" in cols:
             df["weight"] = cols["weight"]
         for name, codes, levels in cols["attributes"]:
-            df[name] = _decode(codes, levels)
+            values = self._attribute_values.get(name)
+            df[name] = _decode(codes, levels if values is None else list(values))
         return df
 
     def to_frame(self) -> pd.DataFrame:
@@ -416,17 +459,22 @@ class Survey:
         resp = self.respondents
         r = ans["respondent"]
         comp_ids = np.asarray(self.framework.competences["id"], dtype=object)
-        df = pd.DataFrame({
-            "respondent": self._respondent_index.take(r),
-            "region": resp["region"].to_numpy(dtype=object)[r],
-            "stakeholder_type": resp["stakeholder_type"].to_numpy(dtype=object)[r],
-            "competence": comp_ids[ans["competence"]],
-        })
+        df = pd.DataFrame(
+            {
+                "respondent": self._respondent_index.take(r),
+                "region": resp["region"].to_numpy(dtype=object)[r],
+                "stakeholder_type": resp["stakeholder_type"].to_numpy(dtype=object)[r],
+                "competence": comp_ids[ans["competence"]],
+            }
+        )
         for role in ("current", "required", "importance"):
             if role in ans:
                 df[role] = ans[role]
-        extra = [c for c in resp.columns
-                 if c not in {"respondent", "region", "region_name", "stakeholder_type", "sector"}]
+        extra = [
+            c
+            for c in resp.columns
+            if c not in {"respondent", "region", "region_name", "stakeholder_type", "sector"}
+        ]
         for c in extra:
             df[c] = resp[c].to_numpy()[r]
         return df
@@ -444,11 +492,13 @@ class Survey:
 
     def _repr_html_(self) -> str:
         resp = self.respondents
-        table = pd.crosstab(resp["region_name"], resp["stakeholder_type"], margins=True,
-                            margins_name="total")
+        table = pd.crosstab(
+            resp["region_name"], resp["stakeholder_type"], margins=True, margins_name="total"
+        )
         banner = (
             "<p><b>Synthetic demonstration data</b> — not real survey responses.</p>"
-            if self.synthetic else ""
+            if self.synthetic
+            else ""
         )
         return (
             f"{banner}<p>Survey: {self.n_respondents} respondents, {self.n_answers} answers, "
@@ -461,8 +511,10 @@ class Survey:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         frame = state["frame"]
-        self._inner = _core.Survey.from_columns(**_columns_for(frame, state["options"]))
+        opts = state["options"]
+        self._inner = _core.Survey.from_columns(**_columns_for(frame, opts))
         self._respondent_index = categorical(frame["respondent"])[2]
+        self._attribute_values = {a: categorical(frame[a])[2] for a in opts["attributes"]}
 
     def _options(self) -> dict[str, Any]:
         ans_cols = self._inner.answer_columns()
@@ -484,10 +536,12 @@ class Survey:
 
 def _columns_for(frame: pd.DataFrame, opts: dict[str, Any]) -> dict[str, Any]:
     """Core constructor arguments for an already valid frame (unpickling)."""
+
     def cat(col: str) -> tuple[np.ndarray, list[str]]:
         return categorical(frame[col])[:2]
 
     issues: list[Issue] = []
+
     def num(col: str | None) -> np.ndarray | None:
         return None if col is None else numeric(frame[col], col, issues)
 
@@ -554,15 +608,25 @@ def demo_survey(
     >>> s.synthetic, s.n_respondents, s.n_answers
     (True, 100, 3200)
     """
+    if isinstance(n_respondents, bool) or not isinstance(n_respondents, int | np.integer):
+        raise TypeError(f"n_respondents must be an int, got {n_respondents!r}")
+    if n_respondents < 1:
+        raise ConfigurationError(f"n_respondents must be positive, got {n_respondents}")
+    if not 0 <= int(seed) < 2**64:
+        raise ConfigurationError(f"seed must be in [0, 2**64), got {seed}")
     inner = _core.Survey.generate(
-        int(n_respondents), int(seed), missing_rate=missing_rate,
-        importance=importance, weights=weights,
+        int(n_respondents),
+        int(seed),
+        missing_rate=missing_rate,
+        importance=importance,
+        weights=weights,
     )
     return Survey(inner)
 
 
-def read_survey(path: str | os.PathLike[str], *, sheet_name: str | int = 0,
-                **options: Any) -> Survey:
+def read_survey(
+    path: str | os.PathLike[str], *, sheet_name: str | int = 0, **options: Any
+) -> Survey:
     """Read and validate a long-format survey file (CSV, TSV, Parquet or Excel).
 
     Parameters

@@ -16,21 +16,44 @@ __all__ = ["main"]
 
 
 def _add_survey_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--framework", default="se-core",
-                   help="embedded framework id or a framework JSON/CSV file (default se-core)")
-    p.add_argument("--scale", nargs=2, type=float, metavar=("MIN", "MAX"), default=(1, 5),
-                   help="scale of current and required levels (default 1 5)")
+    p.add_argument(
+        "--framework",
+        default="se-core",
+        help="embedded framework id or a framework JSON/CSV file (default se-core)",
+    )
+    p.add_argument(
+        "--scale",
+        nargs=2,
+        type=float,
+        metavar=("MIN", "MAX"),
+        default=(1, 5),
+        help="scale of current and required levels (default 1 5)",
+    )
     for role in ("respondent", "region", "stakeholder_type", "competence", "current"):
-        p.add_argument(f"--{role.replace('_', '-')}", default=role, metavar="COLUMN",
-                       help=f"name of the {role.replace('_', ' ')} column (default {role})")
-    p.add_argument("--required", default="required", metavar="COLUMN",
-                   help="required-level column (default required; 'none' if absent)")
+        p.add_argument(
+            f"--{role.replace('_', '-')}",
+            default=role,
+            metavar="COLUMN",
+            help=f"name of the {role.replace('_', ' ')} column (default {role})",
+        )
+    p.add_argument(
+        "--required",
+        default="required",
+        metavar="COLUMN",
+        help="required-level column (default required; 'none' if absent)",
+    )
     p.add_argument("--importance", default=None, metavar="COLUMN", help="importance column")
     p.add_argument("--weight", default=None, metavar="COLUMN", help="survey weight column")
-    p.add_argument("--open-regions", action="store_true",
-                   help="accept any region instead of the six RESEES regions")
-    p.add_argument("--open-types", action="store_true",
-                   help="accept any stakeholder type instead of the default typology")
+    p.add_argument(
+        "--open-regions",
+        action="store_true",
+        help="accept any region instead of the six RESEES regions",
+    )
+    p.add_argument(
+        "--open-types",
+        action="store_true",
+        help="accept any stakeholder type instead of the default typology",
+    )
 
 
 def _options(args: argparse.Namespace) -> dict[str, Any]:
@@ -59,8 +82,12 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command")
     v = sub.add_parser("validate", help="check a survey file and list every problem")
     v.add_argument("file", help="survey file (CSV, TSV, Parquet or Excel), long format")
-    v.add_argument("--max-issues", type=int, default=50,
-                   help="how many problems to print (default 50; all are counted)")
+    v.add_argument(
+        "--max-issues",
+        type=int,
+        default=50,
+        help="how many problems to print (default 50; all are counted)",
+    )
     _add_survey_options(v)
     s = sub.add_parser("summary", help="print a survey summary")
     s.add_argument("file", nargs="?", help="survey file; omit with --demo")
@@ -86,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             issues = err.issues
             n = len(issues)
             print(f"{args.file}: {n} problem{'s' if n != 1 else ''}", file=sys.stdout)
-            shown = issues.head(args.max_issues).fillna({"value": ""})
+            shown = issues.head(args.max_issues).astype({"row": object}).fillna({"row": "-"})
             print(shown.to_string(index=False))
             if n > args.max_issues:
                 print(f"… and {n - args.max_issues} more")

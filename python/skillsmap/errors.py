@@ -79,7 +79,7 @@ class ValidationError(SkillsMapError, ValueError):
         for issue in issues:
             row, column, value, reason = issue
             rows.append((None if row is None else int(row), str(column), str(value), str(reason)))
-        rows.sort(key=lambda r: (-1 if r[0] is None else r[0]))
+        rows.sort(key=lambda r: -1 if r[0] is None else r[0])
         self._rows = rows
         self.source = source
         super().__init__(self._message())
@@ -105,8 +105,7 @@ class ValidationError(SkillsMapError, ValueError):
         ]
         widths = [max(len(c[i]) for c in cells) for i in range(3)]
         lines = [
-            "  " + "  ".join(c[i].ljust(widths[i]) for i in range(3)) + "  " + c[3]
-            for c in cells
+            "  " + "  ".join(c[i].ljust(widths[i]) for i in range(3)) + "  " + c[3] for c in cells
         ]
         more = [f"  … and {n - _SHOWN} more (see .issues)"] if n > _SHOWN else []
         return "\n".join([head, *lines, *more])

@@ -219,6 +219,7 @@ impl IngestOptions {
 
 fn fmt_level(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {
+        // `as i64` also turns -0.0 into 0, as a reader expects
         format!("{}", v as i64)
     } else {
         format!("{v}")
@@ -545,7 +546,7 @@ pub fn build_survey(t: &LongTable<'_>, opts: &IngestOptions) -> Result<Survey, E
                     let slot = &mut r_weight[r];
                     if slot.is_nan() {
                         *slot = v;
-                    } else if slot.to_bits() != v.to_bits() {
+                    } else if *slot != v {
                         issues.push(
                             7,
                             Issue::at(
@@ -643,7 +644,7 @@ pub fn build_survey(t: &LongTable<'_>, opts: &IngestOptions) -> Result<Survey, E
 }
 
 /// Labels that at least one row uses, in label order (for open registries:
-/// labels nobody uses must not become regions or types).
+/// labels nobody uses must not become regions or types), one per spelling.
 fn used_labels(cat: &Categorical<'_>) -> Vec<String> {
     let mut used = vec![false; cat.labels.len()];
     for &c in cat.codes {
@@ -653,11 +654,13 @@ fn used_labels(cat: &Categorical<'_>) -> Vec<String> {
             }
         }
     }
+    // Spellings that differ only in case or spacing are one entity, as
+    // lookups treat them; the first spelling names it.
     let mut seen = HashMap::new();
     cat.labels
         .iter()
         .zip(used)
-        .filter(|(l, u)| *u && seen.insert((*l).clone(), ()).is_none())
+        .filter(|(l, u)| *u && seen.insert(crate::model::normalise_key(l), ()).is_none())
         .map(|(l, _)| l.clone())
         .collect()
 }

@@ -8,7 +8,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-
 import skillsmap as sm
 
 ISSUE_COLUMNS = ["row", "column", "value", "reason"]
@@ -35,23 +34,23 @@ def valid_long(se_core_ids: list[str]) -> pd.DataFrame:
     rows = []
     for i, (resp, region, stype) in enumerate(RESPONDENTS):
         for j, comp in enumerate(se_core_ids[:3]):
-            rows.append({
-                "respondent": resp,
-                "region": region,
-                "stakeholder_type": stype,
-                "competence": comp,
-                "current": 1 + (i + j) % 5,
-                "required": 1 + (2 * i + j) % 5,
-            })
+            rows.append(
+                {
+                    "respondent": resp,
+                    "region": region,
+                    "stakeholder_type": stype,
+                    "competence": comp,
+                    "current": 1 + (i + j) % 5,
+                    "required": 1 + (2 * i + j) % 5,
+                }
+            )
     df = pd.DataFrame(rows)
     df["current"] = df["current"].astype("float64")
     df.loc[1, "current"] = np.nan
     return df
 
 
-def _assert_issue(
-    err: BaseException, row: int | None, column: str, reason: str
-) -> dict[str, Any]:
+def _assert_issue(err: BaseException, row: int | None, column: str, reason: str) -> dict[str, Any]:
     """Assert that ``err`` is a well-formed ValidationError holding an issue at
     (row, column) whose reason contains ``reason``; return that issue."""
     assert isinstance(err, sm.ValidationError)
@@ -61,9 +60,9 @@ def _assert_issue(
     assert isinstance(issues, pd.DataFrame)
     assert issues.columns.tolist() == ISSUE_COLUMNS
     at_row = issues["row"].isna() if row is None else issues["row"].eq(row).fillna(False)
-    hits = issues[at_row & issues["column"].eq(column) & issues["reason"].str.contains(
-        reason, regex=False
-    )]
+    hits = issues[
+        at_row & issues["column"].eq(column) & issues["reason"].str.contains(reason, regex=False)
+    ]
     assert len(hits) >= 1, (
         f"no issue at row={row!r} column={column!r} with reason containing {reason!r}; "
         f"issues were:\n{issues.to_string()}"

@@ -1,0 +1,141 @@
+"""The ``skillsmap`` command line, run as ``python -m skillsmap``."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+
+def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "skillsmap", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
+    )
+
+
+@pytest.fixture
+def good_csv(tmp_path: Path, valid_long: pd.DataFrame) -> Path:
+    path = tmp_path / "good.csv"
+    valid_long.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture
+def bad_csv(tmp_path: Path, valid_long: pd.DataFrame) -> Path:
+    df = valid_long.copy()
+    df.loc[3, "region"] = "Atlantis"
+    df.loc[7, "current"] = 9
+    path = tmp_path / "bad.csv"
+    df.to_csv(path, index=False)
+    return path
+
+
+def test_summary_demo():
+    done = run("summary", "--demo", "--n-respondents", "100")
+    assert done.returncode == 0, done.stderr
+    assert "SYNTHETIC" in done.stdout
+    assert "100 respondents" in done.stdout
+
+
+def test_summary_of_a_file(good_csv):
+    done = run("summary", good_csv)
+    assert done.returncode == 0, done.stderr
+    assert "4 respondents" in done.stdout
+    assert "SYNTHETIC" not in done.stdout
+
+
+def test_summary_needs_file_or_demo(good_csv):
+    assert run("summary").returncode == 2
+    assert run("summary", good_csv, "--demo").returncode == 2
+
+
+def test_validate_good(good_csv):
+    done = run("validate", good_csv)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.strip().splitlines()
+    assert len(lines) == 1
+    assert "OK" in lines[0]
+    assert "4 respondents" in lines[0] and "12 answers" in lines[0]
+
+
+def test_validate_bad(bad_csv):
+    done = run("validate", bad_csv)
+    assert done.returncode == 1
+    out = done.stdout
+    assert "2 problems" in out
+    lines = out.splitlines()
+    region = [ln for ln in lines if "Atlantis" in ln]
+    level = [ln for ln in lines if "outside the scale" in ln]
+    assert len(region) == 1 and len(level) == 1
+    assert region[0].split()[0] == "3" and "unknown region" in region[0]
+    assert level[0].split()[0] == "7" and "current" in level[0] and " 9 " in level[0]
+
+
+def test_validate_bad_limits_output(bad_csv):
+    done = run("validate", bad_csv, "--max-issues", "1")
+    assert done.returncode == 1
+    assert "Atlantis" in done.stdout
+    assert "outside the scale" not in done.stdout
+    assert "… and 1 more" in done.stdout
+
+
+def test_validate_with_options(tmp_path, valid_long):
+    df = valid_long.rename(columns={"respondent": "id"})
+    df.loc[0, "current"] = 7
+    path = tmp_path / "opts.csv"
+    df.to_csv(path, index=False)
+    assert run("validate", path, "--respondent", "id").returncode == 1
+    done = run("validate", path, "--respondent", "id", "--scale", "1", "8")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_validate_missing_file(tmp_path):
+    done = run("validate", tmp_path / "missing.csv")
+    assert done.returncode == 2
+    assert "missing.csv" in done.stderr
+
+
+def test_validate_unsupported_file(tmp_path):
+    path = tmp_path / "survey.json"
+    path.write_text("{}", encoding="utf-8")
+    done = run("validate", path)
+    assert done.returncode == 2
+    assert "unsupported" in done.stderr
+
+
+def test_version():
+    import skillsmap as sm
+
+    done = run("--version")
+    assert done.returncode == 0
+    assert done.stdout.strip() == f"skillsmap {sm.__version__}"
+
+
+def test_no_command_prints_help():
+    done = run()
+    assert done.returncode == 2
+    assert "validate" in done.stdout and "summary" in done.stdout
+
+
+def test_validate_missing_column(tmp_path, valid_long):
+    path = tmp_path / "noregion.csv"
+    valid_long.drop(columns="region").to_csv(path, index=False)
+    done = run("validate", path)
+    assert done.returncode == 1
+    assert "1 problem" in done.stdout
+    assert "region" in done.stdout and "missing column" in done.stdout
+
+
+def test_validate_unreadable_file(tmp_path):
+    path = tmp_path / "zero.csv"
+    path.write_bytes(b"")
+    done = run("validate", path)
+    assert done.returncode == 2
+    assert done.stderr.startswith("skillsmap validate:")

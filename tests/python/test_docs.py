@@ -1,0 +1,41 @@
+"""Run the examples in every public docstring of the package as tests."""
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = [
+    "skillsmap",
+    "skillsmap._model",
+    "skillsmap._survey",
+    "skillsmap.errors",
+    "skillsmap.frameworks",
+]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name):
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0, f"no examples found in {name}"
+    assert result.failed == 0, f"{result.failed} failing example(s) in {name}"
+
+
+def test_every_module_with_examples_is_listed():
+    import pkgutil
+
+    import skillsmap
+
+    found = {
+        f"skillsmap.{m.name}"
+        for m in pkgutil.iter_modules(skillsmap.__path__)
+        if m.name not in {"__main__", "cli", "_core"}
+    }
+    with_examples = {
+        name
+        for name in found
+        if doctest.DocTestFinder().find(importlib.import_module(name))
+        and any(t.examples for t in doctest.DocTestFinder().find(importlib.import_module(name)))
+    }
+    assert with_examples <= set(MODULES)
