@@ -487,6 +487,197 @@ class Survey:
     def __len__(self) -> int:
         return self.n_answers
 
+    # -- gap scoring ------------------------------------------------------------
+    def gaps(
+        self,
+        by: str | Sequence[str] | None = None,
+        *,
+        level: str = "competence",
+        weights: bool = True,
+        min_n: int = 5,
+        ci: float | None = None,
+        n_boot: int = 2000,
+        seed: int | None = None,
+        stratify: str | Sequence[str] | None = None,
+        top_k: int = 5,
+        importance_mean: str = "complete",
+        progress: bool | None = None,
+    ) -> pd.DataFrame:
+        """Gap statistics and Borich needs assessment per group × item.
+
+        Parameters
+        ----------
+        by : str, list of str or None
+            Respondent grouping: ``None`` (all respondents pooled),
+            ``"region"``, ``"stakeholder_type"``, ``"sector"``, any respondent
+            attribute, or a list of them.
+        level : {"competence", "area"}
+            Item dimension. At area level each respondent contributes the
+            mean of their levels over the area's competences (complete pairs).
+        weights : bool
+            Use the survey weights when the survey has them.
+        min_n : int, default 5
+            Cells with fewer than ``min_n`` respondents with both levels are
+            suppressed: statistics NaN, ``suppressed`` True.
+        ci : float, optional
+            Confidence level (e.g. 0.95) of percentile bootstrap intervals
+            over respondents; adds ``mean_gap_lo/hi``, ``mwds_lo/hi`` and
+            ``p_top_k``.
+        n_boot : int
+            Bootstrap replicates.
+        seed : int, optional
+            Seed of the bootstrap; drawn at random when None and recorded in
+            ``df.attrs["seed"]``. Results for a seed are identical whatever
+            the number of threads.
+        stratify : str or list of str, optional
+            Resample within strata of these respondent attributes (e.g.
+            ``"region"``), keeping stratum sizes fixed.
+        top_k : int
+            k of ``p_top_k``: the share of replicates in which the item's MWDS
+            ranks within the top k of its group.
+        importance_mean : {"complete", "all"}
+            Whether Ī in the Borich score averages importance over respondents
+            who also rated their current level (default) or over every
+            importance answer; recorded in ``df.attrs``.
+        progress : bool, optional
+            Show a tqdm progress bar for the bootstrap (default: when tqdm is
+            installed and the run is long). Ctrl-C stops the run cleanly.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per group × item: the ``by`` columns, ``competence`` and
+            ``area`` (or ``area``), ``n`` (respondents with target and current
+            level), ``n_missing`` (respondents of the group without them),
+            ``mean_importance`` (when the survey has importance),
+            ``mean_required`` (when it has required levels), ``mean_current``,
+            ``mean_gap`` (target − current; the target is the required level,
+            or importance when the survey has none), ``mean_positive_gap``
+            (mean of max(0, gap)), ``relative_gap`` (mean gap / mean target),
+            ``attainment`` (mean current / mean target), ``normalised_gap``
+            (mean gap / (scale max − min)), ``mwds`` (Borich: Ī · mean of
+            I − C, with I the importance, or the required level without
+            importance), ``rank`` (by MWDS, descending, within the group; ties
+            share the lowest rank) and ``suppressed``. Means are weighted when
+            weights are used. ``df.attrs`` records the options.
+
+        Examples
+        --------
+        >>> import skillsmap as sm
+        >>> g = sm.demo_survey(300, seed=0).gaps(by="region")
+        >>> g[["region", "competence", "n", "mean_gap", "mwds", "rank"]].shape
+        (192, 6)
+        >>> g.attrs["borich_variable"], g.attrs["importance_mean"]
+        ('importance', 'complete')
+        """
+        from ._gaps import gaps
+
+        return gaps(
+            self,
+            by,
+            level=level,
+            weights=weights,
+            min_n=min_n,
+            ci=ci,
+            n_boot=n_boot,
+            seed=seed,
+            stratify=stratify,
+            top_k=top_k,
+            importance_mean=importance_mean,
+            progress=progress,
+        )
+
+    def priorities(
+        self,
+        by: str | Sequence[str] | None = None,
+        *,
+        crosshair: str = "mean",
+        top_k: int | None = None,
+        level: str = "competence",
+        weights: bool = True,
+        min_n: int = 5,
+        importance_mean: str = "complete",
+    ) -> pd.DataFrame:
+        """Priority quadrants per item: Locus for Focus, IPA and Borich.
+
+        Parameters
+        ----------
+        by : str, list of str or None
+            Respondent grouping, as in :meth:`gaps`; quadrants are computed
+            within each group.
+        crosshair : {"mean", "median", "scale"}
+            Where the crosshair sits: means or medians over the group's items,
+            or the scale midpoint (for the gap axis of Locus for Focus, which
+            has no midpoint, the mean gap).
+        top_k : int, optional
+            Size of the Borich top list; defaults to the number of HH items.
+        level, weights, min_n, importance_mean
+            As in :meth:`gaps`.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The ``by`` columns and the item, ``importance`` (mean
+            importance-or-required), ``mean_current``, ``mean_gap``, ``mwds``,
+            ``rank``, ``lff_quadrant`` (HH, HL, LH, LL: importance then gap,
+            H at or above the crosshair), ``ipa_quadrant`` ("Concentrate
+            here": important, low performance; "Keep up the good work";
+            "Low priority"; "Possible overkill"), ``priority`` (1 = in the
+            Borich top k and in HH, 2 = one of them, 3 = neither), ``top_k``,
+            and the crosshair coordinates.
+
+        Examples
+        --------
+        >>> import skillsmap as sm
+        >>> p = sm.demo_survey(300, seed=0).priorities()
+        >>> sorted(p["lff_quadrant"].unique())
+        ['HH', 'HL', 'LH', 'LL']
+        """
+        from ._gaps import priorities
+
+        return priorities(
+            self,
+            by,
+            crosshair=crosshair,
+            top_k=top_k,
+            level=level,
+            weights=weights,
+            min_n=min_n,
+            importance_mean=importance_mean,
+        )
+
+    def paired_test(
+        self,
+        by: str | Sequence[str] | None = None,
+        *,
+        level: str = "competence",
+        correction: bool = False,
+    ) -> pd.DataFrame:
+        """Wilcoxon signed-rank test of importance-or-required vs current
+        level, per group × item (unweighted).
+
+        Matches ``scipy.stats.wilcoxon(I, C, zero_method="wilcox",
+        correction=correction, method="asymptotic")``: zero differences are
+        dropped, ties get average ranks, the statistic is min(R+, R−) and the
+        two-sided p-value comes from the tie-corrected normal approximation.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The ``by`` columns, the item, ``n`` (pairs), ``n_nonzero``,
+            ``r_plus``, ``r_minus``, ``statistic``, ``z`` and ``p_value``.
+
+        Examples
+        --------
+        >>> import skillsmap as sm
+        >>> t = sm.demo_survey(300, seed=0).paired_test()
+        >>> bool((t["p_value"] < 0.05).any())
+        True
+        """
+        from ._gaps import paired_test
+
+        return paired_test(self, by, level=level, correction=correction)
+
     def __repr__(self) -> str:
         return repr(self._inner)
 

@@ -50,3 +50,8 @@ impl<T, E: Into<Error>> IntoPyResult<T> for Result<T, E> {
         self.map_err(|e| to_py(py, e.into()))
     }
 }
+
+/// A `skillsmap.errors.ConfigurationError` (a ValueError) with a message.
+pub fn configuration_error(py: Python<'_>, message: String) -> PyErr {
+    raise(py, "ConfigurationError", message)
+}

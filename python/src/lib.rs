@@ -9,6 +9,7 @@ use pyo3::prelude::*;
 mod convert;
 mod errors;
 mod model;
+mod scoring;
 mod survey;
 
 #[pymodule]
@@ -19,5 +20,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<model::PyTypology>()?;
     m.add_class::<model::PyRegionSet>()?;
     m.add_class::<survey::PySurvey>()?;
+    m.add_function(wrap_pyfunction!(scoring::gap_table, m)?)?;
+    m.add_function(wrap_pyfunction!(scoring::quadrants, m)?)?;
+    m.add_function(wrap_pyfunction!(scoring::bootstrap, m)?)?;
+    m.add_function(wrap_pyfunction!(scoring::paired_tests, m)?)?;
     Ok(())
 }

@@ -1,6 +1,230 @@
-//! Gap scoring. This module currently holds the survey summary used by the
-//! CLI and the quickstart example; the full gap engine builds on it.
+//! Gap scoring: gap statistics and Borich needs assessment per group × item
+//! ([`gaps`]), Locus-for-Focus and IPA quadrants ([`priorities`]), the
+//! respondent bootstrap with rank stability ([`bootstrap`]), the paired
+//! Wilcoxon signed-rank test ([`wilcoxon`]) and the survey summary.
 
+pub mod bootstrap;
+pub mod gaps;
+mod observations;
+pub mod priorities;
 mod summary;
+pub mod wilcoxon;
 
+pub use bootstrap::{bootstrap, BootstrapOptions, BootstrapResult, Control};
+pub use gaps::{gap_table, rank_desc, GapOptions, GapTable, ImportanceMean, Level};
+pub use priorities::{quadrants, Crosshair, IpaQuadrant, LffQuadrant, Quadrants};
 pub use summary::{AreaGap, SurveySummary};
+pub use wilcoxon::{paired_tests, signed_rank, SignedRank};
+
+use crate::model::Survey;
+
+/// Errors of the scoring functions.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ScoringError {
+    /// A grouping that does not fit the survey.
+    #[error("invalid grouping: {0}")]
+    Grouping(String),
+    /// A parameter out of range.
+    #[error("invalid option: {0}")]
+    Option(String),
+    /// The computation was cancelled through its [`Control`].
+    #[error("cancelled")]
+    Cancelled,
+}
+
+/// A respondent attribute that groups respondents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GroupKey {
+    /// The respondent's region.
+    Region,
+    /// The respondent's stakeholder type.
+    StakeholderType,
+    /// The sector of the stakeholder type.
+    Sector,
+    /// A further categorical attribute, by name.
+    Attribute(String),
+}
+
+impl GroupKey {
+    /// Parses `region`, `stakeholder_type`, `sector` or an attribute name.
+    pub fn parse(name: &str) -> GroupKey {
+        match name {
+            "region" => GroupKey::Region,
+            "stakeholder_type" => GroupKey::StakeholderType,
+            "sector" => GroupKey::Sector,
+            other => GroupKey::Attribute(other.to_owned()),
+        }
+    }
+
+    /// The column name of the key.
+    pub fn name(&self) -> &str {
+        match self {
+            GroupKey::Region => "region",
+            GroupKey::StakeholderType => "stakeholder_type",
+            GroupKey::Sector => "sector",
+            GroupKey::Attribute(a) => a,
+        }
+    }
+}
+
+/// Respondents assigned to groups: one code per respondent (`u32::MAX`
+/// leaves a respondent out, e.g. a missing attribute value), and the key
+/// values naming each group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Grouping {
+    /// Group of each respondent.
+    pub codes: Vec<u32>,
+    /// Number of groups.
+    pub n_groups: usize,
+    /// Names of the key columns (empty when pooled).
+    pub keys: Vec<String>,
+    /// For each group, the value of each key (ids of regions, types, …).
+    pub labels: Vec<Vec<String>>,
+}
+
+impl Grouping {
+    /// Every respondent in one group.
+    pub fn pooled(n_respondents: usize) -> Grouping {
+        Grouping {
+            codes: vec![0; n_respondents],
+            n_groups: 1,
+            keys: Vec::new(),
+            labels: vec![Vec::new()],
+        }
+    }
+
+    /// Groups by the combination of keys; only combinations that occur
+    /// become groups, ordered by the keys' own order (regions, types and
+    /// sectors in definition order, attribute levels in order of appearance).
+    ///
+    /// # Errors
+    /// [`ScoringError::Grouping`] for an unknown attribute or a repeated key.
+    pub fn by(survey: &Survey, keys: &[GroupKey]) -> Result<Grouping, ScoringError> {
+        let n = survey.n_respondents();
+        if keys.is_empty() {
+            return Ok(Grouping::pooled(n));
+        }
+        let resp = survey.respondents();
+        let ty = survey.typology();
+        // Per key: one code per respondent and the level names.
+        let mut cols: Vec<(Vec<u32>, Vec<String>)> = Vec::new();
+        for (k, key) in keys.iter().enumerate() {
+            if keys[..k].contains(key) {
+                return Err(ScoringError::Grouping(format!(
+                    "{:?} given twice",
+                    key.name()
+                )));
+            }
+            cols.push(match key {
+                GroupKey::Region => (
+                    resp.region.clone(),
+                    survey.regions().regions.iter().map(|r| r.id.clone()).collect(),
+                ),
+                GroupKey::StakeholderType => (
+                    resp.stakeholder_type.clone(),
+                    ty.types.iter().map(|t| t.id.clone()).collect(),
+                ),
+                GroupKey::Sector => (
+                    resp.stakeholder_type
+                        .iter()
+                        .map(|&t| ty.types[t as usize].sector as u32)
+                        .collect(),
+                    ty.sectors.iter().map(|s| s.id.clone()).collect(),
+                ),
+                GroupKey::Attribute(name) => {
+                    let a = resp
+                        .attributes
+                        .iter()
+                        .find(|a| a.name == *name)
+                        .ok_or_else(|| {
+                            let known: Vec<&str> = ["region", "stakeholder_type", "sector"]
+                                .into_iter()
+                                .chain(resp.attributes.iter().map(|a| a.name.as_str()))
+                                .collect();
+                            ScoringError::Grouping(format!(
+                                "no respondent attribute {name:?}; known: {}",
+                                known.join(", ")
+                            ))
+                        })?;
+                    (a.codes.clone(), a.levels.clone())
+                }
+            });
+        }
+        // Mixed-radix combination, then renumber the combinations that occur.
+        let mut combo = vec![0u64; n];
+        let mut valid = vec![true; n];
+        for (codes, levels) in &cols {
+            let radix = levels.len() as u64;
+            for r in 0..n {
+                let c = codes[r];
+                if c as usize >= levels.len() {
+                    valid[r] = false;
+                } else {
+                    combo[r] = combo[r] * radix + c as u64;
+                }
+            }
+        }
+        let mut present: Vec<u64> = (0..n).filter(|&r| valid[r]).map(|r| combo[r]).collect();
+        present.sort_unstable();
+        present.dedup();
+        let codes = (0..n)
+            .map(|r| {
+                if valid[r] {
+                    present.binary_search(&combo[r]).map_or(u32::MAX, |p| p as u32)
+                } else {
+                    u32::MAX
+                }
+            })
+            .collect();
+        let labels = present
+            .iter()
+            .map(|&c| {
+                let mut rest = c;
+                let mut out = vec![String::new(); cols.len()];
+                for (k, (_, levels)) in cols.iter().enumerate().rev() {
+                    let radix = levels.len() as u64;
+                    out[k] = levels[(rest % radix) as usize].clone();
+                    rest /= radix;
+                }
+                out
+            })
+            .collect();
+        Ok(Grouping {
+            codes,
+            n_groups: present.len(),
+            keys: keys.iter().map(|k| k.name().to_owned()).collect(),
+            labels,
+        })
+    }
+
+    /// Respondents per group.
+    pub fn sizes(&self) -> Vec<usize> {
+        let mut s = vec![0; self.n_groups];
+        for &c in &self.codes {
+            if let Some(x) = s.get_mut(c as usize) {
+                *x += 1;
+            }
+        }
+        s
+    }
+
+    pub(crate) fn check(&self, n_respondents: usize) -> Result<(), ScoringError> {
+        if self.codes.len() != n_respondents {
+            return Err(ScoringError::Grouping(format!(
+                "{} codes for {n_respondents} respondents",
+                self.codes.len()
+            )));
+        }
+        if let Some(c) = self
+            .codes
+            .iter()
+            .find(|&&c| c != u32::MAX && c as usize >= self.n_groups)
+        {
+            return Err(ScoringError::Grouping(format!(
+                "code {c} but only {} groups",
+                self.n_groups
+            )));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,274 @@
+"""Gap scoring on a :class:`~skillsmap.Survey`: the gap table with Borich
+MWDS, bootstrap intervals and rank stability, priority quadrants and paired
+signed-rank tests. All heavy work runs in the Rust core without the GIL."""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from . import _core
+from .errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from ._survey import Survey
+
+_STATS = [
+    "n",
+    "n_missing",
+    "mean_importance",
+    "mean_required",
+    "mean_current",
+    "mean_gap",
+    "mean_positive_gap",
+    "relative_gap",
+    "attainment",
+    "normalised_gap",
+    "mwds",
+    "rank",
+    "suppressed",
+]
+
+
+def _by(by: Any) -> list[str]:
+    if by is None:
+        return []
+    if isinstance(by, str):
+        return [by]
+    keys = list(by)
+    if not all(isinstance(k, str) for k in keys):
+        raise TypeError(f"by must be None, a column name or a list of names, got {by!r}")
+    return keys
+
+
+def _check_level(level: str) -> str:
+    if level not in {"competence", "area"}:
+        raise ConfigurationError(f"level must be 'competence' or 'area', got {level!r}")
+    return level
+
+
+def _frame_keys(res: dict[str, Any], n_items: int) -> dict[str, np.ndarray]:
+    """Group key columns repeated over items (cells are group-major)."""
+    return {
+        key: np.repeat(np.asarray(values, dtype=object), n_items)
+        for key, values in zip(res["keys"], res["group_labels"], strict=True)
+    }
+
+
+def _items(survey: Survey, level: str, n_groups: int) -> dict[str, np.ndarray]:
+    fw = survey.framework
+    if level == "area":
+        return {"area": np.tile(fw.areas["id"].to_numpy(dtype=object), n_groups)}
+    comp = fw.competences
+    return {
+        "competence": np.tile(comp["id"].to_numpy(dtype=object), n_groups),
+        "area": np.tile(comp["area"].to_numpy(dtype=object), n_groups),
+    }
+
+
+@contextlib.contextmanager
+def _progress_bar(total: int, show: bool | None, desc: str) -> Iterator[Any]:
+    """A tqdm bar when asked for (or, by default, when tqdm is installed and
+    the run is long); yields the update callback or None."""
+    bar = None
+    if show or show is None:
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:
+            if show:
+                raise ConfigurationError("progress=True needs tqdm installed") from None
+        else:
+            bar = tqdm(total=total, desc=desc, unit="replicate", leave=False)
+    try:
+        yield None if bar is None else bar.update
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _gap_frame(
+    survey: Survey, by: Any, level: str, weights: bool, min_n: int, importance_mean: str
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The gap table as a DataFrame with its attrs, and the core's columns."""
+    level = _check_level(level)
+    keys = _by(by)
+    if min_n < 0:
+        raise ConfigurationError(f"min_n must be non-negative, got {min_n}")
+    res = _core.gap_table(
+        survey._inner,
+        keys,
+        level=level,
+        weights=weights,
+        min_n=int(min_n),
+        importance_mean=importance_mean,
+    )
+    n_items = res["n_items"]
+    n_groups = len(res["group_sizes"])
+    data: dict[str, Any] = {**_frame_keys(res, n_items), **_items(survey, level, n_groups)}
+    for col in _STATS:
+        data[col] = res[col]
+    df = pd.DataFrame(data)
+    rank = np.asarray(res["rank"], dtype=np.int64)
+    df["rank"] = pd.array(rank, dtype="Int64")
+    df.loc[rank == 0, "rank"] = pd.NA
+    if not survey._inner.has_importance:
+        df = df.drop(columns="mean_importance")
+    if not survey._inner.has_required:
+        df = df.drop(columns="mean_required")
+    df.attrs.update(
+        level=level,
+        by=keys,
+        weights=bool(weights and survey.has_weights),
+        min_n=int(min_n),
+        importance_mean=importance_mean,
+        gap_target="required" if res["target_is_required"] else "importance",
+        borich_variable="importance" if res["borich_uses_importance"] else "required",
+        synthetic=survey.synthetic,
+    )
+    return df, res
+
+
+def gaps(
+    survey: Survey,
+    by: Any = None,
+    *,
+    level: str = "competence",
+    weights: bool = True,
+    min_n: int = 5,
+    ci: float | None = None,
+    n_boot: int = 2000,
+    seed: int | None = None,
+    stratify: Any = None,
+    top_k: int = 5,
+    importance_mean: str = "complete",
+    progress: bool | None = None,
+) -> pd.DataFrame:
+    df, _ = _gap_frame(survey, by, level, weights, min_n, importance_mean)
+    if ci is None:
+        return df
+    if not 0 < ci < 1:
+        raise ConfigurationError(f"ci must be in (0, 1), got {ci}")
+    if n_boot < 1:
+        raise ConfigurationError(f"n_boot must be positive, got {n_boot}")
+    if top_k < 1:
+        raise ConfigurationError(f"top_k must be positive, got {top_k}")
+    if seed is None:
+        seed = secrets.randbits(63)
+    strata = _by(stratify)
+    if progress is None and n_boot * survey.n_answers < 2e8:
+        progress = False  # short runs: no bar
+    with _progress_bar(n_boot, progress, "bootstrap") as update:
+        boot = _core.bootstrap(
+            survey._inner,
+            df.attrs["by"],
+            level=df.attrs["level"],
+            weights=weights,
+            min_n=int(min_n),
+            importance_mean=importance_mean,
+            n_boot=int(n_boot),
+            seed=int(seed),
+            ci=float(ci),
+            top_k=int(top_k),
+            stratify=strata or None,
+            progress=update,
+        )
+    pos = df.columns.get_loc("mean_gap") + 1
+    df.insert(pos, "mean_gap_lo", boot["mean_gap_lo"])
+    df.insert(pos + 1, "mean_gap_hi", boot["mean_gap_hi"])
+    pos = df.columns.get_loc("mwds") + 1
+    df.insert(pos, "mwds_lo", boot["mwds_lo"])
+    df.insert(pos + 1, "mwds_hi", boot["mwds_hi"])
+    df["p_top_k"] = boot["p_top_k"]
+    df.attrs.update(ci=ci, n_boot=int(n_boot), seed=int(seed), stratify=strata, top_k=top_k)
+    return df
+
+
+def priorities(
+    survey: Survey,
+    by: Any = None,
+    *,
+    crosshair: str = "mean",
+    top_k: int | None = None,
+    level: str = "competence",
+    weights: bool = True,
+    min_n: int = 5,
+    importance_mean: str = "complete",
+) -> pd.DataFrame:
+    table, res = _gap_frame(survey, by, level, weights, min_n, importance_mean)
+    keys = table.attrs["by"]
+    item = "area" if level == "area" else "competence"
+    # x of both plots: the Borich variable (importance, else required)
+    importance = np.asarray(res["mean_importance"], dtype=np.float64)
+    n_items = res["n_items"]
+    scale = (
+        survey.importance_scale if table.attrs["borich_variable"] == "importance" else survey.scale
+    )
+    parts = []
+    for g in range(len(res["group_sizes"])):
+        sl = slice(g * n_items, (g + 1) * n_items)
+        rank = np.ascontiguousarray(res["rank"][sl], dtype=np.uint32)
+        q = _core.quadrants(
+            np.ascontiguousarray(importance[sl]),
+            np.ascontiguousarray(res["mean_gap"][sl]),
+            np.ascontiguousarray(res["mean_current"][sl]),
+            rank,
+            crosshair=crosshair,
+            scale_min=scale.min,
+            scale_max=scale.max,
+            top_k=top_k,
+        )
+        part = table.iloc[sl][[*keys, item]].copy()
+        part["importance"] = importance[sl]
+        part["mean_current"] = res["mean_current"][sl]
+        part["mean_gap"] = res["mean_gap"][sl]
+        part["mwds"] = res["mwds"][sl]
+        part["rank"] = table["rank"].iloc[sl].to_numpy()
+        part["lff_quadrant"] = q["lff"]
+        part["ipa_quadrant"] = q["ipa"]
+        part["priority"] = pd.array(q["priority"], dtype="Int64")
+        part["top_k"] = q["top_k"]
+        part["lff_crosshair_importance"], part["lff_crosshair_gap"] = q["lff_crosshair"]
+        part["ipa_crosshair_performance"], part["ipa_crosshair_importance"] = q["ipa_crosshair"]
+        parts.append(part)
+    out = pd.concat(parts, ignore_index=True)
+    out.loc[table["suppressed"].to_numpy(), ["importance", "mean_current", "mean_gap", "mwds"]] = (
+        np.nan
+    )
+    out.attrs.update(table.attrs)
+    out.attrs["crosshair"] = crosshair
+    return out
+
+
+def paired_test(
+    survey: Survey,
+    by: Any = None,
+    *,
+    level: str = "competence",
+    correction: bool = False,
+) -> pd.DataFrame:
+    level = _check_level(level)
+    keys = _by(by)
+    res = _core.paired_tests(survey._inner, keys, level=level, correction=bool(correction))
+    fw = survey.framework
+    n_items = len(fw.areas) if level == "area" else len(fw)
+    n_groups = len(res["group_sizes"])
+    data: dict[str, Any] = {**_frame_keys(res, n_items), **_items(survey, level, n_groups)}
+    for col in ("n", "n_nonzero", "r_plus", "r_minus", "statistic", "z", "p_value"):
+        data[col] = res[col]
+    df = pd.DataFrame(data)
+    variable = "importance" if survey._inner.has_importance else "required"
+    df.attrs.update(
+        level=level,
+        by=keys,
+        test=(
+            f"scipy.stats.wilcoxon({variable}, current, zero_method='wilcox', "
+            f"correction={bool(correction)}, method='asymptotic'), two-sided"
+        ),
+        synthetic=survey.synthetic,
+    )
+    return df

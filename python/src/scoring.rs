@@ -1,0 +1,293 @@
+//! Bindings of `skillsmap::scoring`: gap tables, quadrants, the bootstrap
+//! (GIL released, progress reported, Ctrl-C honoured) and paired tests.
+
+use std::sync::atomic::Ordering;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use numpy::PyReadonlyArray1;
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use skillsmap::scoring::{
+    self, BootstrapOptions, Control, Crosshair, GapOptions, GroupKey, Grouping, ImportanceMean,
+    Level, ScoringError,
+};
+
+use crate::convert::{slice, to_numpy};
+use crate::survey::PySurvey;
+
+fn scoring_err(e: ScoringError) -> PyErr {
+    Python::attach(|py| crate::errors::configuration_error(py, e.to_string()))
+}
+
+fn level_of(level: &str) -> PyResult<Level> {
+    match level {
+        "competence" => Ok(Level::Competence),
+        "area" => Ok(Level::Area),
+        other => Err(PyValueError::new_err(format!(
+            "level must be 'competence' or 'area', got {other:?}"
+        ))),
+    }
+}
+
+fn importance_mean_of(s: &str) -> PyResult<ImportanceMean> {
+    match s {
+        "complete" => Ok(ImportanceMean::Complete),
+        "all" => Ok(ImportanceMean::All),
+        other => Err(PyValueError::new_err(format!(
+            "importance_mean must be 'complete' or 'all', got {other:?}"
+        ))),
+    }
+}
+
+fn grouping(survey: &PySurvey, by: &[String]) -> PyResult<Grouping> {
+    let keys: Vec<GroupKey> = by.iter().map(|k| GroupKey::parse(k)).collect();
+    Grouping::by(&survey.inner, &keys).map_err(scoring_err)
+}
+
+fn gap_options(level: &str, weights: bool, min_n: usize, importance_mean: &str) -> PyResult<GapOptions> {
+    Ok(GapOptions {
+        level: level_of(level)?,
+        weights,
+        min_n,
+        importance_mean: importance_mean_of(importance_mean)?,
+    })
+}
+
+/// The group labels of a grouping as a list of key columns.
+fn group_columns<'py>(py: Python<'py>, g: &Grouping, d: &Bound<'py, PyDict>) -> PyResult<()> {
+    let cols: Vec<Vec<String>> = (0..g.keys.len())
+        .map(|k| g.labels.iter().map(|l| l[k].clone()).collect())
+        .collect();
+    d.set_item("keys", g.keys.clone())?;
+    d.set_item("group_labels", cols)?;
+    d.set_item("group_sizes", to_numpy(py, &g.sizes()))?;
+    Ok(())
+}
+
+/// Gap statistics per group × item as columns (group-major cells).
+#[pyfunction]
+#[pyo3(signature = (survey, by, *, level, weights, min_n, importance_mean))]
+pub fn gap_table<'py>(
+    py: Python<'py>,
+    survey: &PySurvey,
+    by: Vec<String>,
+    level: &str,
+    weights: bool,
+    min_n: usize,
+    importance_mean: &str,
+) -> PyResult<Bound<'py, PyDict>> {
+    let g = grouping(survey, &by)?;
+    let opts = gap_options(level, weights, min_n, importance_mean)?;
+    let inner = survey.inner.clone();
+    let t = py
+        .detach(|| scoring::gap_table(&inner, &g, &opts))
+        .map_err(scoring_err)?;
+    let d = PyDict::new(py);
+    group_columns(py, &g, &d)?;
+    d.set_item("n_items", t.n_items)?;
+    d.set_item("n", to_numpy(py, &t.n))?;
+    d.set_item("n_missing", to_numpy(py, &t.n_missing))?;
+    d.set_item("n_borich", to_numpy(py, &t.n_borich))?;
+    d.set_item("mean_importance", to_numpy(py, &t.mean_importance))?;
+    d.set_item("mean_required", to_numpy(py, &t.mean_required))?;
+    d.set_item("mean_target", to_numpy(py, &t.mean_target))?;
+    d.set_item("mean_current", to_numpy(py, &t.mean_current))?;
+    d.set_item("mean_gap", to_numpy(py, &t.mean_gap))?;
+    d.set_item("mean_positive_gap", to_numpy(py, &t.mean_positive_gap))?;
+    d.set_item("relative_gap", to_numpy(py, &t.relative_gap))?;
+    d.set_item("attainment", to_numpy(py, &t.attainment))?;
+    d.set_item("normalised_gap", to_numpy(py, &t.normalised_gap))?;
+    d.set_item("mwds", to_numpy(py, &t.mwds))?;
+    d.set_item("rank", to_numpy(py, &t.rank))?;
+    d.set_item("suppressed", t.suppressed.clone())?;
+    d.set_item("borich_uses_importance", t.borich_uses_importance)?;
+    d.set_item("target_is_required", t.target_is_required)?;
+    Ok(d)
+}
+
+/// Quadrants of one group's items.
+#[pyfunction]
+#[pyo3(signature = (importance, gap, current, rank, *, crosshair, scale_min, scale_max, top_k=None))]
+#[allow(clippy::too_many_arguments)]
+pub fn quadrants<'py>(
+    py: Python<'py>,
+    importance: PyReadonlyArray1<'py, f64>,
+    gap: PyReadonlyArray1<'py, f64>,
+    current: PyReadonlyArray1<'py, f64>,
+    rank: PyReadonlyArray1<'py, u32>,
+    crosshair: &str,
+    scale_min: f64,
+    scale_max: f64,
+    top_k: Option<usize>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let how = match crosshair {
+        "mean" => Crosshair::Mean,
+        "median" => Crosshair::Median,
+        "scale" => Crosshair::Scale,
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "crosshair must be 'mean', 'median' or 'scale', got {other:?}"
+            )))
+        }
+    };
+    let (imp, g, cur, rk) = (
+        slice(&importance, "importance")?,
+        slice(&gap, "gap")?,
+        slice(&current, "current")?,
+        slice(&rank, "rank")?,
+    );
+    let n = imp.len();
+    if g.len() != n || cur.len() != n || rk.len() != n {
+        return Err(PyValueError::new_err("arrays must have equal length"));
+    }
+    let scale = skillsmap::Scale::new(scale_min, scale_max)
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    let q = scoring::quadrants(imp, g, cur, rk, how, &scale, top_k);
+    let d = PyDict::new(py);
+    d.set_item(
+        "lff",
+        q.lff.iter().map(|x| x.map(|v| v.name())).collect::<Vec<_>>(),
+    )?;
+    d.set_item(
+        "ipa",
+        q.ipa.iter().map(|x| x.map(|v| v.name())).collect::<Vec<_>>(),
+    )?;
+    d.set_item("priority", q.priority.clone())?;
+    d.set_item("lff_crosshair", q.lff_crosshair)?;
+    d.set_item("ipa_crosshair", q.ipa_crosshair)?;
+    d.set_item("top_k", q.top_k)?;
+    Ok(d)
+}
+
+/// Bootstrap intervals and rank stability. The core runs on a worker
+/// thread with the GIL released; this thread wakes every 50 ms to report
+/// progress and check for Ctrl-C, which cancels the work.
+#[pyfunction]
+#[pyo3(signature = (survey, by, *, level, weights, min_n, importance_mean, n_boot, seed, ci, top_k, stratify=None, keep_replicates=false, progress=None))]
+#[allow(clippy::too_many_arguments)]
+pub fn bootstrap<'py>(
+    py: Python<'py>,
+    survey: &PySurvey,
+    by: Vec<String>,
+    level: &str,
+    weights: bool,
+    min_n: usize,
+    importance_mean: &str,
+    n_boot: usize,
+    seed: u64,
+    ci: f64,
+    top_k: usize,
+    stratify: Option<Vec<String>>,
+    keep_replicates: bool,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let g = grouping(survey, &by)?;
+    let strata = match stratify {
+        Some(keys) if !keys.is_empty() => Some(grouping(survey, &keys)?.codes),
+        _ => None,
+    };
+    let opts = BootstrapOptions {
+        n_boot,
+        seed,
+        ci,
+        top_k,
+        strata,
+        gap: gap_options(level, weights, min_n, importance_mean)?,
+        keep_replicates,
+    };
+    let inner = survey.inner.clone();
+    let control = Control::default();
+    let interrupt: Mutex<Option<PyErr>> = Mutex::new(None);
+    let outcome = py.detach(|| {
+        std::thread::scope(|s| {
+            let worker = s.spawn(|| scoring::bootstrap(&inner, &g, &opts, &control));
+            let mut reported = 0usize;
+            while !worker.is_finished() {
+                std::thread::sleep(Duration::from_millis(50));
+                Python::attach(|py| {
+                    if let Err(e) = py.check_signals() {
+                        control.cancel.store(true, Ordering::Relaxed);
+                        if let Ok(mut slot) = interrupt.lock() {
+                            slot.get_or_insert(e);
+                        }
+                        return;
+                    }
+                    if let Some(cb) = &progress {
+                        let done = control.done.load(Ordering::Relaxed);
+                        if done > reported {
+                            if let Err(e) = cb.call1(py, (done - reported,)) {
+                                control.cancel.store(true, Ordering::Relaxed);
+                                if let Ok(mut slot) = interrupt.lock() {
+                                    slot.get_or_insert(e);
+                                }
+                            }
+                            reported = done;
+                        }
+                    }
+                });
+            }
+            let res = worker.join();
+            (res, reported)
+        })
+    });
+    if let Some(e) = interrupt.into_inner().ok().flatten() {
+        return Err(e);
+    }
+    let (res, reported) = outcome;
+    let r = match res {
+        Ok(r) => r.map_err(scoring_err)?,
+        Err(_) => return Err(PyRuntimeError::new_err("bootstrap worker failed")),
+    };
+    if let Some(cb) = &progress {
+        if n_boot > reported {
+            cb.call1(py, (n_boot - reported,))?;
+        }
+    }
+    let d = PyDict::new(py);
+    d.set_item("mean_gap_lo", to_numpy(py, &r.mean_gap_lo))?;
+    d.set_item("mean_gap_hi", to_numpy(py, &r.mean_gap_hi))?;
+    d.set_item("mwds_lo", to_numpy(py, &r.mwds_lo))?;
+    d.set_item("mwds_hi", to_numpy(py, &r.mwds_hi))?;
+    d.set_item("p_top_k", to_numpy(py, &r.p_top_k))?;
+    if let Some(v) = &r.mean_gap_replicates {
+        d.set_item("mean_gap_replicates", to_numpy(py, v))?;
+    }
+    if let Some(v) = &r.mwds_replicates {
+        d.set_item("mwds_replicates", to_numpy(py, v))?;
+    }
+    Ok(d)
+}
+
+/// Paired signed-rank tests per group × item.
+#[pyfunction]
+#[pyo3(signature = (survey, by, *, level, correction))]
+pub fn paired_tests<'py>(
+    py: Python<'py>,
+    survey: &PySurvey,
+    by: Vec<String>,
+    level: &str,
+    correction: bool,
+) -> PyResult<Bound<'py, PyDict>> {
+    let g = grouping(survey, &by)?;
+    let lvl = level_of(level)?;
+    let inner = survey.inner.clone();
+    let tests = py
+        .detach(|| scoring::paired_tests(&inner, &g, lvl, correction))
+        .map_err(scoring_err)?;
+    let d = PyDict::new(py);
+    group_columns(py, &g, &d)?;
+    let col = |f: &dyn Fn(&scoring::SignedRank) -> f64| -> Vec<f64> { tests.iter().map(f).collect() };
+    d.set_item("n", to_numpy(py, &tests.iter().map(|t| t.n).collect::<Vec<_>>()))?;
+    d.set_item(
+        "n_nonzero",
+        to_numpy(py, &tests.iter().map(|t| t.n_nonzero).collect::<Vec<_>>()),
+    )?;
+    d.set_item("r_plus", to_numpy(py, &col(&|t| t.r_plus)))?;
+    d.set_item("r_minus", to_numpy(py, &col(&|t| t.r_minus)))?;
+    d.set_item("statistic", to_numpy(py, &col(&|t| t.statistic)))?;
+    d.set_item("z", to_numpy(py, &col(&|t| t.z)))?;
+    d.set_item("p_value", to_numpy(py, &col(&|t| t.p_value)))?;
+    Ok(d)
+}

@@ -1,0 +1,335 @@
+//! Gap statistics per group × item: means of current, required and
+//! importance levels, gaps (raw, positive part, relative, scale-normalised)
+//! and the Borich mean weighted discrepancy score (MWDS), weighted or not,
+//! with a minimum-n suppression rule.
+//!
+//! Notation: respondent r with weight w_r, item j, target T (required level,
+//! or importance when the survey has no required levels), current C,
+//! importance-or-required I (importance when the survey has it).
+//!
+//! - gap statistics use the respondents with both T and C (`n` of them):
+//!   `mean_gap = Σw(T−C)/Σw`, `mean_positive_gap = Σw·max(0, T−C)/Σw`,
+//!   `relative_gap = mean_gap / mean_target`,
+//!   `attainment = mean_current / mean_target`,
+//!   `normalised_gap = mean_gap / (max − min)`;
+//! - Borich uses the respondents with both I and C:
+//!   `MWDS = Ī · Σw(I−C)/Σw`, where Ī is the weighted mean of I over those
+//!   complete pairs ([`ImportanceMean::Complete`], the default) or over every
+//!   importance answer ([`ImportanceMean::All`]).
+//!
+//! Sums are accumulated in fixed chunks of rows combined in order, so results
+//! are bitwise identical whatever the number of threads.
+
+use rayon::prelude::*;
+
+use super::observations::{Observations, Z};
+use super::{Grouping, ScoringError};
+use crate::model::Survey;
+
+/// Whether the item dimension is the competence or its area.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Level {
+    /// One item per competence.
+    #[default]
+    Competence,
+    /// One item per competence area; each respondent contributes the mean of
+    /// their levels over the area's competences (complete pairs only).
+    Area,
+}
+
+/// Which importance answers enter the mean importance Ī of the Borich score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ImportanceMean {
+    /// Only respondents who rated both importance and current level.
+    #[default]
+    Complete,
+    /// Every importance answer of the item.
+    All,
+}
+
+impl ImportanceMean {
+    /// The name recorded with results: `complete` or `all`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ImportanceMean::Complete => "complete",
+            ImportanceMean::All => "all",
+        }
+    }
+}
+
+/// Options of [`gap_table`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct GapOptions {
+    /// Item dimension.
+    pub level: Level,
+    /// Use survey weights when the survey has them.
+    pub weights: bool,
+    /// Cells with fewer complete pairs are suppressed (NaN, flagged).
+    pub min_n: usize,
+    /// Which importance answers make up Ī.
+    pub importance_mean: ImportanceMean,
+}
+
+impl Default for GapOptions {
+    fn default() -> Self {
+        GapOptions {
+            level: Level::Competence,
+            weights: true,
+            min_n: 5,
+            importance_mean: ImportanceMean::Complete,
+        }
+    }
+}
+
+/// Number of accumulated sums per cell.
+pub(crate) const N_SUMS: usize = 12;
+// Positions of the sums in a cell.
+pub(crate) const N_G: usize = 0; // count of (T, C) pairs
+pub(crate) const W_G: usize = 1; // Σw over (T, C) pairs
+pub(crate) const S_T: usize = 2; // Σw·T
+pub(crate) const S_C: usize = 3; // Σw·C
+pub(crate) const S_DP: usize = 4; // Σw·max(0, T−C)
+pub(crate) const N_B: usize = 5; // count of (I, C) pairs
+pub(crate) const W_B: usize = 6; // Σw over (I, C) pairs
+pub(crate) const S_I: usize = 7; // Σw·I over pairs
+pub(crate) const S_CI: usize = 8; // Σw·C over (I, C) pairs
+pub(crate) const W_IA: usize = 9; // Σw over all I answers
+pub(crate) const S_IA: usize = 10; // Σw·I over all I answers
+pub(crate) const S_R: usize = 11; // Σw·required over (T, C) pairs (= S_T unless target is importance)
+
+/// Gap statistics, one cell per group × item (group-major).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GapTable {
+    /// Number of groups.
+    pub n_groups: usize,
+    /// Number of items (competences or areas).
+    pub n_items: usize,
+    /// Respondents per group.
+    pub group_sizes: Vec<usize>,
+    /// Respondents with both target and current level.
+    pub n: Vec<usize>,
+    /// Respondents of the group without a complete pair for the item.
+    pub n_missing: Vec<usize>,
+    /// Respondents with both importance-or-required and current level.
+    pub n_borich: Vec<usize>,
+    /// Ī used by Borich (mean importance, or mean required without importance).
+    pub mean_importance: Vec<f64>,
+    /// Mean required level over complete pairs (NaN when not asked).
+    pub mean_required: Vec<f64>,
+    /// Mean target level over complete pairs.
+    pub mean_target: Vec<f64>,
+    /// Mean current level over complete pairs.
+    pub mean_current: Vec<f64>,
+    /// Mean gap T − C.
+    pub mean_gap: Vec<f64>,
+    /// Mean of max(0, T − C).
+    pub mean_positive_gap: Vec<f64>,
+    /// mean_gap / mean_target.
+    pub relative_gap: Vec<f64>,
+    /// mean_current / mean_target.
+    pub attainment: Vec<f64>,
+    /// mean_gap / (max − min).
+    pub normalised_gap: Vec<f64>,
+    /// Borich mean weighted discrepancy score.
+    pub mwds: Vec<f64>,
+    /// Rank by MWDS within the group (1 = largest; ties share the lowest
+    /// rank); 0 for suppressed or undefined cells.
+    pub rank: Vec<u32>,
+    /// Cells with n < min_n.
+    pub suppressed: Vec<bool>,
+    /// Whether importance was used for Borich (else required).
+    pub borich_uses_importance: bool,
+    /// Whether the gap target is the required level (else importance).
+    pub target_is_required: bool,
+}
+
+/// Derived statistics of one cell's sums.
+pub(crate) fn cell_stats(s: &[f64], im: ImportanceMean) -> (f64, f64) {
+    let mean_gap = (s[S_T] - s[S_C]) / s[W_G];
+    let ibar = match im {
+        ImportanceMean::Complete => s[S_I] / s[W_B],
+        ImportanceMean::All => s[S_IA] / s[W_IA],
+    };
+    let mwds = ibar * (s[S_I] - s[S_CI]) / s[W_B];
+    (mean_gap, mwds)
+}
+
+/// Accumulates the sums of every cell from the observations, in fixed
+/// chunks combined in order.
+fn accumulate(obs: &Observations, groups: &Grouping, n_items: usize) -> Vec<f64> {
+    const CHUNK: usize = 1 << 16;
+    let n_cells = groups.n_groups * n_items;
+    let partial = |lo: usize, hi: usize| -> Vec<f64> {
+        let mut acc = vec![0.0; n_cells * N_SUMS];
+        obs.for_each(lo, hi, |r, item, z, w| {
+            let g = groups.codes[r];
+            if g != u32::MAX {
+                let cell = (g as usize * n_items + item) * N_SUMS;
+                add_obs(&mut acc[cell..cell + N_SUMS], z, w);
+            }
+        });
+        acc
+    };
+    let n = obs.len();
+    let n_chunks = n.div_ceil(CHUNK).max(1);
+    if n_chunks == 1 {
+        return partial(0, n);
+    }
+    let parts: Vec<Vec<f64>> = (0..n_chunks)
+        .into_par_iter()
+        .map(|c| partial(c * CHUNK, ((c + 1) * CHUNK).min(n)))
+        .collect();
+    let mut out = vec![0.0; n_cells * N_SUMS];
+    for p in parts {
+        for (o, v) in out.iter_mut().zip(p) {
+            *o += v;
+        }
+    }
+    out
+}
+
+/// Adds one observation (weight `w`) to a cell's sums.
+#[inline]
+pub(crate) fn add_obs(acc: &mut [f64], z: &Z, w: f64) {
+    let (t, c, i, ci, ia, r) = (z.t, z.c, z.i, z.ci, z.ia, z.r);
+    if !t.is_nan() {
+        // t and c are both present (observations keep pairs only)
+        acc[N_G] += 1.0;
+        acc[W_G] += w;
+        acc[S_T] += w * t;
+        acc[S_C] += w * c;
+        acc[S_DP] += w * (t - c).max(0.0);
+        acc[S_R] += w * r;
+    }
+    if !i.is_nan() {
+        acc[N_B] += 1.0;
+        acc[W_B] += w;
+        acc[S_I] += w * i;
+        acc[S_CI] += w * ci;
+    }
+    if !ia.is_nan() {
+        acc[W_IA] += w;
+        acc[S_IA] += w * ia;
+    }
+}
+
+/// Computes the gap table of a survey for a grouping of respondents.
+///
+/// # Errors
+/// [`ScoringError::Grouping`] if the grouping does not have one code per
+/// respondent.
+///
+/// # Complexity
+/// O(answers + groups × items), parallel over fixed chunks of answers.
+pub fn gap_table(
+    survey: &Survey,
+    groups: &Grouping,
+    opts: &GapOptions,
+) -> Result<GapTable, ScoringError> {
+    groups.check(survey.n_respondents())?;
+    let obs = Observations::new(survey, opts.level, opts.weights);
+    let n_items = obs.n_items;
+    let sums = accumulate(&obs, groups, n_items);
+    Ok(finish(survey, groups, &obs, &sums, opts))
+}
+
+fn finish(
+    survey: &Survey,
+    groups: &Grouping,
+    obs: &Observations,
+    sums: &[f64],
+    opts: &GapOptions,
+) -> GapTable {
+    let n_items = obs.n_items;
+    let n_cells = groups.n_groups * n_items;
+    let group_sizes = groups.sizes();
+    let span = survey.scale().span();
+    let has_required = survey.answers().required.is_some();
+    let mut t = GapTable {
+        n_groups: groups.n_groups,
+        n_items,
+        group_sizes: group_sizes.clone(),
+        n: vec![0; n_cells],
+        n_missing: vec![0; n_cells],
+        n_borich: vec![0; n_cells],
+        mean_importance: vec![f64::NAN; n_cells],
+        mean_required: vec![f64::NAN; n_cells],
+        mean_target: vec![f64::NAN; n_cells],
+        mean_current: vec![f64::NAN; n_cells],
+        mean_gap: vec![f64::NAN; n_cells],
+        mean_positive_gap: vec![f64::NAN; n_cells],
+        relative_gap: vec![f64::NAN; n_cells],
+        attainment: vec![f64::NAN; n_cells],
+        normalised_gap: vec![f64::NAN; n_cells],
+        mwds: vec![f64::NAN; n_cells],
+        rank: vec![0; n_cells],
+        suppressed: vec![false; n_cells],
+        borich_uses_importance: obs.borich_uses_importance,
+        target_is_required: has_required,
+    };
+    for cell in 0..n_cells {
+        let s = &sums[cell * N_SUMS..(cell + 1) * N_SUMS];
+        let g = cell / n_items;
+        let n = s[N_G] as usize;
+        t.n[cell] = n;
+        t.n_borich[cell] = s[N_B] as usize;
+        t.n_missing[cell] = group_sizes[g].saturating_sub(n);
+        if n < opts.min_n.max(1) {
+            t.suppressed[cell] = true;
+            continue;
+        }
+        let wg = s[W_G];
+        let mean_t = s[S_T] / wg;
+        let mean_c = s[S_C] / wg;
+        let (mean_gap, mwds) = cell_stats(s, opts.importance_mean);
+        t.mean_target[cell] = mean_t;
+        t.mean_current[cell] = mean_c;
+        if has_required {
+            t.mean_required[cell] = s[S_R] / wg;
+        }
+        t.mean_gap[cell] = mean_gap;
+        t.mean_positive_gap[cell] = s[S_DP] / wg;
+        t.relative_gap[cell] = mean_gap / mean_t;
+        t.attainment[cell] = mean_c / mean_t;
+        t.normalised_gap[cell] = mean_gap / span;
+        t.mean_importance[cell] = match opts.importance_mean {
+            ImportanceMean::Complete => s[S_I] / s[W_B],
+            ImportanceMean::All => s[S_IA] / s[W_IA],
+        };
+        t.mwds[cell] = if s[N_B] > 0.0 { mwds } else { f64::NAN };
+    }
+    for g in 0..groups.n_groups {
+        let lo = g * n_items;
+        let ranks = rank_desc(&t.mwds[lo..lo + n_items]);
+        t.rank[lo..lo + n_items].copy_from_slice(&ranks);
+    }
+    t
+}
+
+/// Ranks values in descending order, 1-based; ties share the lowest rank
+/// (pandas `method="min"`); NaN gets 0.
+pub fn rank_desc(values: &[f64]) -> Vec<u32> {
+    let mut order: Vec<usize> = (0..values.len()).filter(|&i| !values[i].is_nan()).collect();
+    order.sort_by(|&a, &b| values[b].total_cmp(&values[a]).then(a.cmp(&b)));
+    let mut ranks = vec![0u32; values.len()];
+    let mut prev = f64::NAN;
+    let mut prev_rank = 0u32;
+    for (pos, &i) in order.iter().enumerate() {
+        let r = if values[i] == prev { prev_rank } else { pos as u32 + 1 };
+        ranks[i] = r;
+        prev = values[i];
+        prev_rank = r;
+    }
+    ranks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranks_like_pandas_min() {
+        assert_eq!(rank_desc(&[1.0, 3.0, 3.0, f64::NAN, 2.0]), vec![4, 1, 1, 0, 3]);
+        assert_eq!(rank_desc(&[]), Vec::<u32>::new());
+    }
+}

@@ -1,0 +1,198 @@
+//! The unit of gap scoring: one observation per respondent × item, with the
+//! pairs of levels each statistic needs. At competence level observations are
+//! read straight from the survey's columns; at area level each respondent's
+//! levels are first averaged over the area's competences.
+
+use crate::model::Survey;
+
+use super::gaps::Level;
+
+/// The levels of one observation. `t`/`c` form the gap pair and `i`/`ci` the
+/// Borich pair: both members are present, or the first is NaN. `ia` is the
+/// importance-or-required answer whether or not a current level exists; `r`
+/// the required level of the gap pair (NaN without required levels).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Z {
+    pub t: f64,
+    pub c: f64,
+    pub i: f64,
+    pub ci: f64,
+    pub ia: f64,
+    pub r: f64,
+}
+
+pub(crate) enum Source<'a> {
+    Answers {
+        respondent: &'a [u32],
+        competence: &'a [u32],
+        current: &'a [f64],
+        required: Option<&'a [f64]>,
+        importance: Option<&'a [f64]>,
+    },
+    Table {
+        respondent: Vec<u32>,
+        item: Vec<u32>,
+        z: Vec<Z>,
+    },
+}
+
+/// Observations of a survey at a level, with respondent weights.
+pub(crate) struct Observations<'a> {
+    pub source: Source<'a>,
+    pub weight: Option<&'a [f64]>,
+    pub n_items: usize,
+    pub borich_uses_importance: bool,
+}
+
+#[inline]
+pub(crate) fn make_z(c: f64, req: Option<f64>, imp: Option<f64>) -> Z {
+    // Gap target: required where asked, else importance.
+    let t = req.or(imp).unwrap_or(f64::NAN);
+    // Borich: importance where asked, else required.
+    let i = imp.or(req).unwrap_or(f64::NAN);
+    let gap_pair = !t.is_nan() && !c.is_nan();
+    let borich_pair = !i.is_nan() && !c.is_nan();
+    Z {
+        t: if gap_pair { t } else { f64::NAN },
+        c,
+        i: if borich_pair { i } else { f64::NAN },
+        ci: c,
+        ia: i,
+        r: if gap_pair { req.unwrap_or(f64::NAN) } else { f64::NAN },
+    }
+}
+
+impl<'a> Observations<'a> {
+    pub fn new(survey: &'a Survey, level: Level, weights: bool) -> Self {
+        let a = survey.answers();
+        let weight = if weights {
+            survey.respondents().weight.as_deref()
+        } else {
+            None
+        };
+        let borich_uses_importance = a.importance.is_some();
+        match level {
+            Level::Competence => Observations {
+                source: Source::Answers {
+                    respondent: &a.respondent,
+                    competence: &a.competence,
+                    current: &a.current,
+                    required: a.required.as_deref(),
+                    importance: a.importance.as_deref(),
+                },
+                weight,
+                n_items: survey.framework().len(),
+                borich_uses_importance,
+            },
+            Level::Area => {
+                let fw = survey.framework();
+                let n_areas = fw.areas.len();
+                let area_of: Vec<u32> = fw.competences.iter().map(|c| c.area as u32).collect();
+                // sums per respondent × area: [n_g, Σt, Σc, Σr, n_b, Σi, Σci, n_ia, Σia]
+                const K: usize = 9;
+                let n_resp = survey.n_respondents();
+                let mut acc = vec![0.0f64; n_resp * n_areas * K];
+                for k in 0..a.len() {
+                    let z = make_z(
+                        a.current[k],
+                        a.required.as_ref().map(|v| v[k]),
+                        a.importance.as_ref().map(|v| v[k]),
+                    );
+                    let cell = (a.respondent[k] as usize * n_areas
+                        + area_of[a.competence[k] as usize] as usize)
+                        * K;
+                    let s = &mut acc[cell..cell + K];
+                    if !z.t.is_nan() {
+                        s[0] += 1.0;
+                        s[1] += z.t;
+                        s[2] += z.c;
+                        s[3] += z.r;
+                    }
+                    if !z.i.is_nan() {
+                        s[4] += 1.0;
+                        s[5] += z.i;
+                        s[6] += z.ci;
+                    }
+                    if !z.ia.is_nan() {
+                        s[7] += 1.0;
+                        s[8] += z.ia;
+                    }
+                }
+                let mut respondent = Vec::new();
+                let mut item = Vec::new();
+                let mut zs = Vec::new();
+                for r in 0..n_resp {
+                    for ar in 0..n_areas {
+                        let s = &acc[(r * n_areas + ar) * K..(r * n_areas + ar + 1) * K];
+                        if s[0] == 0.0 && s[4] == 0.0 && s[7] == 0.0 {
+                            continue;
+                        }
+                        let mean = |sum: f64, n: f64| if n > 0.0 { sum / n } else { f64::NAN };
+                        respondent.push(r as u32);
+                        item.push(ar as u32);
+                        zs.push(Z {
+                            t: mean(s[1], s[0]),
+                            c: mean(s[2], s[0]),
+                            r: mean(s[3], s[0]),
+                            i: mean(s[5], s[4]),
+                            ci: mean(s[6], s[4]),
+                            ia: mean(s[8], s[7]),
+                        });
+                    }
+                }
+                Observations {
+                    source: Source::Table {
+                        respondent,
+                        item,
+                        z: zs,
+                    },
+                    weight,
+                    n_items: n_areas,
+                    borich_uses_importance,
+                }
+            }
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match &self.source {
+            Source::Answers { respondent, .. } => respondent.len(),
+            Source::Table { respondent, .. } => respondent.len(),
+        }
+    }
+
+    /// Calls `f(respondent, item, z, weight)` for observations `lo..hi`.
+    #[inline]
+    pub fn for_each(&self, lo: usize, hi: usize, mut f: impl FnMut(usize, usize, &Z, f64)) {
+        let w = |r: usize| self.weight.map_or(1.0, |w| w[r]);
+        match &self.source {
+            Source::Answers {
+                respondent,
+                competence,
+                current,
+                required,
+                importance,
+            } => {
+                for k in lo..hi {
+                    let r = respondent[k] as usize;
+                    let z = make_z(
+                        current[k],
+                        required.map(|v| v[k]),
+                        importance.map(|v| v[k]),
+                    );
+                    f(r, competence[k] as usize, &z, w(r));
+                }
+            }
+            Source::Table {
+                respondent,
+                item,
+                z,
+            } => {
+                for k in lo..hi {
+                    let r = respondent[k] as usize;
+                    f(r, item[k] as usize, &z[k], w(r));
+                }
+            }
+        }
+    }
+}
