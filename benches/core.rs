@@ -87,5 +87,40 @@ fn bench_ingest(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_generate, bench_ingest);
+fn bench_scoring(c: &mut Criterion) {
+    use skillsmap::scoring::{
+        bootstrap, gap_table, BootstrapOptions, Control, GapOptions, GroupKey, Grouping,
+    };
+    let Ok(s) = generate(&SynthConfig::new(31_250, 2)) else {
+        return;
+    };
+    let Ok(by_region) = Grouping::by(&s, &[GroupKey::Region]) else {
+        return;
+    };
+    let mut g = c.benchmark_group("gaps");
+    g.sample_size(20);
+    g.throughput(Throughput::Elements(s.n_answers() as u64));
+    g.bench_function("by_region/1000000", |b| {
+        b.iter(|| gap_table(&s, &by_region, &GapOptions::default()))
+    });
+    g.finish();
+
+    let Ok(small) = generate(&SynthConfig::new(5_000, 3)) else {
+        return;
+    };
+    let pooled = Grouping::pooled(small.n_respondents());
+    let opts = BootstrapOptions {
+        n_boot: 200,
+        seed: 1,
+        ..Default::default()
+    };
+    let mut g = c.benchmark_group("bootstrap");
+    g.sample_size(10);
+    g.bench_function("pooled/5000x32/200", |b| {
+        b.iter(|| bootstrap(&small, &pooled, &opts, &Control::default()))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench_generate, bench_ingest, bench_scoring);
 criterion_main!(benches);

@@ -1,11 +1,24 @@
 """Type stubs of the compiled core module ``skillsmap._core`` (private API)."""
 
+from collections.abc import Callable
 from typing import Any, final
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Framework", "RegionSet", "Scale", "Survey", "Typology", "__version__"]
+__all__ = [
+    "Framework",
+    "RegionSet",
+    "Scale",
+    "Survey",
+    "Typology",
+    "__version__",
+    "bootstrap",
+    "factorize_utf8",
+    "gap_table",
+    "paired_tests",
+    "quadrants",
+]
 __version__: str
 
 _Codes = npt.NDArray[np.int64]
@@ -191,3 +204,52 @@ class Survey:
     def answer_columns(self) -> dict[str, Any]: ...
     def respondent_columns(self) -> dict[str, Any]: ...
     def summary(self) -> str: ...
+
+def factorize_utf8(
+    offsets: npt.NDArray[np.int32] | npt.NDArray[np.int64],
+    data: npt.NDArray[np.uint8],
+    valid: npt.NDArray[np.bool_] | None = None,
+) -> tuple[_Codes, list[str]]: ...
+def gap_table(
+    survey: Survey,
+    by: list[str],
+    *,
+    level: str,
+    weights: bool,
+    min_n: int,
+    importance_mean: str,
+) -> dict[str, Any]: ...
+def quadrants(
+    importance: _Floats,
+    gap: _Floats,
+    current: _Floats,
+    rank: npt.NDArray[np.uint32],
+    *,
+    crosshair: str,
+    current_scale: tuple[float, float],
+    importance_scale: tuple[float, float],
+    top_k: int | None = None,
+) -> dict[str, Any]: ...
+def bootstrap(
+    survey: Survey,
+    by: list[str],
+    *,
+    level: str,
+    weights: bool,
+    min_n: int,
+    importance_mean: str,
+    n_boot: int,
+    seed: int,
+    ci: float,
+    top_k: int,
+    stratify: list[str] | None = None,
+    keep_replicates: bool = False,
+    progress: Callable[[int], object] | None = None,
+) -> dict[str, Any]: ...
+def paired_tests(
+    survey: Survey,
+    by: list[str],
+    *,
+    level: str,
+    correction: bool,
+) -> dict[str, Any]: ...

@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import _core
+
 Issue = tuple["int | None", str, str, str]
 
 
@@ -35,8 +37,49 @@ def to_pandas(data: Any) -> pd.DataFrame:
     )
 
 
+def _arrow_strings(series: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
+    """Offsets, data and validity of an Arrow-backed string column, zero-copy;
+    None for any other column."""
+    dtype = series.dtype
+    is_arrow_str = (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow") or (
+        isinstance(dtype, pd.ArrowDtype) and str(dtype.pyarrow_dtype) in {"string", "large_string"}
+    )
+    if not is_arrow_str:
+        return None
+    import pyarrow as pa
+
+    chunked = pa.chunked_array(series.array.__arrow_array__())
+    arr = chunked.combine_chunks() if chunked.num_chunks != 1 else chunked.chunk(0)
+    if arr.type == pa.string():
+        width = np.int32
+    elif arr.type == pa.large_string():
+        width = np.int64
+    else:
+        return None
+    _, offsets_buf, data_buf = arr.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=width)[arr.offset : arr.offset + len(arr) + 1]
+    data = (
+        np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
+    )
+    valid = None
+    if arr.null_count:
+        valid = np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    return offsets, data, valid
+
+
 def categorical(series: pd.Series) -> tuple[np.ndarray, list[str], pd.Index]:
-    """Codes (int64, -1 = missing), their labels as text, and the raw uniques."""
+    """Codes (int64, -1 = missing), their labels as text, and the raw uniques.
+
+    Arrow-backed string columns (pandas' default string dtype with pyarrow)
+    are factorised by the core in parallel; other columns by pandas."""
+    arrow = _arrow_strings(series)
+    if arrow is not None:
+        try:
+            codes, labels = _core.factorize_utf8(*arrow)
+        except ValueError:
+            pass  # malformed buffers: let pandas handle the column
+        else:
+            return codes, labels, pd.Index(labels, dtype=object)
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     uniques = pd.Index(uniques)
     labels = [_text(u) for u in uniques]

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
+from ._frames import _text
 from .errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -52,23 +53,22 @@ def _check_level(level: str) -> str:
     return level
 
 
-def _frame_keys(res: dict[str, Any], n_items: int) -> dict[str, np.ndarray]:
-    """Group key columns repeated over items (cells are group-major)."""
-    return {
-        key: np.repeat(np.asarray(values, dtype=object), n_items)
-        for key, values in zip(res["keys"], res["group_labels"], strict=True)
-    }
+def _frame_keys(survey: Survey, res: dict[str, Any], n_items: int) -> dict[str, np.ndarray]:
+    """Group key columns repeated over items (cells are group-major).
+    Attribute values come back as given (the core keeps their text)."""
+    out = {}
+    for key, values in zip(res["keys"], res["group_labels"], strict=True):
+        original = survey._attribute_values.get(key)
+        if original is not None:
+            text = dict(zip((_text(v) for v in original), original, strict=True))
+            values = [text.get(v, v) for v in values]
+        out[key] = np.repeat(np.asarray(values, dtype=object), n_items)
+    return out
 
 
 def _items(survey: Survey, level: str, n_groups: int) -> dict[str, np.ndarray]:
-    fw = survey.framework
-    if level == "area":
-        return {"area": np.tile(fw.areas["id"].to_numpy(dtype=object), n_groups)}
-    comp = fw.competences
-    return {
-        "competence": np.tile(comp["id"].to_numpy(dtype=object), n_groups),
-        "area": np.tile(comp["area"].to_numpy(dtype=object), n_groups),
-    }
+    ids = survey._item_ids(level)
+    return {name: np.tile(values, n_groups) for name, values in ids.items()}
 
 
 @contextlib.contextmanager
@@ -109,17 +109,18 @@ def _gap_frame(
     )
     n_items = res["n_items"]
     n_groups = len(res["group_sizes"])
-    data: dict[str, Any] = {**_frame_keys(res, n_items), **_items(survey, level, n_groups)}
-    for col in _STATS:
-        data[col] = res[col]
-    df = pd.DataFrame(data)
-    rank = np.asarray(res["rank"], dtype=np.int64)
-    df["rank"] = pd.array(rank, dtype="Int64")
-    df.loc[rank == 0, "rank"] = pd.NA
+    data: dict[str, Any] = {**_frame_keys(survey, res, n_items), **_items(survey, level, n_groups)}
+    skip = set()
     if not survey._inner.has_importance:
-        df = df.drop(columns="mean_importance")
+        skip.add("mean_importance")
     if not survey._inner.has_required:
-        df = df.drop(columns="mean_required")
+        skip.add("mean_required")
+    for col in _STATS:
+        if col not in skip:
+            data[col] = res[col]
+    rank = np.asarray(res["rank"], dtype=np.int64)
+    data["rank"] = pd.arrays.IntegerArray(rank, rank == 0)
+    df = pd.DataFrame(data)
     df.attrs.update(
         level=level,
         by=keys,
@@ -159,6 +160,8 @@ def gaps(
         raise ConfigurationError(f"top_k must be positive, got {top_k}")
     if seed is None:
         seed = secrets.randbits(63)
+    if not 0 <= int(seed) < 2**64:
+        raise ConfigurationError(f"seed must be in [0, 2**64), got {seed}")
     strata = _by(stratify)
     if progress is None and n_boot * survey.n_answers < 2e8:
         progress = False  # short runs: no bar
@@ -205,7 +208,7 @@ def priorities(
     # x of both plots: the Borich variable (importance, else required)
     importance = np.asarray(res["mean_importance"], dtype=np.float64)
     n_items = res["n_items"]
-    scale = (
+    imp_scale = (
         survey.importance_scale if table.attrs["borich_variable"] == "importance" else survey.scale
     )
     parts = []
@@ -218,8 +221,8 @@ def priorities(
             np.ascontiguousarray(res["mean_current"][sl]),
             rank,
             crosshair=crosshair,
-            scale_min=scale.min,
-            scale_max=scale.max,
+            current_scale=(survey.scale.min, survey.scale.max),
+            importance_scale=(imp_scale.min, imp_scale.max),
             top_k=top_k,
         )
         part = table.iloc[sl][[*keys, item]].copy()
@@ -257,7 +260,7 @@ def paired_test(
     fw = survey.framework
     n_items = len(fw.areas) if level == "area" else len(fw)
     n_groups = len(res["group_sizes"])
-    data: dict[str, Any] = {**_frame_keys(res, n_items), **_items(survey, level, n_groups)}
+    data: dict[str, Any] = {**_frame_keys(survey, res, n_items), **_items(survey, level, n_groups)}
     for col in ("n", "n_nonzero", "r_plus", "r_minus", "statistic", "z", "p_value"):
         data[col] = res[col]
     df = pd.DataFrame(data)

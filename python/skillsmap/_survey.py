@@ -461,7 +461,7 @@ class Survey:
         comp_ids = np.asarray(self.framework.competences["id"], dtype=object)
         df = pd.DataFrame(
             {
-                "respondent": self._respondent_index.take(r),
+                "respondent": self._respondent_index.to_numpy()[r],
                 "region": resp["region"].to_numpy(dtype=object)[r],
                 "stakeholder_type": resp["stakeholder_type"].to_numpy(dtype=object)[r],
                 "competence": comp_ids[ans["competence"]],
@@ -478,6 +478,21 @@ class Survey:
         for c in extra:
             df[c] = resp[c].to_numpy()[r]
         return df
+
+    def _item_ids(self, level: str) -> dict[str, np.ndarray]:
+        """Item id columns of a level, cached (the framework is immutable)."""
+        cache = self.__dict__.setdefault("_item_cache", {})
+        if level not in cache:
+            fw = self.framework
+            if level == "area":
+                cache[level] = {"area": fw.areas["id"].to_numpy(dtype=object)}
+            else:
+                comp = fw.competences
+                cache[level] = {
+                    "competence": comp["id"].to_numpy(dtype=object),
+                    "area": comp["area"].to_numpy(dtype=object),
+                }
+        return cache[level]
 
     def summary(self) -> str:
         """A text summary: respondents per region × type, answers, missing
@@ -517,8 +532,10 @@ class Survey:
         weights : bool
             Use the survey weights when the survey has them.
         min_n : int, default 5
-            Cells with fewer than ``min_n`` respondents with both levels are
-            suppressed: statistics NaN, ``suppressed`` True.
+            Cells with fewer than ``min_n`` respondents with both target and
+            current level are suppressed: statistics NaN, ``suppressed``
+            True. ``mean_importance`` and ``mwds`` also need ``min_n``
+            respondents with both importance and current level.
         ci : float, optional
             Confidence level (e.g. 0.95) of percentile bootstrap intervals
             over respondents; adds ``mean_gap_lo/hi``, ``mwds_lo/hi`` and
@@ -773,6 +790,9 @@ def demo_survey(
     missing_rate: float = 0.07,
     importance: bool = True,
     weights: bool = True,
+    framework: str | os.PathLike[str] | Framework = "se-core",
+    regions: Any = "resees",
+    typology: Any = "se-default",
 ) -> Survey:
     """A seeded synthetic RESEES-shaped survey (labelled synthetic).
 
@@ -791,6 +811,11 @@ def demo_survey(
         Mean share of missing levels, in ``[0, 0.5)``.
     importance, weights : bool
         Whether to generate importance ratings and survey weights.
+    framework, regions, typology
+        What to generate answers for (defaults: ``se-core``, the six RESEES
+        regions, the default typology); any :class:`Framework`,
+        :class:`Regions` or :class:`Typology` (or what :meth:`Survey.from_frame`
+        accepts for them) makes surveys of other shapes, e.g. for benchmarks.
 
     Examples
     --------
@@ -805,12 +830,16 @@ def demo_survey(
         raise ConfigurationError(f"n_respondents must be positive, got {n_respondents}")
     if not 0 <= int(seed) < 2**64:
         raise ConfigurationError(f"seed must be in [0, 2**64), got {seed}")
+    fw = _framework(framework)
     inner = _core.Survey.generate(
         int(n_respondents),
         int(seed),
         missing_rate=missing_rate,
         importance=importance,
         weights=weights,
+        framework=fw._inner,
+        regions=_regions(regions),
+        typology=_typology(typology),
     )
     return Survey(inner)
 

@@ -21,3 +21,33 @@ pub fn to_numpy<'py, T: numpy::Element + Copy>(
 ) -> Bound<'py, PyArray1<T>> {
     PyArray1::from_slice(py, v)
 }
+
+/// Factorises an Arrow string column given as its offsets (int32 or int64),
+/// data buffer and optional validity mask; the GIL is released.
+#[pyfunction]
+#[pyo3(signature = (offsets, data, valid=None))]
+pub fn factorize_utf8<'py>(
+    py: Python<'py>,
+    offsets: &Bound<'py, PyAny>,
+    data: numpy::PyReadonlyArray1<'py, u8>,
+    valid: Option<numpy::PyReadonlyArray1<'py, bool>>,
+) -> PyResult<(Bound<'py, numpy::PyArray1<i64>>, Vec<String>)> {
+    use numpy::PyArrayMethods;
+    let data_s = slice(&data, "data")?;
+    let valid_s = valid.as_ref().map(|v| slice(v, "valid")).transpose()?;
+    let result = if let Ok(o) = offsets.cast::<numpy::PyArray1<i64>>() {
+        let o = o.readonly();
+        let o_s = slice(&o, "offsets")?;
+        py.detach(|| skillsmap::ingest::factorize_utf8(o_s, data_s, valid_s))
+    } else if let Ok(o) = offsets.cast::<numpy::PyArray1<i32>>() {
+        let o = o.readonly();
+        let o_s = slice(&o, "offsets")?;
+        py.detach(|| skillsmap::ingest::factorize_utf8(o_s, data_s, valid_s))
+    } else {
+        return Err(PyValueError::new_err(
+            "offsets must be an int32 or int64 array",
+        ));
+    };
+    let (codes, labels) = result.map_err(|e| PyValueError::new_err(e.to_string()))?;
+    Ok((PyArray1::from_vec(py, codes), labels))
+}

@@ -25,9 +25,9 @@ fn level_of(level: &str) -> PyResult<Level> {
     match level {
         "competence" => Ok(Level::Competence),
         "area" => Ok(Level::Area),
-        other => Err(PyValueError::new_err(format!(
+        other => Err(scoring_err(ScoringError::Option(format!(
             "level must be 'competence' or 'area', got {other:?}"
-        ))),
+        )))),
     }
 }
 
@@ -35,9 +35,9 @@ fn importance_mean_of(s: &str) -> PyResult<ImportanceMean> {
     match s {
         "complete" => Ok(ImportanceMean::Complete),
         "all" => Ok(ImportanceMean::All),
-        other => Err(PyValueError::new_err(format!(
+        other => Err(scoring_err(ScoringError::Option(format!(
             "importance_mean must be 'complete' or 'all', got {other:?}"
-        ))),
+        )))),
     }
 }
 
@@ -46,7 +46,12 @@ fn grouping(survey: &PySurvey, by: &[String]) -> PyResult<Grouping> {
     Grouping::by(&survey.inner, &keys).map_err(scoring_err)
 }
 
-fn gap_options(level: &str, weights: bool, min_n: usize, importance_mean: &str) -> PyResult<GapOptions> {
+fn gap_options(
+    level: &str,
+    weights: bool,
+    min_n: usize,
+    importance_mean: &str,
+) -> PyResult<GapOptions> {
     Ok(GapOptions {
         level: level_of(level)?,
         weights,
@@ -109,7 +114,7 @@ pub fn gap_table<'py>(
 
 /// Quadrants of one group's items.
 #[pyfunction]
-#[pyo3(signature = (importance, gap, current, rank, *, crosshair, scale_min, scale_max, top_k=None))]
+#[pyo3(signature = (importance, gap, current, rank, *, crosshair, current_scale, importance_scale, top_k=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn quadrants<'py>(
     py: Python<'py>,
@@ -118,8 +123,8 @@ pub fn quadrants<'py>(
     current: PyReadonlyArray1<'py, f64>,
     rank: PyReadonlyArray1<'py, u32>,
     crosshair: &str,
-    scale_min: f64,
-    scale_max: f64,
+    current_scale: (f64, f64),
+    importance_scale: (f64, f64),
     top_k: Option<usize>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let how = match crosshair {
@@ -127,9 +132,10 @@ pub fn quadrants<'py>(
         "median" => Crosshair::Median,
         "scale" => Crosshair::Scale,
         other => {
-            return Err(PyValueError::new_err(format!(
-                "crosshair must be 'mean', 'median' or 'scale', got {other:?}"
-            )))
+            return Err(crate::errors::configuration_error(
+                py,
+                format!("crosshair must be 'mean', 'median' or 'scale', got {other:?}"),
+            ))
         }
     };
     let (imp, g, cur, rk) = (
@@ -142,17 +148,32 @@ pub fn quadrants<'py>(
     if g.len() != n || cur.len() != n || rk.len() != n {
         return Err(PyValueError::new_err("arrays must have equal length"));
     }
-    let scale = skillsmap::Scale::new(scale_min, scale_max)
-        .map_err(|e| PyValueError::new_err(e.to_string()))?;
-    let q = scoring::quadrants(imp, g, cur, rk, how, &scale, top_k);
+    let mk = |(lo, hi): (f64, f64)| {
+        skillsmap::Scale::new(lo, hi)
+            .map_err(|e| crate::errors::configuration_error(py, e.to_string()))
+    };
+    let (cs, is) = (mk(current_scale)?, mk(importance_scale)?);
+    let items = scoring::ItemMeans {
+        importance: imp,
+        gap: g,
+        current: cur,
+        rank: rk,
+    };
+    let q = scoring::quadrants(items, how, &cs, &is, top_k);
     let d = PyDict::new(py);
     d.set_item(
         "lff",
-        q.lff.iter().map(|x| x.map(|v| v.name())).collect::<Vec<_>>(),
+        q.lff
+            .iter()
+            .map(|x| x.map(|v| v.name()))
+            .collect::<Vec<_>>(),
     )?;
     d.set_item(
         "ipa",
-        q.ipa.iter().map(|x| x.map(|v| v.name())).collect::<Vec<_>>(),
+        q.ipa
+            .iter()
+            .map(|x| x.map(|v| v.name()))
+            .collect::<Vec<_>>(),
     )?;
     d.set_item("priority", q.priority.clone())?;
     d.set_item("lff_crosshair", q.lff_crosshair)?;
@@ -278,8 +299,12 @@ pub fn paired_tests<'py>(
         .map_err(scoring_err)?;
     let d = PyDict::new(py);
     group_columns(py, &g, &d)?;
-    let col = |f: &dyn Fn(&scoring::SignedRank) -> f64| -> Vec<f64> { tests.iter().map(f).collect() };
-    d.set_item("n", to_numpy(py, &tests.iter().map(|t| t.n).collect::<Vec<_>>()))?;
+    let col =
+        |f: &dyn Fn(&scoring::SignedRank) -> f64| -> Vec<f64> { tests.iter().map(f).collect() };
+    d.set_item(
+        "n",
+        to_numpy(py, &tests.iter().map(|t| t.n).collect::<Vec<_>>()),
+    )?;
     d.set_item(
         "n_nonzero",
         to_numpy(py, &tests.iter().map(|t| t.n_nonzero).collect::<Vec<_>>()),

@@ -6,6 +6,11 @@
 //! [`ValidationError`]. Nothing is built unless the whole table is valid.
 
 use std::collections::HashMap;
+
+use rayon::prelude::*;
+
+mod factorize;
+pub use factorize::{factorize_utf8, FactorizeError, Offset};
 use std::fmt;
 use std::sync::Arc;
 
@@ -372,6 +377,20 @@ pub fn build_survey(t: &LongTable<'_>, opts: &IngestOptions) -> Result<Survey, E
     .flatten()
     .collect();
 
+    // Valid data (the common case) takes a tight loop that bails out at the
+    // first problem; the loop below then locates every problem.
+    if let Some(parts) = fast_path(
+        t,
+        &comp_of,
+        &region_of,
+        &type_of,
+        &opts.scale,
+        &imp_scale,
+        n_comp,
+    ) {
+        return Ok(assemble(t, opts, imp_scale, regions, typology, parts));
+    }
+
     for row in 0..n {
         // respondent
         let resp = match t.respondent.get(row) {
@@ -608,39 +627,180 @@ pub fn build_survey(t: &LongTable<'_>, opts: &IngestOptions) -> Result<Survey, E
         .into());
     }
 
+    let parts = Parts {
+        r_ids,
+        r_region,
+        r_type,
+        r_weight,
+        r_attr,
+        a_resp,
+        a_comp,
+    };
+    Ok(assemble(t, opts, imp_scale, regions, typology, parts))
+}
+
+/// What validation produces besides the level columns.
+struct Parts {
+    r_ids: Vec<String>,
+    r_region: Vec<u32>,
+    r_type: Vec<u32>,
+    r_weight: Vec<f64>,
+    r_attr: Vec<Vec<u32>>,
+    a_resp: Vec<u32>,
+    a_comp: Vec<u32>,
+}
+
+fn assemble(
+    t: &LongTable<'_>,
+    opts: &IngestOptions,
+    imp_scale: Scale,
+    regions: Arc<RegionSet>,
+    typology: Arc<Typology>,
+    p: Parts,
+) -> Survey {
     let attributes = t
         .attributes
         .iter()
-        .zip(r_attr)
+        .zip(p.r_attr)
         .map(|((name, cat), codes)| Attribute {
             name: name.clone(),
             levels: cat.labels.to_vec(),
             codes,
         })
         .collect();
-
-    Ok(Survey {
-        framework: fw.clone(),
+    // The three level columns are copied in parallel (fresh pages are slow
+    // to fault in, and the copies are independent).
+    let ((current, required), importance) = rayon::join(
+        || rayon::join(|| t.current.to_vec(), || t.required.map(<[f64]>::to_vec)),
+        || t.importance.map(<[f64]>::to_vec),
+    );
+    Survey {
+        framework: opts.framework.clone(),
         scale: opts.scale.clone(),
         importance_scale: imp_scale,
         regions,
         typology,
         respondents: Respondents {
-            ids: r_ids,
-            region: r_region,
-            stakeholder_type: r_type,
-            weight: t.weight.map(|_| r_weight),
+            ids: p.r_ids,
+            region: p.r_region,
+            stakeholder_type: p.r_type,
+            weight: t.weight.map(|_| p.r_weight),
             attributes,
         },
         answers: Answers {
-            respondent: a_resp,
-            competence: a_comp,
-            current: t.current.to_vec(),
-            required: t.required.map(<[f64]>::to_vec),
-            importance: t.importance.map(<[f64]>::to_vec),
+            respondent: p.a_resp,
+            competence: p.a_comp,
+            current,
+            required,
+            importance,
         },
         meta: opts.meta.clone(),
-    })
+    }
+}
+
+/// Builds the parts of a valid table in one tight pass; `None` at the first
+/// problem of any kind.
+fn fast_path(
+    t: &LongTable<'_>,
+    comp_of: &[Option<u32>],
+    region_of: &[Option<u32>],
+    type_of: &[Option<u32>],
+    scale: &Scale,
+    imp_scale: &Scale,
+    n_comp: usize,
+) -> Option<Parts> {
+    let n = t.respondent.codes.len();
+    let n_labels = t.respondent.labels.len();
+    let lookup = |table: &[Option<u32>], code: i64| -> Option<u32> {
+        usize::try_from(code)
+            .ok()
+            .and_then(|c| table.get(c).copied().flatten())
+    };
+    let on = |s: &Scale, v: f64| v.is_nan() || (v >= s.min && v <= s.max);
+    let mut resp_index = vec![u32::MAX; n_labels];
+    let mut p = Parts {
+        r_ids: Vec::new(),
+        r_region: Vec::new(),
+        r_type: Vec::new(),
+        r_weight: Vec::new(),
+        r_attr: vec![Vec::new(); t.attributes.len()],
+        a_resp: Vec::with_capacity(n),
+        a_comp: Vec::new(),
+    };
+    // Phase 1, parallel over chunks of rows: everything that needs no
+    // respondent state (look-ups, scales, weights); fills the competences.
+    let cur = t.current;
+    const CHUNK: usize = 1 << 15;
+    p.a_comp.resize(n, 0);
+    let stateless_ok = p.a_comp.par_chunks_mut(CHUNK).enumerate().all(|(c, out)| {
+        let lo = c * CHUNK;
+        out.iter_mut().enumerate().all(|(k, slot)| {
+            let row = lo + k;
+            let Some(comp) = lookup(comp_of, t.competence.codes[row]) else {
+                return false;
+            };
+            *slot = comp;
+            lookup(region_of, t.region.codes[row]).is_some()
+                && lookup(type_of, t.stakeholder_type.codes[row]).is_some()
+                && on(scale, cur[row])
+                && t.required.is_none_or(|v| on(scale, v[row]))
+                && t.importance.is_none_or(|v| on(imp_scale, v[row]))
+                && t.weight.is_none_or(|w| w[row].is_finite() && w[row] >= 0.0)
+        })
+    });
+    if !stateless_ok {
+        return None;
+    }
+    // Phase 2, sequential: respondents in order of first appearance, their
+    // consistency across rows, and duplicate answers.
+    let mut seen = DuplicateTracker::new(n_labels, n_comp);
+    for row in 0..n {
+        let code = usize::try_from(t.respondent.codes[row])
+            .ok()
+            .filter(|&c| c < n_labels)?;
+        let comp = p.a_comp[row];
+        let region = lookup(region_of, t.region.codes[row])?;
+        let ty = lookup(type_of, t.stakeholder_type.codes[row])?;
+        let w = t.weight.map_or(0.0, |w| w[row]);
+        let slot = resp_index[code];
+        let r = if slot == u32::MAX {
+            let r = p.r_ids.len() as u32;
+            resp_index[code] = r;
+            p.r_ids.push(t.respondent.labels[code].clone());
+            p.r_region.push(region);
+            p.r_type.push(ty);
+            p.r_weight.push(w);
+            for (k, (_, cat)) in t.attributes.iter().enumerate() {
+                p.r_attr[k].push(attr_code(cat, row));
+            }
+            r
+        } else {
+            let r = slot as usize;
+            if p.r_region[r] != region || p.r_type[r] != ty || p.r_weight[r] != w {
+                return None;
+            }
+            for (k, (_, cat)) in t.attributes.iter().enumerate() {
+                if p.r_attr[k][r] != attr_code(cat, row) {
+                    return None;
+                }
+            }
+            slot
+        };
+        if seen.check(r as usize, comp as usize, row).is_some() {
+            return None;
+        }
+        p.a_resp.push(r);
+    }
+    Some(p)
+}
+
+/// An attribute's code at a row; missing values (and codes past the labels)
+/// are `MISSING_CODE`.
+#[inline]
+fn attr_code(cat: &Categorical<'_>, row: usize) -> u32 {
+    cat.get(row)
+        .map(|(c, _)| c as u32)
+        .unwrap_or(crate::model::MISSING_CODE)
 }
 
 /// Labels that at least one row uses, in label order (for open registries:

@@ -115,7 +115,16 @@ impl Layout {
             (5, 0, 1, 2, 3, 4)
         };
         match im {
-            ImportanceMean::Complete => Layout { kb, wg, sdg, wb, si, sdb, all: None, same_pair },
+            ImportanceMean::Complete => Layout {
+                kb,
+                wg,
+                sdg,
+                wb,
+                si,
+                sdb,
+                all: None,
+                same_pair,
+            },
             ImportanceMean::All => Layout {
                 kb: kb + 2,
                 wg,
@@ -131,12 +140,20 @@ impl Layout {
 
     #[inline]
     fn stats(&self, s: &[f64]) -> (f64, f64) {
-        let mean_gap = if s[self.wg] > 0.0 { s[self.sdg] / s[self.wg] } else { f64::NAN };
+        let mean_gap = if s[self.wg] > 0.0 {
+            s[self.sdg] / s[self.wg]
+        } else {
+            f64::NAN
+        };
         let ibar = match self.all {
             None => s[self.si] / s[self.wb],
             Some((w, si)) => s[si] / s[w],
         };
-        let mwds = if s[self.wb] > 0.0 { ibar * s[self.sdb] / s[self.wb] } else { f64::NAN };
+        let mwds = if s[self.wb] > 0.0 {
+            ibar * s[self.sdb] / s[self.wb]
+        } else {
+            f64::NAN
+        };
         (mean_gap, mwds)
     }
 }
@@ -163,7 +180,10 @@ pub fn bootstrap(
         return Err(ScoringError::Option("n_boot must be positive".into()));
     }
     if !(opts.ci > 0.0 && opts.ci < 1.0) {
-        return Err(ScoringError::Option(format!("ci must be in (0, 1), got {}", opts.ci)));
+        return Err(ScoringError::Option(format!(
+            "ci must be in (0, 1), got {}",
+            opts.ci
+        )));
     }
     if let Some(s) = &opts.strata {
         if s.len() != survey.n_respondents() {
@@ -187,14 +207,13 @@ pub fn bootstrap(
     // Dense rows of the respondents that can be drawn.
     let n_resp = survey.n_respondents();
     let in_pool = |r: usize| {
-        groups.codes[r] != u32::MAX
-            && opts.strata.as_ref().is_none_or(|s| s[r] != u32::MAX)
+        groups.codes[r] != u32::MAX && opts.strata.as_ref().is_none_or(|s| s[r] != u32::MAX)
     };
     let mut row_of = vec![u32::MAX; n_resp];
     let mut row_group = Vec::new();
-    for r in 0..n_resp {
+    for (r, slot) in row_of.iter_mut().enumerate() {
         if in_pool(r) {
-            row_of[r] = row_group.len() as u32;
+            *slot = row_group.len() as u32;
             row_group.push(groups.codes[r]);
         }
     }
@@ -228,7 +247,12 @@ pub fn bootstrap(
     let pools: Vec<Vec<u32>> = match &opts.strata {
         None => vec![(0..n_rows as u32).collect()],
         Some(s) => {
-            let n_strata = s.iter().filter(|&&c| c != u32::MAX).map(|&c| c as usize + 1).max().unwrap_or(0);
+            let n_strata = s
+                .iter()
+                .filter(|&&c| c != u32::MAX)
+                .map(|&c| c as usize + 1)
+                .max()
+                .unwrap_or(0);
             let mut p = vec![Vec::new(); n_strata];
             for r in 0..n_resp {
                 if row_of[r] != u32::MAX {
@@ -247,7 +271,9 @@ pub fn bootstrap(
     let nb = (256 * 1024 / per_rep).clamp(1, 64).min(opts.n_boot);
     let n_blocks = opts.n_boot.div_ceil(nb);
 
-    let blocks: Result<Vec<(Vec<f64>, Vec<f64>)>, ScoringError> = (0..n_blocks)
+    // Per block: the replicates' mean gaps and MWDS (replicate-major).
+    type Block = (Vec<f64>, Vec<f64>);
+    let blocks: Result<Vec<Block>, ScoringError> = (0..n_blocks)
         .into_par_iter()
         .map(|blk| {
             if control.cancel.load(Ordering::Relaxed) {
@@ -279,7 +305,11 @@ pub fn bootstrap(
                     let s = &acc[(bi * g_count + g) * kj + j * layout.kb..][..layout.kb];
                     let (gap, mwds) = layout.stats(s);
                     mg[bi * n_cells + cell] = gap;
-                    mw[bi * n_cells + cell] = mwds;
+                    // MWDS undefined in the sample (too few Borich pairs)
+                    // stays undefined in every replicate
+                    if !point.mwds[cell].is_nan() {
+                        mw[bi * n_cells + cell] = mwds;
+                    }
                 }
             }
             control.done.fetch_add(bn, Ordering::Relaxed);
@@ -334,9 +364,9 @@ pub fn bootstrap(
             }
         }
     }
-    for cell in 0..n_cells {
-        if !point.suppressed[cell] {
-            res.p_top_k[cell] = in_top[cell] as f64 / opts.n_boot as f64;
+    for (cell, &hits) in in_top.iter().enumerate() {
+        if !point.suppressed[cell] && !point.mwds[cell].is_nan() {
+            res.p_top_k[cell] = hits as f64 / opts.n_boot as f64;
         }
     }
     if opts.keep_replicates {

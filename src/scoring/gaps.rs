@@ -11,7 +11,7 @@
 //!   `mean_gap = Σw(T−C)/Σw`, `mean_positive_gap = Σw·max(0, T−C)/Σw`,
 //!   `relative_gap = mean_gap / mean_target`,
 //!   `attainment = mean_current / mean_target`,
-//!   `normalised_gap = mean_gap / (max − min)`;
+//!   `normalised_gap = mean_gap / (max − min)` of the target's scale;
 //! - Borich uses the respondents with both I and C:
 //!   `MWDS = Ī · Σw(I−C)/Σw`, where Ī is the weighted mean of I over those
 //!   complete pairs ([`ImportanceMean::Complete`], the default) or over every
@@ -135,7 +135,8 @@ pub struct GapTable {
     /// Rank by MWDS within the group (1 = largest; ties share the lowest
     /// rank); 0 for suppressed or undefined cells.
     pub rank: Vec<u32>,
-    /// Cells with n < min_n.
+    /// Cells with fewer than min_n gap pairs (all statistics NaN); with
+    /// fewer than min_n Borich pairs only `mean_importance` and `mwds` are.
     pub suppressed: Vec<bool>,
     /// Whether importance was used for Borich (else required).
     pub borich_uses_importance: bool,
@@ -160,15 +161,16 @@ fn accumulate(obs: &Observations, groups: &Grouping, n_items: usize) -> Vec<f64>
     const CHUNK: usize = 1 << 16;
     let n_cells = groups.n_groups * n_items;
     let partial = |lo: usize, hi: usize| -> Vec<f64> {
-        let mut acc = vec![0.0; n_cells * N_SUMS];
+        let mut acc = vec![[0.0; N_SUMS]; n_cells];
         obs.for_each(lo, hi, |r, item, z, w| {
-            let g = groups.codes[r];
+            let g = groups.codes.get(r).copied().unwrap_or(u32::MAX);
             if g != u32::MAX {
-                let cell = (g as usize * n_items + item) * N_SUMS;
-                add_obs(&mut acc[cell..cell + N_SUMS], z, w);
+                if let Some(cell) = acc.get_mut(g as usize * n_items + item) {
+                    add_obs(cell, z, w);
+                }
             }
         });
-        acc
+        acc.into_iter().flatten().collect()
     };
     let n = obs.len();
     let n_chunks = n.div_ceil(CHUNK).max(1);
@@ -190,7 +192,7 @@ fn accumulate(obs: &Observations, groups: &Grouping, n_items: usize) -> Vec<f64>
 
 /// Adds one observation (weight `w`) to a cell's sums.
 #[inline]
-pub(crate) fn add_obs(acc: &mut [f64], z: &Z, w: f64) {
+pub(crate) fn add_obs(acc: &mut [f64; N_SUMS], z: &Z, w: f64) {
     let (t, c, i, ci, ia, r) = (z.t, z.c, z.i, z.ci, z.ia, z.r);
     if !t.is_nan() {
         // t and c are both present (observations keep pairs only)
@@ -243,8 +245,13 @@ fn finish(
     let n_items = obs.n_items;
     let n_cells = groups.n_groups * n_items;
     let group_sizes = groups.sizes();
-    let span = survey.scale().span();
     let has_required = survey.answers().required.is_some();
+    // the target's own scale: required levels share the current-level scale
+    let span = if has_required {
+        survey.scale().span()
+    } else {
+        survey.importance_scale().span()
+    };
     let mut t = GapTable {
         n_groups: groups.n_groups,
         n_items,
@@ -292,11 +299,16 @@ fn finish(
         t.relative_gap[cell] = mean_gap / mean_t;
         t.attainment[cell] = mean_c / mean_t;
         t.normalised_gap[cell] = mean_gap / span;
-        t.mean_importance[cell] = match opts.importance_mean {
-            ImportanceMean::Complete => s[S_I] / s[W_B],
-            ImportanceMean::All => s[S_IA] / s[W_IA],
-        };
-        t.mwds[cell] = if s[N_B] > 0.0 { mwds } else { f64::NAN };
+        // The Borich pairs (importance and current) must reach min_n too;
+        // they differ from the gap pairs when the survey has both required
+        // levels and importance.
+        if s[N_B] > 0.0 && s[N_B] as usize >= opts.min_n {
+            t.mean_importance[cell] = match opts.importance_mean {
+                ImportanceMean::Complete => s[S_I] / s[W_B],
+                ImportanceMean::All => s[S_IA] / s[W_IA],
+            };
+            t.mwds[cell] = mwds;
+        }
     }
     for g in 0..groups.n_groups {
         let lo = g * n_items;
@@ -315,7 +327,11 @@ pub fn rank_desc(values: &[f64]) -> Vec<u32> {
     let mut prev = f64::NAN;
     let mut prev_rank = 0u32;
     for (pos, &i) in order.iter().enumerate() {
-        let r = if values[i] == prev { prev_rank } else { pos as u32 + 1 };
+        let r = if values[i] == prev {
+            prev_rank
+        } else {
+            pos as u32 + 1
+        };
         ranks[i] = r;
         prev = values[i];
         prev_rank = r;
@@ -329,7 +345,10 @@ mod tests {
 
     #[test]
     fn ranks_like_pandas_min() {
-        assert_eq!(rank_desc(&[1.0, 3.0, 3.0, f64::NAN, 2.0]), vec![4, 1, 1, 0, 3]);
+        assert_eq!(
+            rank_desc(&[1.0, 3.0, 3.0, f64::NAN, 2.0]),
+            vec![4, 1, 1, 0, 3]
+        );
         assert_eq!(rank_desc(&[]), Vec::<u32>::new());
     }
 }

@@ -1,7 +1,7 @@
 //! Gap scoring: gap statistics and Borich needs assessment per group × item
 //! ([`gaps`]), Locus-for-Focus and IPA quadrants ([`priorities`]), the
-//! respondent bootstrap with rank stability ([`bootstrap`]), the paired
-//! Wilcoxon signed-rank test ([`wilcoxon`]) and the survey summary.
+//! respondent bootstrap with rank stability ([`mod@bootstrap`]), the paired
+//! Wilcoxon signed-rank test ([`mod@wilcoxon`]) and the survey summary.
 
 pub mod bootstrap;
 pub mod gaps;
@@ -12,7 +12,7 @@ pub mod wilcoxon;
 
 pub use bootstrap::{bootstrap, BootstrapOptions, BootstrapResult, Control};
 pub use gaps::{gap_table, rank_desc, GapOptions, GapTable, ImportanceMean, Level};
-pub use priorities::{quadrants, Crosshair, IpaQuadrant, LffQuadrant, Quadrants};
+pub use priorities::{quadrants, Crosshair, IpaQuadrant, ItemMeans, LffQuadrant, Quadrants};
 pub use summary::{AreaGap, SurveySummary};
 pub use wilcoxon::{paired_tests, signed_rank, SignedRank};
 
@@ -118,7 +118,12 @@ impl Grouping {
             cols.push(match key {
                 GroupKey::Region => (
                     resp.region.clone(),
-                    survey.regions().regions.iter().map(|r| r.id.clone()).collect(),
+                    survey
+                        .regions()
+                        .regions
+                        .iter()
+                        .map(|r| r.id.clone())
+                        .collect(),
                 ),
                 GroupKey::StakeholderType => (
                     resp.stakeholder_type.clone(),
@@ -170,7 +175,9 @@ impl Grouping {
         let codes = (0..n)
             .map(|r| {
                 if valid[r] {
-                    present.binary_search(&combo[r]).map_or(u32::MAX, |p| p as u32)
+                    present
+                        .binary_search(&combo[r])
+                        .map_or(u32::MAX, |p| p as u32)
                 } else {
                     u32::MAX
                 }

@@ -58,7 +58,11 @@ pub(crate) fn make_z(c: f64, req: Option<f64>, imp: Option<f64>) -> Z {
         i: if borich_pair { i } else { f64::NAN },
         ci: c,
         ia: i,
-        r: if gap_pair { req.unwrap_or(f64::NAN) } else { f64::NAN },
+        r: if gap_pair {
+            req.unwrap_or(f64::NAN)
+        } else {
+            f64::NAN
+        },
     }
 }
 
@@ -164,7 +168,12 @@ impl<'a> Observations<'a> {
     /// Calls `f(respondent, item, z, weight)` for observations `lo..hi`.
     #[inline]
     pub fn for_each(&self, lo: usize, hi: usize, mut f: impl FnMut(usize, usize, &Z, f64)) {
-        let w = |r: usize| self.weight.map_or(1.0, |w| w[r]);
+        // Zipped slices of the range let the compiler drop bounds checks in
+        // this hot loop.
+        let weight = |r: usize| match self.weight {
+            Some(w) => w.get(r).copied().unwrap_or(f64::NAN),
+            None => 1.0,
+        };
         match &self.source {
             Source::Answers {
                 respondent,
@@ -173,14 +182,30 @@ impl<'a> Observations<'a> {
                 required,
                 importance,
             } => {
-                for k in lo..hi {
-                    let r = respondent[k] as usize;
-                    let z = make_z(
-                        current[k],
-                        required.map(|v| v[k]),
-                        importance.map(|v| v[k]),
-                    );
-                    f(r, competence[k] as usize, &z, w(r));
+                let (resp, comp, cur) =
+                    (&respondent[lo..hi], &competence[lo..hi], &current[lo..hi]);
+                match (required.map(|v| &v[lo..hi]), importance.map(|v| &v[lo..hi])) {
+                    (Some(req), Some(imp)) => {
+                        for ((((&r, &j), &c), &q), &i) in
+                            resp.iter().zip(comp).zip(cur).zip(req).zip(imp)
+                        {
+                            let r = r as usize;
+                            f(r, j as usize, &make_z(c, Some(q), Some(i)), weight(r));
+                        }
+                    }
+                    (Some(one), None) | (None, Some(one)) => {
+                        let is_req = required.is_some();
+                        for (((&r, &j), &c), &v) in resp.iter().zip(comp).zip(cur).zip(one) {
+                            let r = r as usize;
+                            let z = if is_req {
+                                make_z(c, Some(v), None)
+                            } else {
+                                make_z(c, None, Some(v))
+                            };
+                            f(r, j as usize, &z, weight(r));
+                        }
+                    }
+                    (None, None) => {}
                 }
             }
             Source::Table {
@@ -188,9 +213,9 @@ impl<'a> Observations<'a> {
                 item,
                 z,
             } => {
-                for k in lo..hi {
-                    let r = respondent[k] as usize;
-                    f(r, item[k] as usize, &z[k], w(r));
+                for ((&r, &j), z) in respondent[lo..hi].iter().zip(&item[lo..hi]).zip(&z[lo..hi]) {
+                    let r = r as usize;
+                    f(r, j as usize, z, weight(r));
                 }
             }
         }

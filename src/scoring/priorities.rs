@@ -12,8 +12,9 @@ pub enum Crosshair {
     Mean,
     /// Medians over items.
     Median,
-    /// The scale midpoint `(min + max) / 2` for levels; gaps keep their
-    /// mean over items, having no natural midpoint.
+    /// The scale midpoint `(min + max) / 2` of each axis' own scale
+    /// (importance or current level); gaps keep their mean over items,
+    /// having no natural midpoint.
     Scale,
 }
 
@@ -103,31 +104,49 @@ fn center(values: &[f64], how: Crosshair) -> f64 {
     }
 }
 
+/// The per-item means a quadrant plot places, for the items of one group.
+#[derive(Debug, Clone, Copy)]
+pub struct ItemMeans<'a> {
+    /// Mean importance-or-required level (the Borich variable).
+    pub importance: &'a [f64],
+    /// Mean gap.
+    pub gap: &'a [f64],
+    /// Mean current level.
+    pub current: &'a [f64],
+    /// Borich rank (1 = largest MWDS, 0 = undefined).
+    pub rank: &'a [u32],
+}
+
 /// Classifies items into quadrants.
 ///
-/// `importance` is the mean importance-or-required level of each item,
-/// `gap` the mean gap, `current` the mean current level, `rank` the Borich
-/// rank (1 = largest MWDS, 0 = undefined). A value equal to the crosshair
-/// counts as high. `top_k` defaults to the number of HH items.
+/// `importance` is the mean importance-or-required level of each item (on
+/// `importance_scale`), `gap` the mean gap, `current` the mean current level
+/// (on `current_scale`), `rank` the Borich rank (1 = largest MWDS, 0 =
+/// undefined). A value equal to the crosshair counts as high. `top_k`
+/// defaults to the number of HH items.
 ///
 /// # Complexity
 /// O(items log items).
 pub fn quadrants(
-    importance: &[f64],
-    gap: &[f64],
-    current: &[f64],
-    rank: &[u32],
+    items: ItemMeans<'_>,
     crosshair: Crosshair,
-    scale: &Scale,
+    current_scale: &Scale,
+    importance_scale: &Scale,
     top_k: Option<usize>,
 ) -> Quadrants {
-    let mid = (scale.min + scale.max) / 2.0;
+    let ItemMeans {
+        importance,
+        gap,
+        current,
+        rank,
+    } = items;
+    let mid = |s: &Scale| (s.min + s.max) / 2.0;
     let (lx, ly) = match crosshair {
-        Crosshair::Scale => (mid, center(gap, Crosshair::Mean)),
+        Crosshair::Scale => (mid(importance_scale), center(gap, Crosshair::Mean)),
         c => (center(importance, c), center(gap, c)),
     };
     let (ix, iy) = match crosshair {
-        Crosshair::Scale => (mid, mid),
+        Crosshair::Scale => (mid(current_scale), mid(importance_scale)),
         c => (center(current, c), center(importance, c)),
     };
     let n = importance.len();

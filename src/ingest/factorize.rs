@@ -1,0 +1,184 @@
+//! Factorisation of text columns: distinct values in order of first
+//! appearance and one code per row, the shape [`super::Categorical`] takes.
+//!
+//! Works on Arrow's string layout (offsets into one UTF-8 buffer), so that
+//! front ends holding Arrow data hand it over without building strings per
+//! row. Chunks of rows are factorised in parallel and merged in order, so
+//! the result does not depend on the thread count.
+
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+
+/// Errors of factorisation.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum FactorizeError {
+    /// Offsets that do not describe slices of the data buffer.
+    #[error("invalid string offsets at row {0}")]
+    Offsets(usize),
+    /// A value that is not UTF-8.
+    #[error("row {0} is not valid UTF-8")]
+    Utf8(usize),
+}
+
+/// Arrow string offsets, 32- or 64-bit.
+pub trait Offset: Copy + Send + Sync {
+    /// As a byte position, `None` if negative or too large.
+    fn to_usize(self) -> Option<usize>;
+}
+
+impl Offset for i32 {
+    fn to_usize(self) -> Option<usize> {
+        usize::try_from(self).ok()
+    }
+}
+
+impl Offset for i64 {
+    fn to_usize(self) -> Option<usize> {
+        usize::try_from(self).ok()
+    }
+}
+
+const CHUNK: usize = 1 << 16;
+
+/// Factorises `n = offsets.len() - 1` strings `data[offsets[i]..offsets[i+1]]`;
+/// rows with `valid[i] == false` get code −1.
+///
+/// # Errors
+/// [`FactorizeError`] for offsets outside the buffer or decreasing, or
+/// values that are not UTF-8.
+///
+/// # Complexity
+/// O(total bytes), parallel over chunks of rows.
+pub fn factorize_utf8<O: Offset>(
+    offsets: &[O],
+    data: &[u8],
+    valid: Option<&[bool]>,
+) -> Result<(Vec<i64>, Vec<String>), FactorizeError> {
+    let n = offsets.len().saturating_sub(1);
+    let value = |i: usize| -> Result<&[u8], FactorizeError> {
+        let (a, b) = (offsets[i].to_usize(), offsets[i + 1].to_usize());
+        match (a, b) {
+            (Some(a), Some(b)) if a <= b && b <= data.len() => Ok(&data[a..b]),
+            _ => Err(FactorizeError::Offsets(i)),
+        }
+    };
+    let is_valid = |i: usize| valid.is_none_or(|v| v.get(i).copied().unwrap_or(false));
+    // 1. each chunk writes its local codes into its part of the output and
+    //    returns its uniques in order of appearance
+    let mut codes = vec![-1i64; n];
+    let locals: Vec<Vec<&[u8]>> = codes
+        .par_chunks_mut(CHUNK)
+        .enumerate()
+        .map(|(c, out)| {
+            let lo = c * CHUNK;
+            let mut map: FxHashMap<&[u8], i64> = FxHashMap::default();
+            let mut uniq: Vec<&[u8]> = Vec::new();
+            // Survey exports repeat a respondent's keys on consecutive rows:
+            // a run of equal values skips the hash lookup.
+            let mut prev: Option<(&[u8], i64)> = None;
+            for (k, o) in out.iter_mut().enumerate() {
+                let i = lo + k;
+                if !is_valid(i) {
+                    continue;
+                }
+                let v = value(i)?;
+                let code = match prev {
+                    Some((p, c)) if p == v => c,
+                    _ => *map.entry(v).or_insert_with(|| {
+                        uniq.push(v);
+                        (uniq.len() - 1) as i64
+                    }),
+                };
+                prev = Some((v, code));
+                *o = code;
+            }
+            Ok(uniq)
+        })
+        .collect::<Result<_, FactorizeError>>()?;
+    // 2. merge uniques in chunk order: global order of first appearance
+    let mut global: FxHashMap<&[u8], i64> = FxHashMap::default();
+    let mut labels: Vec<&[u8]> = Vec::new();
+    let remaps: Vec<Vec<i64>> = locals
+        .iter()
+        .map(|uniq| {
+            uniq.iter()
+                .map(|v| {
+                    *global.entry(v).or_insert_with(|| {
+                        labels.push(v);
+                        (labels.len() - 1) as i64
+                    })
+                })
+                .collect()
+        })
+        .collect();
+    // 3. remap codes in place, in parallel
+    codes
+        .par_chunks_mut(CHUNK)
+        .zip(remaps.par_iter())
+        .for_each(|(out, remap)| {
+            for o in out.iter_mut() {
+                if *o >= 0 {
+                    *o = remap[*o as usize];
+                }
+            }
+        });
+    let labels = labels
+        .into_iter()
+        .map(|b| std::str::from_utf8(b).map(str::to_owned))
+        .collect::<Result<Vec<String>, _>>()
+        .map_err(|_| {
+            // locate the first row holding an invalid value
+            let bad = (0..n)
+                .find(|&i| is_valid(i) && value(i).is_ok_and(|v| std::str::from_utf8(v).is_err()));
+            FactorizeError::Utf8(bad.unwrap_or(0))
+        })?;
+    Ok((codes, labels))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn arrow(values: &[Option<&str>]) -> (Vec<i32>, Vec<u8>, Vec<bool>) {
+        let mut offsets = vec![0i32];
+        let mut data = Vec::new();
+        let mut valid = Vec::new();
+        for v in values {
+            data.extend_from_slice(v.unwrap_or("").as_bytes());
+            offsets.push(data.len() as i32);
+            valid.push(v.is_some());
+        }
+        (offsets, data, valid)
+    }
+
+    #[test]
+    fn first_appearance_order_and_missing() {
+        let (o, d, v) = arrow(&[Some("b"), Some("a"), None, Some("b"), Some("")]);
+        let (codes, labels) = factorize_utf8(&o, &d, Some(&v)).unwrap();
+        assert_eq!(codes, vec![0, 1, -1, 0, 2]);
+        assert_eq!(labels, vec!["b", "a", ""]);
+    }
+
+    #[test]
+    fn many_chunks_merge_in_order() {
+        let vals: Vec<String> = (0..200_000)
+            .map(|i| format!("k{}", (i * 7919) % 1000))
+            .collect();
+        let refs: Vec<Option<&str>> = vals.iter().map(|s| Some(s.as_str())).collect();
+        let (o, d, _) = arrow(&refs);
+        let (codes, labels) = factorize_utf8(&o, &d, None).unwrap();
+        for (i, s) in vals.iter().enumerate() {
+            assert_eq!(&labels[codes[i] as usize], s);
+        }
+        // order of first appearance
+        let mut seen = std::collections::HashSet::new();
+        let firsts: Vec<&String> = vals.iter().filter(|s| seen.insert(s.as_str())).collect();
+        assert_eq!(labels.iter().collect::<Vec<_>>(), firsts);
+    }
+
+    #[test]
+    fn bad_offsets_and_utf8_are_errors() {
+        assert!(factorize_utf8(&[0i32, 5], b"abc", None).is_err());
+        assert!(factorize_utf8(&[0i64, 2], &[0xff, 0xfe], None).is_err());
+    }
+}
