@@ -365,3 +365,50 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn exact_single_precision_path_gives_the_same_bits_as_double() {
+    // Weights 1 keep every contribution an integer (the f32 path); weights
+    // 0.5 make them half-integers (the f64 path). Both compute exact sums, so
+    // the ratios must agree to the bit.
+    let mut rng = skillsmap::rng::Rng::new(5, 0);
+    let imp: Vec<Vec<f64>> = (0..300)
+        .map(|_| (0..6).map(|_| 1.0 + rng.below(5) as f64).collect())
+        .collect();
+    let cur: Vec<Vec<f64>> = (0..300)
+        .map(|_| {
+            (0..6)
+                .map(|_| {
+                    if rng.uniform() < 0.1 {
+                        f64::NAN
+                    } else {
+                        1.0 + rng.below(5) as f64
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let ones = vec![1.0; 300];
+    let halves = vec![0.5; 300];
+    let o = BootstrapOptions {
+        n_boot: 120,
+        seed: 4,
+        keep_replicates: true,
+        gap: opts(1),
+        ..Default::default()
+    };
+    let run = |w: &[f64]| {
+        let s = matrix_survey(&imp, &cur, Some(w));
+        bootstrap(&s, &Grouping::pooled(300), &o, &Control::default()).unwrap()
+    };
+    let (a, b) = (run(&ones), run(&halves));
+    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    assert_eq!(
+        bits(a.mwds_replicates.as_deref().unwrap()),
+        bits(b.mwds_replicates.as_deref().unwrap())
+    );
+    assert_eq!(
+        bits(a.mean_gap_replicates.as_deref().unwrap()),
+        bits(b.mean_gap_replicates.as_deref().unwrap())
+    );
+}

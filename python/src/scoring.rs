@@ -223,10 +223,23 @@ pub fn bootstrap<'py>(
     let interrupt: Mutex<Option<PyErr>> = Mutex::new(None);
     let outcome = py.detach(|| {
         std::thread::scope(|s| {
-            let worker = s.spawn(|| scoring::bootstrap(&inner, &g, &opts, &control));
+            let (tx, rx) = std::sync::mpsc::channel();
+            let (g, opts, control, inner) = (&g, &opts, &control, &inner);
+            s.spawn(move || {
+                // the receiver outlives the worker; a failed send cannot happen
+                let _ = tx.send(scoring::bootstrap(inner, g, opts, control));
+            });
             let mut reported = 0usize;
-            while !worker.is_finished() {
-                std::thread::sleep(Duration::from_millis(50));
+            loop {
+                // Wake when the worker is done, or every 50 ms to report
+                // progress and look for Ctrl-C.
+                match rx.recv_timeout(Duration::from_millis(50)) {
+                    Ok(res) => return (Some(res), reported),
+                    Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                        return (None, reported)
+                    }
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                }
                 Python::attach(|py| {
                     if let Err(e) = py.check_signals() {
                         control.cancel.store(true, Ordering::Relaxed);
@@ -249,8 +262,6 @@ pub fn bootstrap<'py>(
                     }
                 });
             }
-            let res = worker.join();
-            (res, reported)
         })
     });
     if let Some(e) = interrupt.into_inner().ok().flatten() {
@@ -258,8 +269,8 @@ pub fn bootstrap<'py>(
     }
     let (res, reported) = outcome;
     let r = match res {
-        Ok(r) => r.map_err(scoring_err)?,
-        Err(_) => return Err(PyRuntimeError::new_err("bootstrap worker failed")),
+        Some(r) => r.map_err(scoring_err)?,
+        None => return Err(PyRuntimeError::new_err("bootstrap worker failed")),
     };
     if let Some(cb) = &progress {
         if n_boot > reported {

@@ -7,17 +7,21 @@
 //! contributions in respondent order; so each replicate, and every result,
 //! is bitwise identical whatever the number of threads or the block size.
 //!
-//! The work is a count-weighted sum of dense respondent rows: replicates are
-//! processed in blocks so that each respondent's row is read once per block
-//! while the block's accumulators stay in cache.
+//! The work is a count-weighted sum of dense respondent rows: for a block of
+//! replicates, the matrix of draw counts (replicates × respondents) times the
+//! matrix of respondent contributions (respondents × sums), one product per
+//! group, computed by ndarray's blocked, SIMD matrix multiplication. Each
+//! replicate's sums depend only on its own counts, so the block size and the
+//! thread count leave results unchanged.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
+use ndarray::{s, Array2};
 use rayon::prelude::*;
 
 use super::gaps::{gap_table, GapOptions, ImportanceMean};
 use super::observations::Observations;
-use super::{rank_desc, Grouping, ScoringError};
+use super::{Grouping, ScoringError};
 use crate::model::Survey;
 use crate::rng::Rng;
 
@@ -209,16 +213,31 @@ pub fn bootstrap(
     let in_pool = |r: usize| {
         groups.codes[r] != u32::MAX && opts.strata.as_ref().is_none_or(|s| s[r] != u32::MAX)
     };
-    let mut row_of = vec![u32::MAX; n_resp];
-    let mut row_group = Vec::new();
-    for (r, slot) in row_of.iter_mut().enumerate() {
+    // Rows sorted by group, so that each group is one contiguous block of
+    // rows and its sums one matrix product.
+    let g_count = groups.n_groups;
+    let mut group_start = vec![0usize; g_count + 1];
+    for r in 0..n_resp {
         if in_pool(r) {
-            *slot = row_group.len() as u32;
-            row_group.push(groups.codes[r]);
+            group_start[groups.codes[r] as usize + 1] += 1;
         }
     }
-    let n_rows = row_group.len();
+    for g in 0..g_count {
+        group_start[g + 1] += group_start[g];
+    }
+    let mut next = group_start.clone();
+    let mut row_of = vec![u32::MAX; n_resp];
+    for (r, slot) in row_of.iter_mut().enumerate() {
+        if in_pool(r) {
+            let g = groups.codes[r] as usize;
+            *slot = next[g] as u32;
+            next[g] += 1;
+        }
+    }
+    let n_rows = group_start[g_count];
     let mut x = vec![0.0f64; n_rows * kj];
+    let mut all_integer = true;
+    let mut max_abs = 0.0f64;
     obs.for_each(0, obs.len(), |r, item, z, w| {
         let row = row_of[r];
         if row == u32::MAX {
@@ -240,6 +259,11 @@ pub fn bootstrap(
         if let (Some((wi, si)), false) = (layout.all, z.ia.is_nan()) {
             cell[wi] += w;
             cell[si] += w * z.ia;
+        }
+        // each cell holds one observation's contributions: check them here
+        for v in cell.iter() {
+            all_integer &= is_integer(*v);
+            max_abs = max_abs.max(v.abs());
         }
     });
 
@@ -264,57 +288,85 @@ pub fn bootstrap(
         }
     };
 
-    let g_count = groups.n_groups;
     let n_cells = g_count * n_items;
-    // Block size: accumulators of a block stay within ~256 KiB.
-    let per_rep = (g_count * kj * 8).max(1);
-    let nb = (256 * 1024 / per_rep).clamp(1, 64).min(opts.n_boot);
+    // Replicates per block: the block's count matrix stays within ~8 MiB.
+    let nb = (8 * 1024 * 1024 / (n_rows.max(1) * 8))
+        .clamp(4, 64)
+        .min(opts.n_boot);
+    let x =
+        Array2::from_shape_vec((n_rows, kj), x).map_err(|e| ScoringError::Option(e.to_string()))?;
     let n_blocks = opts.n_boot.div_ceil(nb);
 
     // Per block: the replicates' mean gaps and MWDS (replicate-major).
     type Block = (Vec<f64>, Vec<f64>);
+    // When every contribution is an integer (unweighted integer levels) and
+    // no sum can reach 2^24, single precision computes every sum exactly, so
+    // the faster f32 product gives the same bits as f64.
+    let exact_f32 = all_integer && max_abs * (n_rows as f64) < f64::from(1u32 << 24);
+    let x32: Option<Array2<f32>> = exact_f32.then(|| x.mapv(|v| v as f32));
     let blocks: Result<Vec<Block>, ScoringError> = (0..n_blocks)
         .into_par_iter()
-        .map(|blk| {
-            if control.cancel.load(Ordering::Relaxed) {
-                return Err(ScoringError::Cancelled);
-            }
-            let b0 = blk * nb;
-            let bn = nb.min(opts.n_boot - b0);
-            let mut counts = vec![0u32; n_rows * bn];
-            for bi in 0..bn {
-                let mut rng = Rng::new(opts.seed, (b0 + bi) as u64);
-                for pool in &pools {
-                    let len = pool.len() as u64;
-                    for _ in 0..len {
-                        let row = pool[rng.below(len) as usize] as usize;
-                        counts[row * bn + bi] += 1;
+        .map_init(
+            || (Array2::<f64>::zeros((0, 0)), Array2::<f32>::zeros((0, 0))),
+            |(counts, counts32), blk| {
+                if control.cancel.load(Ordering::Relaxed) {
+                    return Err(ScoringError::Cancelled);
+                }
+                let b0 = blk * nb;
+                let bn = nb.min(opts.n_boot - b0);
+                let draw = |row: usize| Rng::new(opts.seed, (b0 + row) as u64);
+                // Σ_r count(b, r) · x(r) per group: one product per group's rows.
+                let sums: Vec<Array2<f64>> = match &x32 {
+                    Some(x32) => {
+                        fill_counts(counts32, bn, n_rows, &pools, draw);
+                        (0..g_count)
+                            .map(|g| {
+                                let rows = group_start[g]..group_start[g + 1];
+                                counts32
+                                    .slice(s![.., rows.clone()])
+                                    .dot(&x32.slice(s![rows, ..]))
+                                    .mapv(f64::from)
+                            })
+                            .collect()
+                    }
+                    None => {
+                        fill_counts(counts, bn, n_rows, &pools, draw);
+                        (0..g_count)
+                            .map(|g| {
+                                let rows = group_start[g]..group_start[g + 1];
+                                counts
+                                    .slice(s![.., rows.clone()])
+                                    .dot(&x.slice(s![rows, ..]))
+                            })
+                            .collect()
+                    }
+                };
+                let mut mg = vec![f64::NAN; bn * n_cells];
+                let mut mw = vec![f64::NAN; bn * n_cells];
+                for bi in 0..bn {
+                    for cell in 0..n_cells {
+                        if point.suppressed[cell] {
+                            continue;
+                        }
+                        let (g, j) = (cell / n_items, cell % n_items);
+                        let row = sums[g].row(bi);
+                        let mut cell_sums = [0.0; 7];
+                        for (k, v) in cell_sums.iter_mut().take(layout.kb).enumerate() {
+                            *v = row[j * layout.kb + k];
+                        }
+                        let (gap, mwds) = layout.stats(&cell_sums);
+                        mg[bi * n_cells + cell] = gap;
+                        // MWDS undefined in the sample (too few Borich pairs)
+                        // stays undefined in every replicate
+                        if !point.mwds[cell].is_nan() {
+                            mw[bi * n_cells + cell] = mwds;
+                        }
                     }
                 }
-            }
-            let mut acc = vec![0.0f64; bn * g_count * kj];
-            accumulate_block(&x, kj, &row_group, &counts, bn, g_count, &mut acc);
-            let mut mg = vec![f64::NAN; bn * n_cells];
-            let mut mw = vec![f64::NAN; bn * n_cells];
-            for bi in 0..bn {
-                for cell in 0..n_cells {
-                    if point.suppressed[cell] {
-                        continue;
-                    }
-                    let (g, j) = (cell / n_items, cell % n_items);
-                    let s = &acc[(bi * g_count + g) * kj + j * layout.kb..][..layout.kb];
-                    let (gap, mwds) = layout.stats(s);
-                    mg[bi * n_cells + cell] = gap;
-                    // MWDS undefined in the sample (too few Borich pairs)
-                    // stays undefined in every replicate
-                    if !point.mwds[cell].is_nan() {
-                        mw[bi * n_cells + cell] = mwds;
-                    }
-                }
-            }
-            control.done.fetch_add(bn, Ordering::Relaxed);
-            Ok((mg, mw))
-        })
+                control.done.fetch_add(bn, Ordering::Relaxed);
+                Ok((mg, mw))
+            },
+        )
         .collect();
     let blocks = blocks?;
     let mut mean_gap_rep = Vec::with_capacity(opts.n_boot * n_cells);
@@ -333,8 +385,7 @@ pub fn bootstrap(
         if v.is_empty() || point.suppressed[cell] {
             return (f64::NAN, f64::NAN);
         }
-        v.sort_by(f64::total_cmp);
-        (percentile(&v, alpha), percentile(&v, 1.0 - alpha))
+        (percentile(&mut v, alpha), percentile(&mut v, 1.0 - alpha))
     };
     let mut res = BootstrapResult {
         n_boot: opts.n_boot,
@@ -352,13 +403,26 @@ pub fn bootstrap(
         (res.mean_gap_lo[cell], res.mean_gap_hi[cell]) = interval(&mean_gap_rep, cell);
         (res.mwds_lo[cell], res.mwds_hi[cell]) = interval(&mwds_rep, cell);
     }
+    // An item ranks within the top k (ties sharing the lowest rank) exactly
+    // when its MWDS is at least the k-th largest of its group.
     let mut in_top = vec![0usize; n_cells];
+    let mut buf: Vec<f64> = Vec::with_capacity(n_items);
     for b in 0..opts.n_boot {
         for g in 0..g_count {
             let lo = b * n_cells + g * n_items;
-            let ranks = rank_desc(&mwds_rep[lo..lo + n_items]);
-            for (j, &r) in ranks.iter().enumerate() {
-                if r >= 1 && r as usize <= opts.top_k {
+            let vals = &mwds_rep[lo..lo + n_items];
+            buf.clear();
+            buf.extend(vals.iter().copied().filter(|v| !v.is_nan()));
+            if buf.is_empty() || opts.top_k == 0 {
+                continue;
+            }
+            let k = opts.top_k.min(buf.len());
+            let (_, kth, _) = buf.select_nth_unstable_by(k - 1, |a, c| {
+                c.partial_cmp(a).unwrap_or(std::cmp::Ordering::Equal)
+            });
+            let threshold = *kth;
+            for (j, v) in vals.iter().enumerate() {
+                if *v >= threshold {
                     in_top[g * n_items + j] += 1;
                 }
             }
@@ -376,77 +440,79 @@ pub fn bootstrap(
     Ok(res)
 }
 
-/// Linear-interpolation percentile of sorted values (numpy's default).
-fn percentile(sorted: &[f64], q: f64) -> f64 {
-    let pos = q * (sorted.len() - 1) as f64;
+/// Fills a (reused) replicates × rows matrix with each replicate's draw
+/// counts: every pool (stratum) draws as many rows as it holds, uniformly
+/// with replacement, from the replicate's own random stream.
+fn fill_counts<T>(
+    counts: &mut Array2<T>,
+    bn: usize,
+    n_rows: usize,
+    pools: &[Vec<u32>],
+    stream: impl Fn(usize) -> Rng,
+) where
+    T: Copy + num_traits::Zero + num_traits::One + std::ops::AddAssign,
+{
+    if counts.dim() != (bn, n_rows) {
+        *counts = Array2::zeros((bn, n_rows));
+    } else {
+        counts.fill(T::zero());
+    }
+    for (bi, mut row) in counts.rows_mut().into_iter().enumerate() {
+        let mut rng = stream(bi);
+        for pool in pools {
+            let mut left = pool.len();
+            let mut draw = |slot: usize| {
+                row[pool[slot] as usize] += T::one();
+            };
+            while left > 0 {
+                // two uniform draws from each 64 random bits (unbiased
+                // 32-bit Lemire; pools never exceed 2^32 rows)
+                let bits = rng.next_u64();
+                for half in [bits as u32, (bits >> 32) as u32] {
+                    if left == 0 {
+                        break;
+                    }
+                    if let Some(slot) = lemire32(half, pool.len() as u32) {
+                        draw(slot as usize);
+                        left -= 1;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Whether `v` is a whole number (a cast round trip: `fract` is a library
+/// call on baseline x86-64).
+#[inline]
+fn is_integer(v: f64) -> bool {
+    v.abs() < 9.0e15 && (v as i64) as f64 == v
+}
+
+/// Maps 32 random bits to `0..n` without bias (Lemire 2019): `None` for the
+/// rare values that must be rejected.
+#[inline]
+fn lemire32(x: u32, n: u32) -> Option<u32> {
+    let m = u64::from(x) * u64::from(n);
+    let low = m as u32;
+    if low < n {
+        let threshold = n.wrapping_neg() % n;
+        if low < threshold {
+            return None;
+        }
+    }
+    Some((m >> 32) as u32)
+}
+
+/// Linear-interpolation percentile (numpy's default method).
+fn percentile(values: &mut [f64], q: f64) -> f64 {
+    // The two order statistics around the position, by selection (O(n))
+    // rather than a full sort; values hold no NaN.
+    let pos = q * (values.len() - 1) as f64;
     let lo = pos.floor() as usize;
-    let hi = (lo + 1).min(sorted.len() - 1);
     let t = pos - lo as f64;
-    sorted[lo] + (sorted[hi] - sorted[lo]) * t
-}
-
-/// `acc[b][g] += counts[r][b] · x[r]` over rows r, for the replicates of a
-/// block. Dispatches to an AVX2 build of the same code where available:
-/// separate multiply and add (no FMA contraction), so every path gives the
-/// same bits.
-fn accumulate_block(
-    x: &[f64],
-    kj: usize,
-    row_group: &[u32],
-    counts: &[u32],
-    bn: usize,
-    g_count: usize,
-    acc: &mut [f64],
-) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2, checked just above.
-            unsafe { accumulate_block_avx2(x, kj, row_group, counts, bn, g_count, acc) };
-            return;
-        }
-    }
-    accumulate_block_generic(x, kj, row_group, counts, bn, g_count, acc);
-}
-
-/// # Safety
-/// The CPU must support AVX2.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn accumulate_block_avx2(
-    x: &[f64],
-    kj: usize,
-    row_group: &[u32],
-    counts: &[u32],
-    bn: usize,
-    g_count: usize,
-    acc: &mut [f64],
-) {
-    accumulate_block_generic(x, kj, row_group, counts, bn, g_count, acc);
-}
-
-#[inline(always)]
-fn accumulate_block_generic(
-    x: &[f64],
-    kj: usize,
-    row_group: &[u32],
-    counts: &[u32],
-    bn: usize,
-    g_count: usize,
-    acc: &mut [f64],
-) {
-    for (r, &g) in row_group.iter().enumerate() {
-        let xr = &x[r * kj..(r + 1) * kj];
-        for bi in 0..bn {
-            let c = counts[r * bn + bi];
-            if c == 0 {
-                continue;
-            }
-            let c = c as f64;
-            let a = &mut acc[(bi * g_count + g as usize) * kj..][..kj];
-            for (ai, xi) in a.iter_mut().zip(xr) {
-                *ai += c * xi;
-            }
-        }
-    }
+    let (_, a, right) = values.select_nth_unstable_by(lo, f64::total_cmp);
+    let a = *a;
+    let b = right.iter().copied().min_by(f64::total_cmp).unwrap_or(a);
+    a + (b - a) * t
 }
