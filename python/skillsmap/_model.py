@@ -285,6 +285,12 @@ class Typology:
         return cls(_core.Typology.from_pairs(id, pairs))
 
     @classmethod
+    def from_csv(cls, path: str | os.PathLike[str], **kwargs: Any) -> Typology:
+        """Read a typology table from CSV; see :meth:`from_frame`."""
+        kwargs.setdefault("id", Path(path).stem)
+        return cls.from_frame(pd.read_csv(path, dtype=str), **kwargs)
+
+    @classmethod
     def from_json(cls, source: str | os.PathLike[str]) -> Typology:
         """Read the ``skillsmap.typology/1`` JSON format (text or path)."""
         return cls(_core.Typology.from_json(_read_text(source)))
@@ -365,6 +371,12 @@ class Regions:
                 )
             )
         return cls(_core.RegionSet.from_rows(rows, id=id, name=name))
+
+    @classmethod
+    def from_csv(cls, path: str | os.PathLike[str], **kwargs: Any) -> Regions:
+        """Read a region table from CSV; see :meth:`from_frame`."""
+        kwargs.setdefault("id", Path(path).stem)
+        return cls.from_frame(pd.read_csv(path, dtype={"id": str, "name": str}), **kwargs)
 
     @classmethod
     def from_json(cls, source: str | os.PathLike[str]) -> Regions:

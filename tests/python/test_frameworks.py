@@ -298,3 +298,28 @@ def test_bad_region_and_typology_tables():
         sm.Regions.from_frame(pd.DataFrame({"name": ["x"]}))
     with pytest.raises(sm.DefinitionError):
         sm.Typology.from_frame(pd.DataFrame({"sector": ["x"]}))
+
+
+def test_regions_and_typology_from_csv(tmp_path):
+    regions = tmp_path / "my-regions.csv"
+    regions.write_text(
+        "id,name,country,nuts_level,aliases\nES51,Cataluña,ES,2,Catalonia;Catalunya\n"
+    )
+    types = tmp_path / "my-types.csv"
+    types.write_text("sector,stakeholder_type\nse,cooperative\npublic,agency\n")
+    r = sm.Regions.from_csv(regions)
+    t = sm.Typology.from_csv(types)
+    assert r.id == "my-regions" and r.table["id"].tolist() == ["ES51"]
+    assert t.types["id"].tolist() == ["cooperative", "agency"]
+    df = pd.DataFrame(
+        {
+            "respondent": ["a"],
+            "region": ["Catalonia"],
+            "stakeholder_type": ["agency"],
+            "competence": [sm.frameworks.load().competences["id"][0]],
+            "current": [2],
+            "required": [4],
+        }
+    )
+    s = sm.Survey.from_frame(df, regions=r, typology=t)
+    assert s.to_frame()["region"].tolist() == ["ES51"]
