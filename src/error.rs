@@ -14,6 +14,12 @@ pub enum Error {
     /// Survey data failed validation; every problem is listed with its location.
     #[error(transparent)]
     Validation(#[from] ValidationError),
+    /// A similarity computation was given bad input or options.
+    #[error(transparent)]
+    Similarity(#[from] crate::similarity::SimilarityError),
+    /// A scoring function was given bad options.
+    #[error(transparent)]
+    Scoring(#[from] crate::scoring::ScoringError),
     /// The synthetic generator was given an impossible configuration.
     #[error(transparent)]
     Synth(#[from] SynthError),

@@ -25,7 +25,9 @@
 //! - [`model`]: scales, frameworks, typologies, regions and the columnar [`Survey`];
 //! - [`ingest`]: validated construction of a survey from a long table;
 //! - [`synth`]: the seeded synthetic survey generator;
-//! - [`scoring`]: gap statistics;
+//! - [`scoring`]: gap statistics, Borich needs assessment, priorities,
+//!   bootstrap and paired tests;
+//! - [`similarity`]: similarity and distance of profiles, full or top-k;
 //! - [`rng`]: the small deterministic random number generator used for
 //!   reproducible parallel work.
 #![deny(missing_docs)]
@@ -36,6 +38,7 @@ pub mod ingest;
 pub mod model;
 pub mod rng;
 pub mod scoring;
+pub mod similarity;
 pub mod synth;
 
 pub use error::Error;

@@ -18,6 +18,8 @@ __all__ = [
     "gap_table",
     "paired_tests",
     "quadrants",
+    "similarity_matrix",
+    "top_k",
 ]
 __version__: str
 
@@ -252,4 +254,23 @@ def paired_tests(
     *,
     level: str,
     correction: bool,
+) -> dict[str, Any]: ...
+def similarity_matrix(
+    x: npt.NDArray[np.float64],
+    *,
+    metric: str,
+    threshold: float | None = None,
+    distance: bool = False,
+    pairwise_complete: bool = True,
+    min_overlap: int = 1,
+) -> npt.NDArray[np.float64]: ...
+def top_k(
+    x: npt.NDArray[np.float64],
+    k: int,
+    *,
+    metric: str,
+    threshold: float | None = None,
+    distance: bool = False,
+    pairwise_complete: bool = True,
+    min_overlap: int = 1,
 ) -> dict[str, Any]: ...

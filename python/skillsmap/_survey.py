@@ -604,6 +604,69 @@ class Survey:
             progress=progress,
         )
 
+    def profiles(
+        self,
+        by: str | Sequence[str] = "region",
+        value: str = "mean_gap",
+        *,
+        level: str = "competence",
+        weights: bool = True,
+        min_n: int = 5,
+        importance_mean: str = "complete",
+    ) -> pd.DataFrame:
+        """Entity × item matrix of one gap statistic: the input of
+        :func:`skillsmap.similarity` and of heatmaps.
+
+        Parameters
+        ----------
+        by : str or list of str
+            The entities (rows): ``"region"``, ``"stakeholder_type"``,
+            ``"sector"``, an attribute, or several (a MultiIndex).
+        value : str
+            Any numeric column of :meth:`gaps` (``mean_gap``, ``mwds``,
+            ``mean_current``, ``relative_gap``, …).
+        level, weights, min_n, importance_mean
+            As in :meth:`gaps`; suppressed cells are NaN.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Rows the groups (in the order of :meth:`gaps`), columns the
+            competences (or areas) in framework order.
+
+        Examples
+        --------
+        >>> import skillsmap as sm
+        >>> sm.demo_survey(600, seed=0).profiles(by="region").shape
+        (6, 32)
+        """
+        table = self.gaps(
+            by, level=level, weights=weights, min_n=min_n, importance_mean=importance_mean
+        )
+        keys = table.attrs["by"]
+        if not keys:
+            raise ConfigurationError("profiles need a grouping: by=region, stakeholder_type, …")
+        item = "area" if level == "area" else "competence"
+        numeric = [
+            c
+            for c in table.columns
+            if c not in {*keys, "competence", "area", "suppressed"}
+            and pd.api.types.is_numeric_dtype(table[c])
+        ]
+        if value not in numeric:
+            raise ConfigurationError(f"value must be one of {', '.join(numeric)}; got {value!r}")
+        items = list(dict.fromkeys(table[item]))
+        groups = list(dict.fromkeys(map(tuple, table[keys].to_numpy())))
+        wide = table.pivot(index=keys, columns=item, values=value)
+        if len(keys) == 1:
+            wide = wide.reindex(index=[g[0] for g in groups], columns=items)
+        else:
+            wide = wide.reindex(index=pd.MultiIndex.from_tuples(groups, names=keys), columns=items)
+        wide = wide.astype("float64")
+        wide.columns.name = item
+        wide.attrs.update(table.attrs, value=value)
+        return wide
+
     def priorities(
         self,
         by: str | Sequence[str] | None = None,

@@ -36,6 +36,8 @@ pub fn to_py(py: Python<'_>, err: Error) -> PyErr {
         }
         Error::Model(m) => raise(py, "DefinitionError", m.to_string()),
         Error::Synth(s) => raise(py, "ConfigurationError", s.to_string()),
+        Error::Similarity(s) => raise(py, "ConfigurationError", s.to_string()),
+        Error::Scoring(s) => raise(py, "ConfigurationError", s.to_string()),
     }
 }
 

@@ -10,6 +10,7 @@ mod convert;
 mod errors;
 mod model;
 mod scoring;
+mod similarity;
 mod survey;
 
 #[pymodule]
@@ -25,5 +26,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(scoring::quadrants, m)?)?;
     m.add_function(wrap_pyfunction!(scoring::bootstrap, m)?)?;
     m.add_function(wrap_pyfunction!(scoring::paired_tests, m)?)?;
+    m.add_function(wrap_pyfunction!(similarity::similarity_matrix, m)?)?;
+    m.add_function(wrap_pyfunction!(similarity::top_k, m)?)?;
     Ok(())
 }

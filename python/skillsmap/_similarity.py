@@ -1,0 +1,185 @@
+"""Similarity and distance of profiles (rows = entities, columns =
+competences), NaN-aware, full matrix or streamed top-k neighbours."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import _core
+from .errors import ConfigurationError
+
+__all__ = ["distance", "similarity", "top_k"]
+
+_METRICS = ("cosine", "pearson", "spearman", "euclidean", "manhattan", "jaccard")
+
+
+def _matrix(X: Any) -> tuple[np.ndarray, pd.Index | None]:
+    if isinstance(X, pd.DataFrame):
+        values = X.to_numpy(dtype=np.float64, na_value=np.nan)
+        return np.ascontiguousarray(values), X.index
+    arr = np.asarray(X, dtype=np.float64)
+    if arr.ndim != 2:
+        raise ConfigurationError(f"X must be 2-D (rows × columns), got shape {arr.shape}")
+    return np.ascontiguousarray(arr), None
+
+
+def _check(metric: str, threshold: float | None, min_overlap: int, dtype: str) -> None:
+    if metric not in _METRICS:
+        raise ConfigurationError(f"metric must be one of {', '.join(_METRICS)}; got {metric!r}")
+    if metric == "jaccard" and threshold is None:
+        raise ConfigurationError("jaccard binarises profiles: give threshold= explicitly")
+    if min_overlap < 1:
+        raise ConfigurationError(f"min_overlap must be at least 1, got {min_overlap}")
+    if dtype not in {"float64", "float32"}:
+        raise ConfigurationError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
+
+
+def _full(
+    X: Any,
+    metric: str,
+    distance: bool,
+    pairwise_complete: bool,
+    min_overlap: int,
+    dtype: str,
+    threshold: float | None,
+) -> Any:
+    _check(metric, threshold, min_overlap, dtype)
+    values, index = _matrix(X)
+    out = _core.similarity_matrix(
+        values,
+        metric=metric,
+        threshold=threshold,
+        distance=distance,
+        pairwise_complete=pairwise_complete,
+        min_overlap=int(min_overlap),
+    )
+    if dtype == "float32":
+        out = out.astype(np.float32)
+    if index is None:
+        return out
+    return pd.DataFrame(out, index=index, columns=index.copy())
+
+
+def similarity(
+    X: Any,
+    metric: str = "cosine",
+    *,
+    pairwise_complete: bool = True,
+    min_overlap: int = 1,
+    dtype: str = "float64",
+    threshold: float | None = None,
+) -> Any:
+    """Similarity of every pair of rows (profiles).
+
+    Parameters
+    ----------
+    X : DataFrame or 2-D array
+        Rows are entities (regions, types, respondents, …), columns are
+        competences; NaN is a missing value.
+    metric : {"cosine", "pearson", "spearman", "euclidean", "manhattan", "jaccard"}
+        Cosine, Pearson and Spearman (average ranks for ties) are
+        similarities in [-1, 1]. Euclidean and Manhattan are distances d,
+        turned into similarities ``1 / (1 + d)``; use :func:`distance` for
+        the raw distances. Jaccard compares the sets of columns with values
+        ``≥ threshold``.
+    pairwise_complete : bool
+        With NaN, each pair uses only the columns both rows answered (as
+        ``DataFrame.corr``). If False, any NaN in a row makes its
+        similarities NaN.
+    min_overlap : int
+        Pairs sharing fewer columns are NaN.
+    dtype : {"float64", "float32"}
+        Output dtype (the computation runs in float64).
+    threshold : float, optional
+        Binarisation threshold, required for Jaccard.
+
+    Returns
+    -------
+    DataFrame labelled with ``X``'s index on both axes, or an array for an
+    array input. Symmetric; 1 on the diagonal except for rows with no
+    defined similarity (e.g. a constant profile under Pearson).
+
+    Examples
+    --------
+    >>> import skillsmap as sm
+    >>> prof = sm.demo_survey(600, seed=0).profiles(by="region")
+    >>> s = sm.similarity(prof, "pearson")
+    >>> s.shape, bool((s.to_numpy().diagonal() == 1).all())
+    ((6, 6), True)
+    """
+    return _full(X, metric, False, pairwise_complete, min_overlap, dtype, threshold)
+
+
+def distance(
+    X: Any,
+    metric: str = "euclidean",
+    *,
+    pairwise_complete: bool = True,
+    min_overlap: int = 1,
+    dtype: str = "float64",
+    threshold: float | None = None,
+) -> Any:
+    """Distance between every pair of rows: Euclidean and Manhattan as
+    such, ``1 − s`` for cosine, Pearson, Spearman and Jaccard (the
+    conventions of ``scipy.spatial.distance``). Parameters as in
+    :func:`similarity`.
+
+    Examples
+    --------
+    >>> import numpy as np, skillsmap as sm
+    >>> sm.distance(np.array([[0.0, 0.0], [3.0, 4.0]]))
+    array([[0., 5.],
+           [5., 0.]])
+    """
+    return _full(X, metric, True, pairwise_complete, min_overlap, dtype, threshold)
+
+
+def top_k(
+    X: Any,
+    k: int = 10,
+    metric: str = "cosine",
+    *,
+    pairwise_complete: bool = True,
+    min_overlap: int = 1,
+    threshold: float | None = None,
+) -> pd.DataFrame:
+    """The ``k`` most similar other rows of every row, streamed in blocks so
+    that memory stays O(N·k) even for hundreds of thousands of rows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``source``, ``target`` (X's index labels, or row positions for
+        an array) and ``similarity`` (as in :func:`similarity`), sorted by
+        source and then similarity descending; a row is never its own
+        neighbour; pairs with undefined similarity are left out.
+
+    Examples
+    --------
+    >>> import skillsmap as sm
+    >>> prof = sm.demo_survey(600, seed=0).profiles(by="region")
+    >>> sm.top_k(prof, k=2).groupby("source").size().tolist()
+    [2, 2, 2, 2, 2, 2]
+    """
+    if k < 1:
+        raise ConfigurationError(f"k must be positive, got {k}")
+    _check(metric, threshold, min_overlap, "float64")
+    values, index = _matrix(X)
+    res = _core.top_k(
+        values,
+        int(k),
+        metric=metric,
+        threshold=threshold,
+        distance=False,
+        pairwise_complete=pairwise_complete,
+        min_overlap=int(min_overlap),
+    )
+    source, target = res["source"].astype(np.int64), res["target"].astype(np.int64)
+    if index is not None:
+        return pd.DataFrame(
+            {"source": index[source], "target": index[target], "similarity": res["score"]}
+        )
+    return pd.DataFrame({"source": source, "target": target, "similarity": res["score"]})

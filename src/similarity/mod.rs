@@ -1,0 +1,526 @@
+//! Similarity and distance of profiles: rows are entities (regions, types,
+//! respondents, …), columns are competences.
+//!
+//! Metrics: cosine, Pearson, Spearman, Euclidean, Manhattan and Jaccard on
+//! profiles binarised at a threshold. Missing values (NaN) are handled
+//! pairwise: each pair of rows uses only the columns both rows have, and a
+//! pair sharing fewer than `min_overlap` columns gets NaN. Complete data take
+//! a dense path: row blocks multiplied with a blocked SIMD matrix product,
+//! upper triangle only, mirrored. [`top_k`] streams row blocks so that memory
+//! stays O(N·k).
+//!
+//! Distances are turned into similarities by `1 − d` for cosine, Pearson,
+//! Spearman and Jaccard, and by `1 / (1 + d)` for Euclidean and Manhattan.
+//! Every result depends only on the data, never on the thread count.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+use ndarray::{s, Array2, ArrayView2};
+use rayon::prelude::*;
+
+/// Errors of the similarity functions.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SimilarityError {
+    /// Unknown metric name.
+    #[error(
+        "unknown metric {0:?}; use cosine, pearson, spearman, euclidean, manhattan or jaccard"
+    )]
+    UnknownMetric(String),
+    /// A parameter out of range.
+    #[error("invalid option: {0}")]
+    Option(String),
+    /// Infinite values in the input.
+    #[error("row {row}, column {column}: value {value} is not finite")]
+    NotFinite {
+        /// Row of the value.
+        row: usize,
+        /// Column of the value.
+        column: usize,
+        /// The value.
+        value: f64,
+    },
+}
+
+/// A similarity or distance metric.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Metric {
+    /// Cosine similarity; distance 1 − s.
+    Cosine,
+    /// Pearson correlation; distance 1 − r.
+    Pearson,
+    /// Spearman rank correlation (average ranks for ties); distance 1 − ρ.
+    Spearman,
+    /// Euclidean distance; similarity 1 / (1 + d).
+    Euclidean,
+    /// Manhattan (city-block) distance; similarity 1 / (1 + d).
+    Manhattan,
+    /// Jaccard index of the columns at or above `threshold`; distance 1 − J.
+    Jaccard {
+        /// Values ≥ threshold count as present.
+        threshold: f64,
+    },
+}
+
+impl Metric {
+    /// Parses a metric name; Jaccard takes its threshold separately.
+    ///
+    /// # Errors
+    /// [`SimilarityError::UnknownMetric`], or [`SimilarityError::Option`]
+    /// for Jaccard without a threshold.
+    pub fn parse(name: &str, threshold: Option<f64>) -> Result<Metric, SimilarityError> {
+        Ok(match name {
+            "cosine" => Metric::Cosine,
+            "pearson" | "correlation" => Metric::Pearson,
+            "spearman" => Metric::Spearman,
+            "euclidean" => Metric::Euclidean,
+            "manhattan" | "cityblock" => Metric::Manhattan,
+            "jaccard" => Metric::Jaccard {
+                threshold: threshold.ok_or_else(|| {
+                    SimilarityError::Option("jaccard needs an explicit threshold".into())
+                })?,
+            },
+            other => return Err(SimilarityError::UnknownMetric(other.to_owned())),
+        })
+    }
+
+    /// Whether the metric's natural value is a distance.
+    pub fn is_distance(self) -> bool {
+        matches!(self, Metric::Euclidean | Metric::Manhattan)
+    }
+}
+
+/// Options of [`similarity_matrix`] and [`top_k`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SimilarityOptions {
+    /// The metric.
+    pub metric: Metric,
+    /// Return distances instead of similarities.
+    pub distance: bool,
+    /// Use, for each pair, the columns both rows have (else any NaN in a
+    /// row makes its results NaN).
+    pub pairwise_complete: bool,
+    /// Pairs sharing fewer columns get NaN.
+    pub min_overlap: usize,
+}
+
+impl SimilarityOptions {
+    /// Similarities of a metric, pairwise-complete, `min_overlap = 1`.
+    pub fn new(metric: Metric) -> Self {
+        SimilarityOptions {
+            metric,
+            distance: false,
+            pairwise_complete: true,
+            min_overlap: 1,
+        }
+    }
+
+    fn finish(&self, raw: f64) -> f64 {
+        // raw is the metric's natural value: a similarity for cosine,
+        // correlations and Jaccard, a distance for Euclidean and Manhattan.
+        match (self.metric.is_distance(), self.distance) {
+            (false, false) | (true, true) => raw,
+            (false, true) => 1.0 - raw,
+            (true, false) => 1.0 / (1.0 + raw),
+        }
+    }
+}
+
+/// Rows prepared for a metric: ranked (Spearman) or binarised (Jaccard).
+fn prepare(x: ArrayView2<'_, f64>, metric: Metric) -> Result<Array2<f64>, SimilarityError> {
+    for ((row, column), &value) in x.indexed_iter() {
+        if value.is_infinite() {
+            return Err(SimilarityError::NotFinite { row, column, value });
+        }
+    }
+    let prepared = match metric {
+        Metric::Jaccard { threshold } => x.mapv(|v| {
+            if v.is_nan() {
+                f64::NAN
+            } else if v >= threshold {
+                1.0
+            } else {
+                0.0
+            }
+        }),
+        _ => x.to_owned(),
+    };
+    // row slices below need C order, whatever order the input had
+    Ok(prepared.as_standard_layout().into_owned())
+}
+
+/// Average ranks (1-based) of the values of `v`, ties sharing their mean
+/// rank; only positions where `keep` is true are ranked (others NaN).
+fn rank_into(v: &[f64], keep: impl Fn(usize) -> bool, out: &mut Vec<f64>, order: &mut Vec<usize>) {
+    out.clear();
+    out.resize(v.len(), f64::NAN);
+    order.clear();
+    order.extend((0..v.len()).filter(|&i| keep(i)));
+    order.sort_by(|&a, &b| v[a].total_cmp(&v[b]));
+    let mut i = 0;
+    while i < order.len() {
+        let mut j = i + 1;
+        while j < order.len() && v[order[j]] == v[order[i]] {
+            j += 1;
+        }
+        let avg = (i + 1 + j) as f64 / 2.0;
+        for &k in &order[i..j] {
+            out[k] = avg;
+        }
+        i = j;
+    }
+}
+
+/// The metric's natural value for one pair over the columns both have.
+fn pair_value(a: &[f64], b: &[f64], metric: Metric, min_overlap: usize) -> f64 {
+    let both = |i: usize| !a[i].is_nan() && !b[i].is_nan();
+    let n = (0..a.len()).filter(|&i| both(i)).count();
+    if n < min_overlap.max(1) {
+        return f64::NAN;
+    }
+    match metric {
+        Metric::Cosine => {
+            let (mut ab, mut aa, mut bb) = (0.0, 0.0, 0.0);
+            for i in (0..a.len()).filter(|&i| both(i)) {
+                ab += a[i] * b[i];
+                aa += a[i] * a[i];
+                bb += b[i] * b[i];
+            }
+            ab / (aa.sqrt() * bb.sqrt())
+        }
+        Metric::Pearson => pearson_over(a, b, both),
+        Metric::Spearman => {
+            let (mut ra, mut rb, mut order) = (Vec::new(), Vec::new(), Vec::new());
+            rank_into(a, both, &mut ra, &mut order);
+            rank_into(b, both, &mut rb, &mut order);
+            pearson_over(&ra, &rb, both)
+        }
+        Metric::Euclidean => (0..a.len())
+            .filter(|&i| both(i))
+            .map(|i| (a[i] - b[i]) * (a[i] - b[i]))
+            .sum::<f64>()
+            .sqrt(),
+        Metric::Manhattan => (0..a.len())
+            .filter(|&i| both(i))
+            .map(|i| (a[i] - b[i]).abs())
+            .sum(),
+        Metric::Jaccard { .. } => {
+            let (mut inter, mut union) = (0.0, 0.0);
+            for i in (0..a.len()).filter(|&i| both(i)) {
+                let (p, q) = (a[i] > 0.5, b[i] > 0.5);
+                inter += f64::from(u8::from(p && q));
+                union += f64::from(u8::from(p || q));
+            }
+            if union == 0.0 {
+                f64::NAN
+            } else {
+                inter / union
+            }
+        }
+    }
+}
+
+fn pearson_over(a: &[f64], b: &[f64], both: impl Fn(usize) -> bool) -> f64 {
+    let idx: Vec<usize> = (0..a.len()).filter(|&i| both(i)).collect();
+    let n = idx.len() as f64;
+    let ma = idx.iter().map(|&i| a[i]).sum::<f64>() / n;
+    let mb = idx.iter().map(|&i| b[i]).sum::<f64>() / n;
+    let (mut ab, mut aa, mut bb) = (0.0, 0.0, 0.0);
+    for &i in &idx {
+        let (da, db) = (a[i] - ma, b[i] - mb);
+        ab += da * db;
+        aa += da * da;
+        bb += db * db;
+    }
+    ab / (aa * bb).sqrt()
+}
+
+/// Rows transformed so that one matrix product gives the metric: unit rows
+/// (cosine), centred unit rows (Pearson; Spearman on ranks).
+fn normalised_rows(x: &Array2<f64>, metric: Metric) -> Array2<f64> {
+    let mut z = x.clone();
+    let (mut ranks, mut order) = (Vec::new(), Vec::new());
+    for mut row in z.rows_mut() {
+        if metric == Metric::Spearman {
+            let v = row.to_vec();
+            rank_into(&v, |_| true, &mut ranks, &mut order);
+            row.assign(&ndarray::ArrayView1::from(&ranks[..]));
+        }
+        if matches!(metric, Metric::Pearson | Metric::Spearman) {
+            let m = row.mean().unwrap_or(0.0);
+            row.mapv_inplace(|v| v - m);
+        }
+        let norm = row.dot(&row).sqrt();
+        row.mapv_inplace(|v| v / norm);
+    }
+    z
+}
+
+const BLOCK: usize = 256;
+
+/// The full N × N matrix of similarities (or distances) between rows.
+///
+/// # Errors
+/// [`SimilarityError`] for infinite values or a Jaccard without threshold.
+///
+/// # Complexity
+/// O(N²·K) time, parallel over row blocks; O(N²) memory for the result.
+/// Complete data use blocked matrix products over the upper triangle.
+pub fn similarity_matrix(
+    x: ArrayView2<'_, f64>,
+    opts: &SimilarityOptions,
+) -> Result<Array2<f64>, SimilarityError> {
+    let data = prepare(x, opts.metric)?;
+    let n = data.nrows();
+    let k = data.ncols();
+    let has_nan = data.iter().any(|v| v.is_nan());
+    let mut out = Array2::<f64>::from_elem((n, n), f64::NAN);
+    if n == 0 {
+        return Ok(out);
+    }
+    let n_blocks = n.div_ceil(BLOCK);
+    let pairs: Vec<(usize, usize)> = (0..n_blocks)
+        .flat_map(|i| (i..n_blocks).map(move |j| (i, j)))
+        .collect();
+    let dense = !has_nan
+        && k >= opts.min_overlap.max(1)
+        && !matches!(opts.metric, Metric::Manhattan | Metric::Jaccard { .. });
+    let z = if dense {
+        match opts.metric {
+            Metric::Euclidean => data.clone(),
+            m => normalised_rows(&data, m),
+        }
+    } else {
+        data.clone()
+    };
+    let sq: Vec<f64> = z.rows().into_iter().map(|r| r.dot(&r)).collect();
+    let row_ok: Vec<bool> = if opts.pairwise_complete {
+        vec![true; n]
+    } else {
+        data.rows()
+            .into_iter()
+            .map(|r| r.iter().all(|v| !v.is_nan()))
+            .collect()
+    };
+    let blocks: Vec<((usize, usize), Array2<f64>)> = pairs
+        .par_iter()
+        .map(|&(bi, bj)| {
+            let (i0, i1) = (bi * BLOCK, ((bi + 1) * BLOCK).min(n));
+            let (j0, j1) = (bj * BLOCK, ((bj + 1) * BLOCK).min(n));
+            let block = if dense {
+                let g = z.slice(s![i0..i1, ..]).dot(&z.slice(s![j0..j1, ..]).t());
+                match opts.metric {
+                    Metric::Euclidean => Array2::from_shape_fn((i1 - i0, j1 - j0), |(a, b)| {
+                        let d2 = sq[i0 + a] + sq[j0 + b] - 2.0 * g[[a, b]];
+                        opts.finish(d2.max(0.0).sqrt())
+                    }),
+                    _ => g.mapv(|v| opts.finish(v.clamp(-1.0, 1.0))),
+                }
+            } else {
+                Array2::from_shape_fn((i1 - i0, j1 - j0), |(a, b)| {
+                    let (ra, rb) = (i0 + a, j0 + b);
+                    let raw = pair_value(
+                        data.row(ra).as_slice().unwrap_or(&[]),
+                        data.row(rb).as_slice().unwrap_or(&[]),
+                        opts.metric,
+                        opts.min_overlap,
+                    );
+                    opts.finish(raw)
+                })
+            };
+            ((bi, bj), block)
+        })
+        .collect();
+    for ((bi, bj), block) in blocks {
+        let (i0, j0) = (bi * BLOCK, bj * BLOCK);
+        let (h, w) = block.dim();
+        out.slice_mut(s![i0..i0 + h, j0..j0 + w]).assign(&block);
+        if bi != bj {
+            out.slice_mut(s![j0..j0 + w, i0..i0 + h]).assign(&block.t());
+        }
+    }
+    // exact self-similarity on the diagonal, NaN for rows that do not qualify
+    for (i, _) in row_ok.iter().enumerate().filter(|(_, ok)| !**ok) {
+        out.row_mut(i).fill(f64::NAN);
+        out.column_mut(i).fill(f64::NAN);
+    }
+    if dense {
+        for i in 0..n {
+            let self_raw = if opts.metric.is_distance() {
+                0.0
+            } else if sq[i] > 0.0 || opts.metric == Metric::Euclidean {
+                1.0
+            } else {
+                f64::NAN
+            };
+            out[[i, i]] = opts.finish(self_raw);
+        }
+    }
+    Ok(out)
+}
+
+/// One neighbour of a row, ordered so that a max-heap pops the weakest.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Neighbour {
+    score: f64,
+    target: u32,
+}
+
+impl Eq for Neighbour {}
+
+impl PartialOrd for Neighbour {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Neighbour {
+    /// Greater = weaker: lower score, then higher target index.
+    fn cmp(&self, other: &Self) -> Ordering {
+        other
+            .score
+            .total_cmp(&self.score)
+            .then(self.target.cmp(&other.target))
+    }
+}
+
+/// The k most similar other rows of every row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TopK {
+    /// Row index of the source, ascending.
+    pub source: Vec<u32>,
+    /// Row index of the neighbour.
+    pub target: Vec<u32>,
+    /// Similarity (or distance, ascending) of the pair.
+    pub score: Vec<f64>,
+}
+
+/// For every row, its `k` most similar other rows (or nearest, with
+/// distances), sorted by source then by similarity descending (distance
+/// ascending), ties by target index. NaN scores are never neighbours.
+///
+/// Rows are processed in blocks against all rows, keeping a bounded heap per
+/// row, so memory is O(N·k + block·N) whatever N.
+///
+/// # Errors
+/// As [`similarity_matrix`]; [`SimilarityError::Option`] for `k == 0`.
+///
+/// # Complexity
+/// O(N²·K) time, parallel over row blocks; O(N·k) memory besides the input.
+pub fn top_k(
+    x: ArrayView2<'_, f64>,
+    k: usize,
+    opts: &SimilarityOptions,
+) -> Result<TopK, SimilarityError> {
+    if k == 0 {
+        return Err(SimilarityError::Option("k must be positive".into()));
+    }
+    let data = prepare(x, opts.metric)?;
+    let n = data.nrows();
+    let has_nan = data.iter().any(|v| v.is_nan());
+    let dense = !has_nan
+        && data.ncols() >= opts.min_overlap.max(1)
+        && !matches!(opts.metric, Metric::Manhattan | Metric::Jaccard { .. });
+    let z = if dense && opts.metric != Metric::Euclidean {
+        normalised_rows(&data, opts.metric)
+    } else {
+        data.clone()
+    };
+    let sq: Vec<f64> = z.rows().into_iter().map(|r| r.dot(&r)).collect();
+    let row_ok: Vec<bool> = if opts.pairwise_complete {
+        vec![true; n]
+    } else {
+        data.rows()
+            .into_iter()
+            .map(|r| r.iter().all(|v| !v.is_nan()))
+            .collect()
+    };
+    // Higher is better: similarities as is, distances negated.
+    let better_is_higher = !opts.distance;
+    let key = |v: f64| if better_is_higher { v } else { -v };
+    const COLS: usize = 4096;
+    let n_blocks = n.div_ceil(BLOCK);
+    let per_block: Vec<Vec<Vec<Neighbour>>> = (0..n_blocks)
+        .into_par_iter()
+        .map(|bi| {
+            let (i0, i1) = (bi * BLOCK, ((bi + 1) * BLOCK).min(n));
+            let mut heaps: Vec<BinaryHeap<Neighbour>> =
+                (i0..i1).map(|_| BinaryHeap::with_capacity(k + 1)).collect();
+            let push = |heap: &mut BinaryHeap<Neighbour>, score: f64, target: usize| {
+                if score.is_nan() {
+                    return;
+                }
+                heap.push(Neighbour {
+                    score: key(score),
+                    target: target as u32,
+                });
+                if heap.len() > k {
+                    heap.pop();
+                }
+            };
+            let mut j0 = 0;
+            while j0 < n {
+                let j1 = (j0 + COLS).min(n);
+                if dense {
+                    let g = z.slice(s![i0..i1, ..]).dot(&z.slice(s![j0..j1, ..]).t());
+                    for (a, heap) in heaps.iter_mut().enumerate() {
+                        let i = i0 + a;
+                        if !row_ok[i] {
+                            continue;
+                        }
+                        for (b, &v) in g.row(a).iter().enumerate() {
+                            let j = j0 + b;
+                            if j == i || !row_ok[j] {
+                                continue;
+                            }
+                            let raw = match opts.metric {
+                                Metric::Euclidean => (sq[i] + sq[j] - 2.0 * v).max(0.0).sqrt(),
+                                _ => v.clamp(-1.0, 1.0),
+                            };
+                            push(heap, opts.finish(raw), j);
+                        }
+                    }
+                } else {
+                    for (a, heap) in heaps.iter_mut().enumerate() {
+                        let i = i0 + a;
+                        if !row_ok[i] {
+                            continue;
+                        }
+                        let ri = data.row(i);
+                        for (j, &ok) in row_ok.iter().enumerate().take(j1).skip(j0) {
+                            if j == i || !ok {
+                                continue;
+                            }
+                            let raw = pair_value(
+                                ri.as_slice().unwrap_or(&[]),
+                                data.row(j).as_slice().unwrap_or(&[]),
+                                opts.metric,
+                                opts.min_overlap,
+                            );
+                            push(heap, opts.finish(raw), j);
+                        }
+                    }
+                }
+                j0 = j1;
+            }
+            heaps.into_iter().map(|h| h.into_sorted_vec()).collect()
+        })
+        .collect();
+    let mut out = TopK {
+        source: Vec::with_capacity(n * k),
+        target: Vec::with_capacity(n * k),
+        score: Vec::with_capacity(n * k),
+    };
+    let mut i = 0u32;
+    for block in per_block {
+        for list in block {
+            for nb in list {
+                out.source.push(i);
+                out.target.push(nb.target);
+                out.score.push(key(nb.score));
+            }
+            i += 1;
+        }
+    }
+    Ok(out)
+}

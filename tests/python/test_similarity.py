@@ -1,0 +1,170 @@
+"""Similarity and distance against sklearn, scipy and pandas, and their
+properties: symmetry, self-similarity, bounds, permutation equivariance,
+top-k equal to the top of the full matrix."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import skillsmap as sm
+from scipy.spatial.distance import cdist
+from scipy.stats import spearmanr
+from sklearn.metrics.pairwise import cosine_similarity, euclidean_distances, manhattan_distances
+
+TOL = 1e-10
+
+
+@pytest.fixture(params=[0, 1, 2])
+def X(request):
+    rng = np.random.default_rng(request.param)
+    return rng.normal(size=(300 + 37 * request.param, 17))
+
+
+@pytest.fixture
+def Xnan(X):
+    rng = np.random.default_rng(9)
+    out = X.copy()
+    out[rng.random(X.shape) < 0.2] = np.nan
+    return out
+
+
+def test_dense_metrics_match_sklearn_and_scipy(X):
+    np.testing.assert_allclose(sm.similarity(X, "cosine"), cosine_similarity(X), atol=TOL)
+    np.testing.assert_allclose(sm.distance(X, "euclidean"), euclidean_distances(X), atol=TOL)
+    np.testing.assert_allclose(sm.distance(X, "manhattan"), manhattan_distances(X), atol=TOL)
+    np.testing.assert_allclose(sm.distance(X, "cosine"), cdist(X, X, "cosine"), atol=TOL)
+    np.testing.assert_allclose(sm.distance(X, "pearson"), cdist(X, X, "correlation"), atol=TOL)
+    np.testing.assert_allclose(sm.similarity(X, "pearson"), np.corrcoef(X), atol=TOL)
+    rho = spearmanr(X, axis=1).statistic
+    np.testing.assert_allclose(sm.similarity(X, "spearman"), rho, atol=TOL)
+    b = X >= 0.3
+    np.testing.assert_allclose(
+        sm.distance(X, "jaccard", threshold=0.3), cdist(b, b, "jaccard"), atol=TOL
+    )
+
+
+def test_distance_to_similarity_transforms(X):
+    d = sm.distance(X, "euclidean")
+    np.testing.assert_allclose(sm.similarity(X, "euclidean"), 1 / (1 + d), atol=TOL)
+    d = sm.distance(X, "manhattan")
+    np.testing.assert_allclose(sm.similarity(X, "manhattan"), 1 / (1 + d), atol=TOL)
+
+
+@pytest.mark.parametrize("method", ["pearson", "spearman"])
+@pytest.mark.parametrize("min_overlap", [1, 5, 12])
+def test_pairwise_complete_matches_pandas_corr(Xnan, method, min_overlap):
+    ref = pd.DataFrame(Xnan.T).corr(method=method, min_periods=min_overlap).to_numpy()
+    ours = sm.similarity(Xnan, method, min_overlap=min_overlap)
+    np.testing.assert_array_equal(np.isnan(ours), np.isnan(ref))
+    np.testing.assert_allclose(ours, ref, atol=TOL, equal_nan=True)
+
+
+def test_pairwise_complete_cosine_and_distances_use_co_answered_columns(Xnan):
+    n = Xnan.shape[0]
+    rng = np.random.default_rng(3)
+    for _ in range(40):
+        i, j = rng.integers(0, n, 2)
+        both = ~np.isnan(Xnan[i]) & ~np.isnan(Xnan[j])
+        a, b = Xnan[i, both], Xnan[j, both]
+        cos = a @ b / np.sqrt((a @ a) * (b @ b))
+        assert sm.similarity(Xnan, "cosine")[i, j] == pytest.approx(cos, abs=TOL)
+        assert sm.distance(Xnan, "euclidean")[i, j] == pytest.approx(
+            np.sqrt(((a - b) ** 2).sum()), abs=TOL
+        )
+        assert sm.distance(Xnan, "manhattan")[i, j] == pytest.approx(np.abs(a - b).sum(), abs=TOL)
+
+
+def test_min_overlap_and_no_pairwise_mode(Xnan):
+    s = sm.similarity(Xnan, "cosine", min_overlap=18)  # more than the columns
+    assert np.isnan(s).all()
+    strict = sm.similarity(Xnan, "cosine", pairwise_complete=False)
+    rows_with_nan = np.isnan(Xnan).any(axis=1)
+    assert np.isnan(strict[rows_with_nan]).all()
+
+
+@pytest.mark.parametrize("metric", ["cosine", "pearson", "spearman", "euclidean", "manhattan"])
+def test_symmetry_bounds_self_and_permutation(X, metric):
+    s = sm.similarity(X, metric)
+    np.testing.assert_array_equal(s, s.T)
+    np.testing.assert_allclose(np.diag(s), 1.0)
+    lo = -1.0 if metric in {"cosine", "pearson", "spearman"} else 0.0
+    assert (s >= lo - 1e-12).all() and (s <= 1 + 1e-12).all()
+    perm = np.random.default_rng(1).permutation(X.shape[0])
+    np.testing.assert_allclose(sm.similarity(X[perm], metric), s[np.ix_(perm, perm)], atol=TOL)
+
+
+@pytest.mark.parametrize("metric", ["cosine", "pearson", "euclidean", "manhattan"])
+@pytest.mark.parametrize("with_nan", [False, True])
+def test_top_k_is_the_top_of_the_full_matrix(X, Xnan, metric, with_nan):
+    data = Xnan if with_nan else X
+    k = 7
+    full = sm.similarity(data, metric)
+    t = sm.top_k(data, k=k, metric=metric)
+    assert (t["source"] != t["target"]).all()
+    for src, grp in t.groupby("source"):
+        row = full[src].copy()
+        row[src] = -np.inf
+        best = np.sort(row[~np.isnan(row)])[::-1][:k]
+        np.testing.assert_allclose(grp["similarity"].to_numpy(), best, atol=TOL)
+        np.testing.assert_allclose(full[src, grp["target"].to_numpy()], grp["similarity"], atol=TOL)
+    assert t["source"].is_monotonic_increasing
+
+
+def test_dataframes_keep_their_labels():
+    prof = sm.demo_survey(600, seed=0).profiles(by="region")
+    s = sm.similarity(prof, "pearson")
+    assert list(s.index) == list(prof.index) == list(s.columns)
+    t = sm.top_k(prof, k=1)
+    assert set(t["source"]) == set(prof.index)
+    assert sm.similarity(prof, "cosine", dtype="float32").dtypes.unique().tolist() == [
+        np.dtype("float32")
+    ]
+
+
+def test_parallel_and_serial_paths_agree(X):
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np, skillsmap as sm, hashlib;"
+        "X = np.random.default_rng(5).normal(size=(700, 30));"
+        "X[X > 1.5] = np.nan;"
+        "a = sm.similarity(X, 'pearson'); b = sm.similarity(np.nan_to_num(X), 'cosine');"
+        "print(hashlib.sha256(a.tobytes() + b.tobytes()).hexdigest())"
+    )
+    outs = set()
+    for threads in ("1", "2"):
+        env = {**__import__("os").environ, "RAYON_NUM_THREADS": threads}
+        outs.add(
+            subprocess.run(
+                [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+            ).stdout
+        )
+    assert len(outs) == 1
+
+
+def test_bad_arguments():
+    X = np.ones((3, 2))
+    with pytest.raises(sm.ConfigurationError, match="threshold"):
+        sm.similarity(X, "jaccard")
+    with pytest.raises(sm.ConfigurationError, match="metric"):
+        sm.similarity(X, "hamming")
+    with pytest.raises(sm.ConfigurationError):
+        sm.similarity(np.ones(3))
+    with pytest.raises(sm.ConfigurationError, match="not finite"):
+        sm.similarity(np.array([[1.0, np.inf], [1.0, 2.0]]))
+    with pytest.raises(sm.ConfigurationError):
+        sm.top_k(X, k=0)
+
+
+def test_profiles():
+    s = sm.demo_survey(600, seed=0)
+    p = s.profiles(by="region", value="mwds")
+    g = s.gaps(by="region")
+    assert p.loc["ES22", "se.impact.measurement"] == pytest.approx(
+        g.set_index(["region", "competence"]).loc[("ES22", "se.impact.measurement"), "mwds"]
+    )
+    assert list(p.columns) == list(s.framework.competences["id"])
+    two = s.profiles(by=["region", "sector"], level="area")
+    assert two.index.names == ["region", "sector"]
+    with pytest.raises(sm.ConfigurationError):
+        s.profiles(by="region", value="nope")
