@@ -17,6 +17,9 @@ pub enum Error {
     /// A similarity computation was given bad input or options.
     #[error(transparent)]
     Similarity(#[from] crate::similarity::SimilarityError),
+    /// A relatedness computation was given bad input.
+    #[error(transparent)]
+    Relatedness(#[from] crate::relatedness::RelatednessError),
     /// A scoring function was given bad options.
     #[error(transparent)]
     Scoring(#[from] crate::scoring::ScoringError),

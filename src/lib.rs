@@ -28,6 +28,7 @@
 //! - [`scoring`]: gap statistics, Borich needs assessment, priorities,
 //!   bootstrap and paired tests;
 //! - [`similarity`]: similarity and distance of profiles, full or top-k;
+//! - [`relatedness`]: revealed comparative advantage, proximity, density;
 //! - [`rng`]: the small deterministic random number generator used for
 //!   reproducible parallel work.
 #![deny(missing_docs)]
@@ -36,6 +37,7 @@
 pub mod error;
 pub mod ingest;
 pub mod model;
+pub mod relatedness;
 pub mod rng;
 pub mod scoring;
 pub mod similarity;

@@ -18,6 +18,7 @@ from __future__ import annotations
 from . import frameworks
 from ._core import __version__
 from ._model import Framework, Regions, Scale, Typology
+from ._relatedness import density, proximity, rca
 from ._similarity import distance, similarity, top_k
 from ._survey import Survey, demo_survey, read_survey
 from .errors import (
@@ -41,8 +42,11 @@ __all__ = [
     "ValidationError",
     "__version__",
     "demo_survey",
+    "density",
     "distance",
     "frameworks",
+    "proximity",
+    "rca",
     "read_survey",
     "similarity",
     "top_k",

@@ -14,10 +14,13 @@ __all__ = [
     "Typology",
     "__version__",
     "bootstrap",
+    "density",
     "factorize_utf8",
     "gap_table",
     "paired_tests",
+    "proximity",
     "quadrants",
+    "rca",
     "similarity_matrix",
     "top_k",
 ]
@@ -274,3 +277,6 @@ def top_k(
     pairwise_complete: bool = True,
     min_overlap: int = 1,
 ) -> dict[str, Any]: ...
+def rca(x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]: ...
+def proximity(x: npt.NDArray[np.float64], *, threshold: float) -> npt.NDArray[np.float64]: ...
+def density(x: npt.NDArray[np.float64], *, threshold: float) -> npt.NDArray[np.float64]: ...

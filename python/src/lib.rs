@@ -9,6 +9,7 @@ use pyo3::prelude::*;
 mod convert;
 mod errors;
 mod model;
+mod relatedness;
 mod scoring;
 mod similarity;
 mod survey;
@@ -28,5 +29,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(scoring::paired_tests, m)?)?;
     m.add_function(wrap_pyfunction!(similarity::similarity_matrix, m)?)?;
     m.add_function(wrap_pyfunction!(similarity::top_k, m)?)?;
+    m.add_function(wrap_pyfunction!(relatedness::rca, m)?)?;
+    m.add_function(wrap_pyfunction!(relatedness::proximity, m)?)?;
+    m.add_function(wrap_pyfunction!(relatedness::density, m)?)?;
     Ok(())
 }

@@ -8,6 +8,7 @@ import pytest
 MODULES = [
     "skillsmap",
     "skillsmap._model",
+    "skillsmap._relatedness",
     "skillsmap._similarity",
     "skillsmap._survey",
     "skillsmap.errors",

@@ -1,0 +1,115 @@
+"""Relatedness in the economic-complexity style: Balassa RCA, item
+proximity and density, for any entity × item matrix (regions ×
+competences, or countries × products)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import _core
+from .errors import ConfigurationError
+
+__all__ = ["density", "proximity", "rca"]
+
+
+def _values(X: Any) -> tuple[np.ndarray, pd.Index | None, pd.Index | None]:
+    if isinstance(X, pd.DataFrame):
+        return (
+            np.ascontiguousarray(X.to_numpy(dtype=np.float64, na_value=np.nan)),
+            X.index,
+            X.columns,
+        )
+    arr = np.asarray(X, dtype=np.float64)
+    if arr.ndim != 2:
+        raise ConfigurationError(f"X must be 2-D (entities × items), got shape {arr.shape}")
+    return np.ascontiguousarray(arr), None, None
+
+
+def rca(X: Any) -> Any:
+    """Balassa's revealed comparative advantage.
+
+    ``RCA_cp = (x_cp / Σ_p x_cp) / (Σ_c x_cp / Σ x)``: how much more of its
+    total entity c puts in item p than all entities together. Entities or
+    items with a zero total get NaN.
+
+    Parameters
+    ----------
+    X : DataFrame or 2-D array
+        Non-negative values, rows = entities (regions, types, …), columns =
+        items (competences, products).
+
+    Returns
+    -------
+    DataFrame labelled like ``X`` (or an array for an array input).
+
+    Raises
+    ------
+    ConfigurationError
+        For a negative, infinite or NaN value, with its row and column.
+
+    Examples
+    --------
+    >>> import pandas as pd, skillsmap as sm
+    >>> x = pd.DataFrame([[10, 0, 10], [0, 10, 10]], index=["ES22", "ITH5"],
+    ...                  columns=["a", "b", "c"])
+    >>> sm.rca(x)
+            a    b    c
+    ES22  2.0  0.0  1.0
+    ITH5  0.0  2.0  1.0
+    """
+    values, index, columns = _values(X)
+    out = _core.rca(values)
+    return out if index is None else pd.DataFrame(out, index=index, columns=columns)
+
+
+def proximity(X: Any, threshold: float = 1.0) -> Any:
+    """Proximity between items: ``φ_pq = Σ_c M_cp M_cq / max(k_p, k_q)``,
+    with presence ``M = [RCA ≥ threshold]`` and ubiquity ``k_p = Σ_c M_cp``
+    (Hidalgo et al. 2007; the discrete, symmetric proximity of the
+    ``ecomplexity`` package). Items present nowhere get NaN.
+
+    Returns
+    -------
+    Item × item DataFrame labelled with ``X``'s columns (an array for an
+    array input).
+
+    Examples
+    --------
+    >>> import pandas as pd, skillsmap as sm
+    >>> x = pd.DataFrame([[10, 0, 10], [0, 10, 10]], columns=["a", "b", "c"])
+    >>> sm.proximity(x)
+         a    b    c
+    a  1.0  0.0  0.5
+    b  0.0  1.0  0.5
+    c  0.5  0.5  1.0
+    """
+    values, _, columns = _values(X)
+    out = _core.proximity(values, threshold=float(threshold))
+    return out if columns is None else pd.DataFrame(out, index=columns, columns=columns.copy())
+
+
+def density(X: Any, threshold: float = 1.0) -> Any:
+    """Density of every entity around every item:
+    ``ω_cp = Σ_q M_cq φ_pq / Σ_q φ_pq`` — the share of item p's proximity
+    mass that entity c already has (Hidalgo et al. 2007; as ``ecomplexity``).
+
+    Returns
+    -------
+    Entity × item DataFrame labelled like ``X`` (an array for an array
+    input).
+
+    Examples
+    --------
+    >>> import pandas as pd, skillsmap as sm
+    >>> x = pd.DataFrame([[10, 0, 10], [0, 10, 10]], columns=["a", "b", "c"])
+    >>> sm.density(x).round(3)
+           a      b     c
+    0  1.000  0.333  0.75
+    1  0.333  1.000  0.75
+    """
+    values, index, columns = _values(X)
+    out = _core.density(values, threshold=float(threshold))
+    return out if index is None else pd.DataFrame(out, index=index, columns=columns)

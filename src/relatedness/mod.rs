@@ -1,0 +1,219 @@
+//! Relatedness in the economic-complexity style, for any entity × item
+//! matrix (regions × competences, types × competences, countries ×
+//! products): Balassa's revealed comparative advantage, binary presence,
+//! proximity between items and density around each entity's items.
+//!
+//! - `RCA_cp = (x_cp / Σ_p x_cp) / (Σ_c x_cp / Σ_cp x_cp)`
+//! - `M_cp = [RCA_cp ≥ threshold]`
+//! - `φ_pq = Σ_c M_cp M_cq / max(k_p, k_q)`, with ubiquity `k_p = Σ_c M_cp`
+//! - `ω_cp = Σ_q M_cq φ_pq / Σ_q φ_pq`
+//!
+//! These are the definitions of Hidalgo et al. (2007) and of the
+//! `ecomplexity` package (discrete, symmetric proximity). Presence is binary,
+//! so co-occurrence counts are popcounts of column bitsets: no floating
+//! point until the final division.
+
+use ndarray::{Array2, ArrayView2};
+use rayon::prelude::*;
+
+/// Errors of the relatedness functions.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RelatednessError {
+    /// A value that is negative, infinite or NaN.
+    #[error("row {row}, column {column}: value {value} must be finite and non-negative")]
+    BadValue {
+        /// Row of the value.
+        row: usize,
+        /// Column of the value.
+        column: usize,
+        /// The value.
+        value: f64,
+    },
+    /// Matrices whose shapes do not fit together.
+    #[error("shape mismatch: {0}")]
+    Shape(String),
+}
+
+fn check(x: ArrayView2<'_, f64>) -> Result<(), RelatednessError> {
+    for ((row, column), &value) in x.indexed_iter() {
+        if !(value.is_finite() && value >= 0.0) {
+            return Err(RelatednessError::BadValue { row, column, value });
+        }
+    }
+    Ok(())
+}
+
+/// Balassa's revealed comparative advantage of every entity in every item.
+///
+/// Entities (rows) or items (columns) with a zero total get NaN.
+///
+/// # Errors
+/// [`RelatednessError::BadValue`] for a negative or non-finite value, with
+/// its location.
+///
+/// # Complexity
+/// O(C·P).
+pub fn rca(x: ArrayView2<'_, f64>) -> Result<Array2<f64>, RelatednessError> {
+    check(x)?;
+    let row_tot: Vec<f64> = x.rows().into_iter().map(|r| r.sum()).collect();
+    let col_tot: Vec<f64> = x.columns().into_iter().map(|c| c.sum()).collect();
+    let total: f64 = row_tot.iter().sum();
+    Ok(Array2::from_shape_fn(x.dim(), |(c, p)| {
+        let share = x[[c, p]] / row_tot[c];
+        let world = col_tot[p] / total;
+        let v = share / world;
+        if row_tot[c] > 0.0 && col_tot[p] > 0.0 {
+            v
+        } else {
+            f64::NAN
+        }
+    }))
+}
+
+/// Binary presence `M = [RCA ≥ threshold]` (NaN RCA is absent).
+///
+/// # Errors
+/// As [`rca`].
+pub fn presence(x: ArrayView2<'_, f64>, threshold: f64) -> Result<Array2<bool>, RelatednessError> {
+    Ok(rca(x)?.mapv(|v| v >= threshold))
+}
+
+/// Column bitsets of a presence matrix: item p's entities as u64 words.
+struct Bitsets {
+    words: usize,
+    bits: Vec<u64>,
+    ubiquity: Vec<u32>,
+}
+
+fn bitsets(m: &Array2<bool>) -> Bitsets {
+    let (n_c, n_p) = m.dim();
+    let words = n_c.div_ceil(64).max(1);
+    let mut bits = vec![0u64; n_p * words];
+    for ((c, p), &v) in m.indexed_iter() {
+        if v {
+            bits[p * words + c / 64] |= 1u64 << (c % 64);
+        }
+    }
+    let ubiquity = (0..n_p)
+        .map(|p| {
+            bits[p * words..(p + 1) * words]
+                .iter()
+                .map(|w| w.count_ones())
+                .sum()
+        })
+        .collect();
+    Bitsets {
+        words,
+        bits,
+        ubiquity,
+    }
+}
+
+/// Proximity `φ_pq = Σ_c M_cp M_cq / max(k_p, k_q)` between every pair of
+/// items of a presence matrix. Items present nowhere get NaN with every
+/// item; the diagonal is 1 for the others.
+///
+/// # Complexity
+/// O(P²·C/64) popcounts, parallel over rows of the result.
+pub fn proximity_from_presence(m: &Array2<bool>) -> Array2<f64> {
+    let n_p = m.ncols();
+    let b = bitsets(m);
+    let words = b.words;
+    let mut out = vec![0.0f64; n_p * n_p];
+    out.par_chunks_mut(n_p.max(1))
+        .enumerate()
+        .for_each(|(p, row)| {
+            let bp = &b.bits[p * words..(p + 1) * words];
+            for q in 0..n_p {
+                let bq = &b.bits[q * words..(q + 1) * words];
+                let co: u32 = bp.iter().zip(bq).map(|(x, y)| (x & y).count_ones()).sum();
+                let k = b.ubiquity[p].max(b.ubiquity[q]);
+                row[q] = if b.ubiquity[p] == 0 || b.ubiquity[q] == 0 {
+                    f64::NAN
+                } else {
+                    f64::from(co) / f64::from(k)
+                };
+            }
+        });
+    Array2::from_shape_vec((n_p, n_p), out).unwrap_or_else(|_| Array2::zeros((n_p, n_p)))
+}
+
+/// Proximity of the items of an entity × item matrix, with presence at
+/// `RCA ≥ threshold`.
+///
+/// # Errors
+/// As [`rca`].
+pub fn proximity(x: ArrayView2<'_, f64>, threshold: f64) -> Result<Array2<f64>, RelatednessError> {
+    Ok(proximity_from_presence(&presence(x, threshold)?))
+}
+
+/// Density `ω_cp = Σ_q M_cq φ_pq / Σ_q φ_pq` of every entity around every
+/// item: how much of the item's neighbourhood the entity already has.
+/// NaN proximities (items present nowhere) count as 0.
+///
+/// # Errors
+/// [`RelatednessError::Shape`] if `phi` is not items × items.
+///
+/// # Complexity
+/// O(C·P²), parallel over entities.
+pub fn density_from(m: &Array2<bool>, phi: &Array2<f64>) -> Result<Array2<f64>, RelatednessError> {
+    let (n_c, n_p) = m.dim();
+    if phi.dim() != (n_p, n_p) {
+        return Err(RelatednessError::Shape(format!(
+            "proximity is {:?}, expected ({n_p}, {n_p})",
+            phi.dim()
+        )));
+    }
+    let clean = phi.mapv(|v| if v.is_nan() { 0.0 } else { v });
+    let den: Vec<f64> = clean.rows().into_iter().map(|r| r.sum()).collect();
+    let mf = m.mapv(|v| if v { 1.0 } else { 0.0 });
+    // ω = M · φᵀ, row-normalised by φ's row sums
+    let num = mf.dot(&clean.t());
+    Ok(Array2::from_shape_fn((n_c, n_p), |(c, p)| {
+        num[[c, p]] / den[p]
+    }))
+}
+
+/// Density of an entity × item matrix with presence at `RCA ≥ threshold`.
+///
+/// # Errors
+/// As [`rca`].
+pub fn density(x: ArrayView2<'_, f64>, threshold: f64) -> Result<Array2<f64>, RelatednessError> {
+    let m = presence(x, threshold)?;
+    let phi = proximity_from_presence(&m);
+    density_from(&m, &phi)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn worked_example() {
+        // two regions, three competences
+        let x = array![[10.0, 0.0, 10.0], [0.0, 10.0, 10.0]];
+        let r = rca(x.view()).unwrap();
+        // region 0: shares 0.5, 0, 0.5; world shares 0.25, 0.25, 0.5
+        assert_eq!(r[[0, 0]], 2.0);
+        assert_eq!(r[[0, 1]], 0.0);
+        assert_eq!(r[[0, 2]], 1.0);
+        let phi = proximity(x.view(), 1.0).unwrap();
+        // presence: r0 {0, 2}, r1 {1, 2}; ubiquity 1, 1, 2
+        assert_eq!(phi[[0, 2]], 0.5);
+        assert_eq!(phi[[0, 1]], 0.0);
+        assert_eq!(phi[[2, 2]], 1.0);
+        let d = density(x.view(), 1.0).unwrap();
+        // ω_{0,1} = (M00 φ10 + M01 φ11 + M02 φ12) / (φ10 + φ11 + φ12) = 0.5 / 1.5
+        assert!((d[[0, 1]] - 0.5 / 1.5).abs() < 1e-15);
+    }
+
+    #[test]
+    fn zero_totals_and_bad_values() {
+        let x = array![[0.0, 0.0], [1.0, 0.0]];
+        let r = rca(x.view()).unwrap();
+        assert!(r[[0, 0]].is_nan() && r[[1, 1]].is_nan());
+        assert!(rca(array![[1.0, -1.0]].view()).is_err());
+        assert!(rca(array![[1.0, f64::NAN]].view()).is_err());
+    }
+}
