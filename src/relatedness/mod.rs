@@ -124,11 +124,11 @@ pub fn proximity_from_presence(m: &Array2<bool>) -> Array2<f64> {
         .enumerate()
         .for_each(|(p, row)| {
             let bp = &b.bits[p * words..(p + 1) * words];
-            for q in 0..n_p {
+            for (q, slot) in row.iter_mut().enumerate() {
                 let bq = &b.bits[q * words..(q + 1) * words];
                 let co: u32 = bp.iter().zip(bq).map(|(x, y)| (x & y).count_ones()).sum();
                 let k = b.ubiquity[p].max(b.ubiquity[q]);
-                row[q] = if b.ubiquity[p] == 0 || b.ubiquity[q] == 0 {
+                *slot = if b.ubiquity[p] == 0 || b.ubiquity[q] == 0 {
                     f64::NAN
                 } else {
                     f64::from(co) / f64::from(k)
