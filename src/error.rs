@@ -17,6 +17,9 @@ pub enum Error {
     /// A similarity computation was given bad input or options.
     #[error(transparent)]
     Similarity(#[from] crate::similarity::SimilarityError),
+    /// A text column could not be factorised (malformed Arrow buffers).
+    #[error(transparent)]
+    Factorize(#[from] crate::ingest::FactorizeError),
     /// A relatedness computation was given bad input.
     #[error(transparent)]
     Relatedness(#[from] crate::relatedness::RelatednessError),

@@ -138,7 +138,8 @@ fn golden_borich_scores_ranks_and_quadrants() {
         s.scale(),
         s.importance_scale(),
         None,
-    );
+    )
+    .unwrap();
     assert!(close(q.lff_crosshair.0, 4.10) && close(q.lff_crosshair.1, 1.20));
     use LffQuadrant::*;
     assert_eq!(q.lff, vec![Some(HH), Some(LL), Some(LL), Some(HL)]);
@@ -165,7 +166,8 @@ fn golden_borich_scores_ranks_and_quadrants() {
         s.scale(),
         s.importance_scale(),
         Some(2),
-    );
+    )
+    .unwrap();
     // C4 ranks second: in the top 2 but not HH
     assert_eq!(k2.priority, vec![Some(1), Some(3), Some(3), Some(2)]);
     let m = quadrants(
@@ -179,7 +181,8 @@ fn golden_borich_scores_ranks_and_quadrants() {
         s.scale(),
         s.importance_scale(),
         None,
-    );
+    )
+    .unwrap();
     assert!(close(m.ipa_crosshair.0, 2.80) && close(m.ipa_crosshair.1, 4.30));
     assert_eq!(m.ipa, ipa);
 }
@@ -411,4 +414,80 @@ fn exact_single_precision_path_gives_the_same_bits_as_double() {
         bits(a.mean_gap_replicates.as_deref().unwrap()),
         bits(b.mean_gap_replicates.as_deref().unwrap())
     );
+}
+
+#[test]
+fn exact_single_precision_path_is_identical_on_one_and_two_threads() {
+    let mut rng = skillsmap::rng::Rng::new(8, 0);
+    let imp: Vec<Vec<f64>> = (0..700)
+        .map(|_| (0..5).map(|_| 1.0 + rng.below(5) as f64).collect())
+        .collect();
+    let cur: Vec<Vec<f64>> = (0..700)
+        .map(|_| (0..5).map(|_| 1.0 + rng.below(5) as f64).collect())
+        .collect();
+    let s = matrix_survey(&imp, &cur, None);
+    let o = BootstrapOptions {
+        n_boot: 300,
+        seed: 2,
+        keep_replicates: true,
+        gap: opts(1),
+        ..Default::default()
+    };
+    let run = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| bootstrap(&s, &Grouping::pooled(700), &o, &Control::default()).unwrap())
+    };
+    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    let (a, b) = (run(1), run(2));
+    assert_eq!(
+        bits(a.mwds_replicates.as_deref().unwrap()),
+        bits(b.mwds_replicates.as_deref().unwrap())
+    );
+}
+
+#[test]
+fn missing_stratum_values_form_their_own_stratum() {
+    let s = demo(200, 6);
+    let mut strata: Vec<u32> = s.respondents().region.clone();
+    for code in strata.iter_mut().step_by(2) {
+        *code = u32::MAX;
+    }
+    let o = BootstrapOptions {
+        n_boot: 200,
+        seed: 1,
+        strata: Some(strata),
+        gap: opts(1),
+        ..Default::default()
+    };
+    let g = Grouping::pooled(200);
+    let r = bootstrap(&s, &g, &o, &Control::default()).unwrap();
+    let t = gap_table(&s, &g, &o.gap).unwrap();
+    let inside = (0..t.mwds.len())
+        .filter(|&c| r.mwds_lo[c] <= t.mwds[c] && t.mwds[c] <= r.mwds_hi[c])
+        .count();
+    assert!(inside as f64 >= 0.9 * t.mwds.len() as f64, "{inside}");
+}
+
+#[test]
+fn zero_weight_cells_are_suppressed() {
+    let imp: Vec<Vec<f64>> = IMPORTANCE.iter().map(|r| r.to_vec()).collect();
+    let cur: Vec<Vec<f64>> = CURRENT.iter().map(|r| r.to_vec()).collect();
+    let s = matrix_survey(&imp, &cur, Some(&[0.0; 5]));
+    let t = gap_table(&s, &Grouping::pooled(5), &opts(1)).unwrap();
+    assert!(t.suppressed.iter().all(|x| *x));
+}
+
+#[test]
+fn quadrants_reject_unequal_lengths() {
+    let scale = Scale::new(1.0, 5.0).unwrap();
+    let items = ItemMeans {
+        importance: &[1.0, 2.0],
+        gap: &[1.0],
+        current: &[1.0, 2.0],
+        rank: &[1, 2],
+    };
+    assert!(quadrants(items, Crosshair::Mean, &scale, &scale, None).is_err());
 }

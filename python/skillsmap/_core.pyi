@@ -54,6 +54,7 @@ class Scale:
     @property
     def name(self) -> str: ...
     def contains(self, value: float) -> bool: ...
+    def _repr_html_(self) -> str: ...
 
 @final
 class Framework:
@@ -166,6 +167,7 @@ class Survey:
         typology: Typology | None = None,
         source: str = ...,
         synthetic: bool = False,
+        seed: int | None = None,
     ) -> Survey: ...
     @staticmethod
     def generate(

@@ -47,6 +47,15 @@ def _by(by: Any) -> list[str]:
     return keys
 
 
+def _count(name: str, value: Any, minimum: int) -> int:
+    """An integer option, checked."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise ConfigurationError(f"{name} must be an integer, got {value!r}")
+    if value < minimum:
+        raise ConfigurationError(f"{name} must be at least {minimum}, got {value}")
+    return int(value)
+
+
 def _check_level(level: str) -> str:
     if level not in {"competence", "area"}:
         raise ConfigurationError(f"level must be 'competence' or 'area', got {level!r}")
@@ -97,8 +106,7 @@ def _gap_frame(
     """The gap table as a DataFrame with its attrs, and the core's columns."""
     level = _check_level(level)
     keys = _by(by)
-    if min_n < 0:
-        raise ConfigurationError(f"min_n must be non-negative, got {min_n}")
+    min_n = _count("min_n", min_n, 0)
     res = _core.gap_table(
         survey._inner,
         keys,
@@ -154,10 +162,8 @@ def gaps(
         return df
     if not 0 < ci < 1:
         raise ConfigurationError(f"ci must be in (0, 1), got {ci}")
-    if n_boot < 1:
-        raise ConfigurationError(f"n_boot must be positive, got {n_boot}")
-    if top_k < 1:
-        raise ConfigurationError(f"top_k must be positive, got {top_k}")
+    n_boot = _count("n_boot", n_boot, 1)
+    top_k = _count("top_k", top_k, 1)
     if seed is None:
         seed = secrets.randbits(63)
     if not 0 <= int(seed) < 2**64:
@@ -202,6 +208,8 @@ def priorities(
     min_n: int = 5,
     importance_mean: str = "complete",
 ) -> pd.DataFrame:
+    if top_k is not None:
+        top_k = _count("top_k", top_k, 1)
     table, res = _gap_frame(survey, by, level, weights, min_n, importance_mean)
     keys = table.attrs["by"]
     item = "area" if level == "area" else "competence"

@@ -181,7 +181,13 @@ class Survey:
         wanted = list(roles.values()) + list(attributes)
         for col in wanted:
             if col not in df.columns:
-                pre.append((None, col, "", "missing column"))
+                hint = ""
+                if col == required and importance is not None:
+                    hint = " (pass required=None when the survey has only importance)"
+                pre.append((None, col, "", "missing column" + hint))
+        for name in attributes:
+            if name in {"region", "stakeholder_type", "sector", "respondent", "competence"}:
+                pre.append((None, name, "", "attribute name is reserved for a survey key"))
         if required is None and importance is None:
             pre.append((None, "required", "", "missing column: give required= or importance="))
         if len(df) == 0 and not pre:
@@ -525,7 +531,8 @@ class Survey:
         by : str, list of str or None
             Respondent grouping: ``None`` (all respondents pooled),
             ``"region"``, ``"stakeholder_type"``, ``"sector"``, any respondent
-            attribute, or a list of them.
+            attribute, or a list of them. Respondents whose attribute value is
+            missing are left out of a grouping by that attribute.
         level : {"competence", "area"}
             Item dimension. At area level each respondent contributes the
             mean of their levels over the area's competences (complete pairs).
@@ -548,7 +555,9 @@ class Survey:
             the number of threads.
         stratify : str or list of str, optional
             Resample within strata of these respondent attributes (e.g.
-            ``"region"``), keeping stratum sizes fixed.
+            ``"region"``), keeping stratum sizes fixed; a missing attribute
+            value is a stratum of its own. Without it, respondents are drawn
+            from the whole survey, so group sizes vary between replicates.
         top_k : int
             k of ``p_top_k``: the share of replicates in which the item's MWDS
             ranks within the top k of its group.
@@ -802,6 +811,7 @@ class Survey:
             "typology": self.typology,
             "source": self.source,
             "synthetic": self.synthetic,
+            "seed": self._inner.seed,
         }
 
 
@@ -834,6 +844,7 @@ def _columns_for(frame: pd.DataFrame, opts: dict[str, Any]) -> dict[str, Any]:
         "typology": opts["typology"]._inner,
         "source": opts["source"],
         "synthetic": opts["synthetic"],
+        "seed": opts.get("seed"),
     }
 
 

@@ -118,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if n > args.max_issues:
                 print(f"… and {n - args.max_issues} more")
             return 1
-        except (OSError, ValueError) as err:
+        except (OSError, ValueError, ImportError) as err:
             print(f"skillsmap validate: {err}", file=sys.stderr)
             return 2
         print(
@@ -138,6 +138,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         except sm.SkillsMapError as err:
             print(str(err), file=sys.stderr)
             return 1
+        except (OSError, ValueError, ImportError) as err:
+            print(f"skillsmap summary: {err}", file=sys.stderr)
+            return 2
         print(survey.summary())
         return 0
     _parser().print_help()

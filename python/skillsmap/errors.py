@@ -68,10 +68,10 @@ class ValidationError(SkillsMapError, ValueError):
     >>> try:
     ...     sm.Survey.from_frame(bad)
     ... except sm.ValidationError as err:
-    ...     print(err.issues[["row", "column", "reason"]].to_string(index=False))
-    row   column                 reason
-      0   region         unknown region
-      0 required level outside the scale 1–5
+    ...     print(err.issues[["row", "column", "value"]].to_string(index=False))
+    row   column    value
+      0   region Atlantis
+      0 required        9
     """
 
     def __init__(self, issues: Iterable[Sequence[Any]], *, source: str | None = None):
@@ -86,6 +86,8 @@ class ValidationError(SkillsMapError, ValueError):
 
     @property
     def issues(self) -> pd.DataFrame:
+        """Every problem: ``row`` (Int64, <NA> for the whole table),
+        ``column``, ``value`` and ``reason``, ordered by row."""
         import pandas as pd
 
         df = pd.DataFrame(self._rows, columns=["row", "column", "value", "reason"])

@@ -9,7 +9,9 @@ use skillsmap::{Framework, RegionSet, Scale, Typology};
 
 use crate::errors::IntoPyResult;
 
-/// An ordinal answer scale.
+/// An ordinal answer scale: ``Scale(min, max, *, labels=None, id="", name="")``.
+///
+/// Values outside [min, max] are validation errors, never clipped.
 #[pyclass(name = "Scale", module = "skillsmap._core", frozen, eq, from_py_object)]
 #[derive(Clone, PartialEq)]
 pub struct PyScale {
@@ -35,6 +37,7 @@ impl PyScale {
         Ok(PyScale { inner: s })
     }
 
+    /// The five-point Likert scale (1–5, labelled Very low … Very high).
     #[staticmethod]
     fn likert5() -> Self {
         PyScale {
@@ -42,28 +45,64 @@ impl PyScale {
         }
     }
 
+    /// Lowest level (inclusive).
     #[getter]
     fn min(&self) -> f64 {
         self.inner.min
     }
+    /// Highest level (inclusive).
     #[getter]
     fn max(&self) -> f64 {
         self.inner.max
     }
+    /// Labels of the integer levels min..max, in order (empty if unlabelled).
     #[getter]
     fn labels(&self) -> Vec<String> {
         self.inner.labels.clone()
     }
+    /// Stable id, e.g. 'likert-5'.
     #[getter]
     fn id(&self) -> String {
         self.inner.id.clone()
     }
+    /// Human-readable name.
     #[getter]
     fn name(&self) -> String {
         self.inner.name.clone()
     }
+    /// Whether a value lies on the scale (NaN does not).
     fn contains(&self, value: f64) -> bool {
         self.inner.contains(value)
+    }
+    fn _repr_html_(&self) -> String {
+        let esc = |t: &str| {
+            t.replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+        };
+        let s = &self.inner;
+        let mut out = format!(
+            "<p>Scale <b>{}</b> {}–{}</p>",
+            esc(if s.name.is_empty() {
+                "unnamed"
+            } else {
+                &s.name
+            }),
+            s.min,
+            s.max
+        );
+        if !s.labels.is_empty() {
+            out.push_str("<table><tr><th>level</th><th>label</th></tr>");
+            for (i, l) in s.labels.iter().enumerate() {
+                out.push_str(&format!(
+                    "<tr><td>{}</td><td>{}</td></tr>",
+                    s.min + i as f64,
+                    esc(l)
+                ));
+            }
+            out.push_str("</table>");
+        }
+        out
     }
     fn __repr__(&self) -> String {
         let s = &self.inner;

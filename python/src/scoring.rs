@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use numpy::PyReadonlyArray1;
-use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use skillsmap::scoring::{
@@ -144,10 +144,6 @@ pub fn quadrants<'py>(
         slice(&current, "current")?,
         slice(&rank, "rank")?,
     );
-    let n = imp.len();
-    if g.len() != n || cur.len() != n || rk.len() != n {
-        return Err(PyValueError::new_err("arrays must have equal length"));
-    }
     let mk = |(lo, hi): (f64, f64)| {
         skillsmap::Scale::new(lo, hi)
             .map_err(|e| crate::errors::configuration_error(py, e.to_string()))
@@ -159,7 +155,7 @@ pub fn quadrants<'py>(
         current: cur,
         rank: rk,
     };
-    let q = scoring::quadrants(items, how, &cs, &is, top_k);
+    let q = scoring::quadrants(items, how, &cs, &is, top_k).map_err(scoring_err)?;
     let d = PyDict::new(py);
     d.set_item(
         "lff",

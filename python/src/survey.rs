@@ -32,7 +32,7 @@ impl PySurvey {
         respondent, region, stakeholder_type, competence, current, *,
         required=None, importance=None, weight=None, attributes=Vec::new(),
         names=HashMap::new(), framework, scale, importance_scale=None,
-        regions=None, typology=None, source=String::new(), synthetic=false
+        regions=None, typology=None, source=String::new(), synthetic=false, seed=None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn from_columns(
@@ -54,6 +54,7 @@ impl PySurvey {
         typology: Option<PyTypology>,
         source: String,
         synthetic: bool,
+        seed: Option<u64>,
     ) -> PyResult<Self> {
         let mut col_names = ColumnNames::default();
         for (role, name) in names {
@@ -124,7 +125,7 @@ impl PySurvey {
             meta: SurveyMeta {
                 synthetic,
                 source,
-                seed: None,
+                seed,
             },
         };
         let survey = py.detach(|| build_survey(&table, &opts)).py_err(py)?;

@@ -233,8 +233,21 @@ fn fmt_level(v: f64) -> String {
 
 /// Resolves every distinct label of a categorical column once.
 fn resolve_labels(labels: &[String], f: impl Fn(&str) -> Option<usize>) -> Vec<Option<u32>> {
-    labels.iter().map(|l| f(l).map(|i| i as u32)).collect()
+    labels
+        .iter()
+        .map(|l| {
+            if l.trim().is_empty() || l == NOTHING {
+                None
+            } else {
+                f(l).map(|i| i as u32)
+            }
+        })
+        .collect()
 }
+
+/// Placeholder entry of an open set built from a column with no usable
+/// value; no label resolves to it.
+const NOTHING: &str = "\u{0}";
 
 /// A respondent-level key column (region or stakeholder type) and how to
 /// report it.
@@ -244,6 +257,8 @@ struct MetaColumn<'a, 'b> {
     col: &'b str,
     what: &'static str,
     order: usize,
+    /// Why an unknown value is unknown: the known ids and the way out.
+    unknown: &'b str,
 }
 
 /// Collects the issues of one table; sorted and returned at the end.
@@ -334,13 +349,21 @@ pub fn build_survey(t: &LongTable<'_>, opts: &IngestOptions) -> Result<Survey, E
     // Resolve the distinct labels once.
     let fw = &opts.framework;
     let comp_of = resolve_labels(t.competence.labels, |l| fw.resolve(l));
+    // Open sets hold the non-blank labels the rows use; with none, a set
+    // that matches nothing, so that every row is reported where it is.
     let regions = match &opts.regions {
         Some(r) => r.clone(),
-        None => Arc::new(RegionSet::open(&used_labels(&t.region))?),
+        None => Arc::new(match used_labels(&t.region) {
+            l if l.is_empty() => RegionSet::open(&[NOTHING.to_owned()])?,
+            l => RegionSet::open(&l)?,
+        }),
     };
     let typology = match &opts.typology {
         Some(ty) => ty.clone(),
-        None => Arc::new(Typology::open(&used_labels(&t.stakeholder_type))?),
+        None => Arc::new(match used_labels(&t.stakeholder_type) {
+            l if l.is_empty() => Typology::open(&[NOTHING.to_owned()])?,
+            l => Typology::open(&l)?,
+        }),
     };
     let region_of = resolve_labels(t.region.labels, |l| regions.resolve(l));
     let type_of = resolve_labels(t.stakeholder_type.labels, |l| typology.resolve(l));
@@ -391,6 +414,25 @@ pub fn build_survey(t: &LongTable<'_>, opts: &IngestOptions) -> Result<Survey, E
         return Ok(assemble(t, opts, imp_scale, regions, typology, parts));
     }
 
+    let known = |ids: Vec<&str>, what: &str, option: &str| {
+        let shown: Vec<&str> = ids.iter().take(12).copied().collect();
+        let more = if ids.len() > 12 { ", …" } else { "" };
+        format!(
+            "unknown {what} (known: {}{more}; {option}=None accepts any)",
+            shown.join(", ")
+        )
+    };
+    let unknown_region = known(
+        regions.regions.iter().map(|r| r.id.as_str()).collect(),
+        "region",
+        "regions",
+    );
+    let unknown_type = known(
+        typology.types.iter().map(|t| t.id.as_str()).collect(),
+        "stakeholder type",
+        "typology",
+    );
+
     for row in 0..n {
         // respondent
         let resp = match t.respondent.get(row) {
@@ -427,6 +469,7 @@ pub fn build_survey(t: &LongTable<'_>, opts: &IngestOptions) -> Result<Survey, E
                     col: names.region.as_str(),
                     what: "region",
                     order: 1,
+                    unknown: &unknown_region,
                 },
                 &mut r_region,
             ),
@@ -437,6 +480,7 @@ pub fn build_survey(t: &LongTable<'_>, opts: &IngestOptions) -> Result<Survey, E
                     col: names.stakeholder_type.as_str(),
                     what: "stakeholder type",
                     order: 2,
+                    unknown: &unknown_type,
                 },
                 &mut r_type,
             ),
@@ -448,13 +492,15 @@ pub fn build_survey(t: &LongTable<'_>, opts: &IngestOptions) -> Result<Survey, E
                 col,
                 what,
                 order,
+                unknown,
             } = m;
             match cat.get(row) {
                 None => issues.push(order, Issue::at(row, col, "", format!("missing {what}"))),
                 Some((code, label)) => match resolved[code] {
-                    None => {
-                        issues.push(order, Issue::at(row, col, label, format!("unknown {what}")))
+                    None if label.trim().is_empty() => {
+                        issues.push(order, Issue::at(row, col, label, format!("missing {what}")))
                     }
+                    None => issues.push(order, Issue::at(row, col, label, unknown.to_owned())),
                     Some(v) => {
                         if let Some((r, rid)) = resp {
                             let slot = &mut store[r];
@@ -820,7 +866,10 @@ fn used_labels(cat: &Categorical<'_>) -> Vec<String> {
     cat.labels
         .iter()
         .zip(used)
-        .filter(|(l, u)| *u && seen.insert(crate::model::normalise_key(l), ()).is_none())
+        .filter(|(l, u)| {
+            let key = crate::model::normalise_key(l);
+            *u && !key.is_empty() && seen.insert(key, ()).is_none()
+        })
         .map(|(l, _)| l.clone())
         .collect()
 }

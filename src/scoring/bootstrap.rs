@@ -46,8 +46,9 @@ pub struct BootstrapOptions {
     pub ci: f64,
     /// k of the rank-stability share `p_top_k`.
     pub top_k: usize,
-    /// Stratum of each respondent (`u32::MAX` leaves one out); respondents
-    /// are drawn within strata, keeping stratum sizes fixed.
+    /// Stratum of each respondent (any codes; `u32::MAX`, a missing value,
+    /// is a stratum of its own); respondents are drawn within strata,
+    /// keeping stratum sizes fixed.
     pub strata: Option<Vec<u32>>,
     /// The statistics bootstrapped (level, weights, importance mean, min_n).
     pub gap: GapOptions,
@@ -96,6 +97,9 @@ pub struct BootstrapResult {
     /// Replicate × cell MWDS, when kept.
     pub mwds_replicates: Option<Vec<f64>>,
 }
+
+/// Most memory the replicates' statistics may take.
+const MAX_REPLICATE_BYTES: u128 = 4 << 30;
 
 /// Where each sum sits in a respondent's row block of one item.
 #[derive(Debug, Clone, Copy)]
@@ -210,9 +214,9 @@ pub fn bootstrap(
 
     // Dense rows of the respondents that can be drawn.
     let n_resp = survey.n_respondents();
-    let in_pool = |r: usize| {
-        groups.codes[r] != u32::MAX && opts.strata.as_ref().is_none_or(|s| s[r] != u32::MAX)
-    };
+    // Every respondent of the analysis can be drawn; a missing stratum value
+    // is a stratum of its own (never a reason to leave a respondent out).
+    let in_pool = |r: usize| groups.codes[r] != u32::MAX;
     // Rows sorted by group, so that each group is one contiguous block of
     // rows and its sums one matrix product.
     let g_count = groups.n_groups;
@@ -271,24 +275,29 @@ pub fn bootstrap(
     let pools: Vec<Vec<u32>> = match &opts.strata {
         None => vec![(0..n_rows as u32).collect()],
         Some(s) => {
-            let n_strata = s
-                .iter()
-                .filter(|&&c| c != u32::MAX)
-                .map(|&c| c as usize + 1)
-                .max()
-                .unwrap_or(0);
-            let mut p = vec![Vec::new(); n_strata];
-            for r in 0..n_resp {
-                if row_of[r] != u32::MAX {
-                    p[s[r] as usize].push(row_of[r]);
+            // strata in order of their codes (missing last), whatever the
+            // codes' values
+            let mut by_code: std::collections::BTreeMap<u32, Vec<u32>> = Default::default();
+            for (r, &row) in row_of.iter().enumerate() {
+                if row != u32::MAX {
+                    by_code.entry(s[r]).or_default().push(row);
                 }
             }
-            p.retain(|v| !v.is_empty());
-            p
+            by_code.into_values().collect()
         }
     };
 
     let n_cells = g_count * n_items;
+    // The replicates' statistics are kept (two per cell and replicate).
+    let replicate_bytes = (opts.n_boot as u128) * (n_cells as u128) * 16;
+    if replicate_bytes > MAX_REPLICATE_BYTES {
+        return Err(ScoringError::Option(format!(
+            "n_boot = {} over {n_cells} cells would keep {:.1} GiB of replicates; \
+             use fewer replicates or fewer groups",
+            opts.n_boot,
+            replicate_bytes as f64 / (1u64 << 30) as f64
+        )));
+    }
     // Replicates per block: the block's count matrix stays within ~8 MiB.
     let nb = (8 * 1024 * 1024 / (n_rows.max(1) * 8))
         .clamp(4, 64)

@@ -135,8 +135,9 @@ pub struct GapTable {
     /// Rank by MWDS within the group (1 = largest; ties share the lowest
     /// rank); 0 for suppressed or undefined cells.
     pub rank: Vec<u32>,
-    /// Cells with fewer than min_n gap pairs (all statistics NaN); with
-    /// fewer than min_n Borich pairs only `mean_importance` and `mwds` are.
+    /// Cells with fewer than min_n gap pairs, or whose weights sum to zero
+    /// (all statistics NaN); with fewer than min_n Borich pairs only
+    /// `mean_importance` and `mwds` are NaN.
     pub suppressed: Vec<bool>,
     /// Whether importance was used for Borich (else required).
     pub borich_uses_importance: bool,
@@ -158,8 +159,13 @@ pub(crate) fn cell_stats(s: &[f64], im: ImportanceMean) -> (f64, f64) {
 /// Accumulates the sums of every cell from the observations, in fixed
 /// chunks combined in order.
 fn accumulate(obs: &Observations, groups: &Grouping, n_items: usize) -> Vec<f64> {
-    const CHUNK: usize = 1 << 16;
     let n_cells = groups.n_groups * n_items;
+    // Rows per chunk: at least 2^16, and enough that the chunks' partial
+    // sums together stay within about 256 MiB however many cells there are.
+    // The chunking depends on the data only, never on the thread count.
+    let cell_bytes = (n_cells * N_SUMS * 8).max(1);
+    let max_chunks = (256usize << 20) / cell_bytes;
+    let chunk = (1usize << 16).max(obs.len().div_ceil(max_chunks.max(1)));
     let partial = |lo: usize, hi: usize| -> Vec<f64> {
         let mut acc = vec![[0.0; N_SUMS]; n_cells];
         obs.for_each(lo, hi, |r, item, z, w| {
@@ -173,13 +179,13 @@ fn accumulate(obs: &Observations, groups: &Grouping, n_items: usize) -> Vec<f64>
         acc.into_iter().flatten().collect()
     };
     let n = obs.len();
-    let n_chunks = n.div_ceil(CHUNK).max(1);
+    let n_chunks = n.div_ceil(chunk).max(1);
     if n_chunks == 1 {
         return partial(0, n);
     }
     let parts: Vec<Vec<f64>> = (0..n_chunks)
         .into_par_iter()
-        .map(|c| partial(c * CHUNK, ((c + 1) * CHUNK).min(n)))
+        .map(|c| partial(c * chunk, ((c + 1) * chunk).min(n)))
         .collect();
     let mut out = vec![0.0; n_cells * N_SUMS];
     for p in parts {
@@ -281,7 +287,8 @@ fn finish(
         t.n[cell] = n;
         t.n_borich[cell] = s[N_B] as usize;
         t.n_missing[cell] = group_sizes[g].saturating_sub(n);
-        if n < opts.min_n.max(1) {
+        // too few respondents, or weights that sum to zero: nothing to report
+        if n < opts.min_n.max(1) || s[W_G] <= 0.0 {
             t.suppressed[cell] = true;
             continue;
         }
@@ -302,7 +309,7 @@ fn finish(
         // The Borich pairs (importance and current) must reach min_n too;
         // they differ from the gap pairs when the survey has both required
         // levels and importance.
-        if s[N_B] > 0.0 && s[N_B] as usize >= opts.min_n {
+        if s[N_B] > 0.0 && s[N_B] as usize >= opts.min_n && s[W_B] > 0.0 {
             t.mean_importance[cell] = match opts.importance_mean {
                 ImportanceMean::Complete => s[S_I] / s[W_B],
                 ImportanceMean::All => s[S_IA] / s[W_IA],

@@ -155,29 +155,29 @@ impl Grouping {
                 }
             });
         }
-        // Mixed-radix combination, then renumber the combinations that occur.
-        let mut combo = vec![0u64; n];
+        // Each respondent's key is the tuple of its codes; the combinations
+        // that occur become groups, in lexicographic order of the codes.
         let mut valid = vec![true; n];
         for (codes, levels) in &cols {
-            let radix = levels.len() as u64;
             for r in 0..n {
-                let c = codes[r];
-                if c as usize >= levels.len() {
+                if codes[r] as usize >= levels.len() {
                     valid[r] = false;
-                } else {
-                    combo[r] = combo[r] * radix + c as u64;
                 }
             }
         }
-        let mut present: Vec<u64> = (0..n).filter(|&r| valid[r]).map(|r| combo[r]).collect();
+        let key = |r: usize| -> Vec<u32> { cols.iter().map(|(c, _)| c[r]).collect() };
+        let mut present: Vec<Vec<u32>> = (0..n).filter(|&r| valid[r]).map(key).collect();
         present.sort_unstable();
         present.dedup();
+        let index: std::collections::HashMap<&[u32], u32> = present
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (k.as_slice(), i as u32))
+            .collect();
         let codes = (0..n)
             .map(|r| {
                 if valid[r] {
-                    present
-                        .binary_search(&combo[r])
-                        .map_or(u32::MAX, |p| p as u32)
+                    index.get(key(r).as_slice()).copied().unwrap_or(u32::MAX)
                 } else {
                     u32::MAX
                 }
@@ -185,15 +185,11 @@ impl Grouping {
             .collect();
         let labels = present
             .iter()
-            .map(|&c| {
-                let mut rest = c;
-                let mut out = vec![String::new(); cols.len()];
-                for (k, (_, levels)) in cols.iter().enumerate().rev() {
-                    let radix = levels.len() as u64;
-                    out[k] = levels[(rest % radix) as usize].clone();
-                    rest /= radix;
-                }
-                out
+            .map(|k| {
+                k.iter()
+                    .zip(&cols)
+                    .map(|(&c, (_, levels))| levels[c as usize].clone())
+                    .collect()
             })
             .collect();
         Ok(Grouping {

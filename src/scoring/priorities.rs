@@ -125,6 +125,9 @@ pub struct ItemMeans<'a> {
 /// undefined). A value equal to the crosshair counts as high. `top_k`
 /// defaults to the number of HH items.
 ///
+/// # Errors
+/// [`super::ScoringError::Option`] if the four slices differ in length.
+///
 /// # Complexity
 /// O(items log items).
 pub fn quadrants(
@@ -133,13 +136,22 @@ pub fn quadrants(
     current_scale: &Scale,
     importance_scale: &Scale,
     top_k: Option<usize>,
-) -> Quadrants {
+) -> Result<Quadrants, super::ScoringError> {
     let ItemMeans {
         importance,
         gap,
         current,
         rank,
     } = items;
+    let n = importance.len();
+    if gap.len() != n || current.len() != n || rank.len() != n {
+        return Err(super::ScoringError::Option(format!(
+            "item means of unequal length: {n}, {}, {}, {}",
+            gap.len(),
+            current.len(),
+            rank.len()
+        )));
+    }
     let mid = |s: &Scale| (s.min + s.max) / 2.0;
     let (lx, ly) = match crosshair {
         Crosshair::Scale => (mid(importance_scale), center(gap, Crosshair::Mean)),
@@ -149,7 +161,6 @@ pub fn quadrants(
         Crosshair::Scale => (mid(current_scale), mid(importance_scale)),
         c => (center(current, c), center(importance, c)),
     };
-    let n = importance.len();
     let mut lff = Vec::with_capacity(n);
     let mut ipa = Vec::with_capacity(n);
     for j in 0..n {
@@ -191,12 +202,12 @@ pub fn quadrants(
             }
         })
         .collect();
-    Quadrants {
+    Ok(Quadrants {
         lff,
         ipa,
         lff_crosshair: (lx, ly),
         ipa_crosshair: (ix, iy),
         priority,
         top_k: k,
-    }
+    })
 }

@@ -139,3 +139,9 @@ def test_validate_unreadable_file(tmp_path):
     done = run("validate", path)
     assert done.returncode == 2
     assert done.stderr.startswith("skillsmap validate:")
+
+
+def test_summary_of_a_missing_file_is_a_clean_error(tmp_path):
+    out = run("summary", tmp_path / "nope.csv")
+    assert out.returncode == 2
+    assert "Traceback" not in out.stderr

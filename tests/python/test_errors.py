@@ -71,7 +71,7 @@ def test_issues_frame(raised):
     assert issues["row"].tolist() == [0, 6]
     # a fresh frame each time: editing one does not change the error
     issues.loc[0, "reason"] = "edited"
-    assert raised.issues.loc[0, "reason"] == "unknown region"
+    assert raised.issues.loc[0, "reason"].startswith("unknown region (known: ES22")
 
 
 def test_table_level_row_is_na(valid_long):

@@ -312,10 +312,11 @@ def reference_gaps(
             },
             index=full,
         )
-    out["suppressed"] = out["n"] < max(min_n, 1)
+    # too few respondents, or weights summing to zero: nothing to report
+    out["suppressed"] = (out["n"] < max(min_n, 1)) | (wg <= 0)
     out.loc[out["suppressed"], FLOAT_STATS] = np.nan
     # Borich statistics need min_n importance-current pairs of their own
-    too_few_pairs = s["nb"].to_numpy() < max(min_n, 1)
+    too_few_pairs = (s["nb"].to_numpy() < max(min_n, 1)) | (wb <= 0)
     out.loc[too_few_pairs, ["mean_importance", "mwds"]] = np.nan
     out = out.reset_index().rename(columns={"item": item})
     if level == "competence":

@@ -852,3 +852,45 @@ def test_any_valid_table_round_trips(table):
     assert survey.n_respondents == df["respondent"].nunique()
     assert survey.has_weights == weighted
     assert_same(survey.to_frame(), df)
+
+
+def test_open_sets_report_blank_keys_row_by_row(valid_long):
+    df = valid_long.copy()
+    df["region"] = df["region"].astype(object)
+    df.loc[1, "region"] = "   "
+    with pytest.raises(sm.ValidationError) as err:
+        sm.Survey.from_frame(df, regions=None)
+    issues = err.value.issues
+    assert issues.loc[issues["column"] == "region", "row"].tolist() == [1]
+    assert "missing region" in issues.loc[issues["column"] == "region", "reason"].item()
+    df["region"] = None
+    with pytest.raises(sm.ValidationError) as err:
+        sm.Survey.from_frame(df, regions=None)
+    assert (err.value.issues["reason"] == "missing region").sum() == len(df)
+
+
+def test_unknown_region_lists_the_known_ones(valid_long):
+    df = valid_long.copy()
+    df["region"] = df["region"].astype(object)
+    df.loc[0, "region"] = "Catalonia"
+    with pytest.raises(sm.ValidationError, match="regions=None accepts any") as err:
+        sm.Survey.from_frame(df)
+    assert "ES22" in err.value.issues["reason"].iloc[0]
+
+
+def test_reserved_attribute_names_and_required_hint(valid_long):
+    df = valid_long.assign(sector="x")
+    with pytest.raises(sm.ValidationError, match="reserved"):
+        sm.Survey.from_frame(df, attributes=["sector"])
+    only_importance = valid_long.rename(columns={"required": "importance"})
+    with pytest.raises(sm.ValidationError, match="required=None"):
+        sm.Survey.from_frame(only_importance, importance="importance")
+    s = sm.Survey.from_frame(only_importance, importance="importance", required=None)
+    assert s.n_answers == len(valid_long)
+
+
+def test_pickle_keeps_the_generator_seed():
+    import pickle
+
+    s = sm.demo_survey(30, seed=17)
+    assert pickle.loads(pickle.dumps(s))._inner.seed == 17
