@@ -28,6 +28,8 @@
 //! - [`scoring`]: gap statistics, Borich needs assessment, priorities,
 //!   bootstrap and paired tests;
 //! - [`similarity`]: similarity and distance of profiles, full or top-k;
+//! - [`network`]: the co-gap network of competences, its backbone,
+//!   communities and centrality;
 //! - [`rng`]: the small deterministic random number generator used for
 //!   reproducible parallel work.
 #![deny(missing_docs)]
@@ -36,6 +38,7 @@
 pub mod error;
 pub mod ingest;
 pub mod model;
+pub mod network;
 pub mod rng;
 pub mod scoring;
 pub mod similarity;
