@@ -10,7 +10,7 @@ use super::{NetworkError, WeightedGraph};
 
 /// Below this many word operations (pairs × words) the pair counts run
 /// serially; the result is the same either way.
-const PARALLEL_WORK: usize = 1 << 16;
+const PARALLEL_WORK: usize = 1 << 12;
 
 /// The co-gap network of a survey's competences.
 #[derive(Debug, Clone, PartialEq)]
