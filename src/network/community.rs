@@ -156,10 +156,7 @@ pub fn louvain(graph: &WeightedGraph, seed: u64) -> Vec<u32> {
         strength: (0..n).map(|v| graph.strength(v)).collect(),
     };
     let mut q = modularity_dense(graph, &membership, n);
-    loop {
-        let Some((comm, n_comm)) = one_level(&level, m, &mut rng) else {
-            break;
-        };
+    while let Some((comm, n_comm)) = one_level(&level, m, &mut rng) {
         for c in membership.iter_mut() {
             *c = comm[*c];
         }
