@@ -26,6 +26,9 @@ pub enum Error {
     /// A scoring function was given bad options.
     #[error(transparent)]
     Scoring(#[from] crate::scoring::ScoringError),
+    /// A network function was given a bad graph or options, or did not converge.
+    #[error(transparent)]
+    Network(#[from] crate::network::NetworkError),
     /// The synthetic generator was given an impossible configuration.
     #[error(transparent)]
     Synth(#[from] SynthError),

@@ -29,6 +29,8 @@
 //!   bootstrap and paired tests;
 //! - [`similarity`]: similarity and distance of profiles, full or top-k;
 //! - [`relatedness`]: revealed comparative advantage, proximity, density;
+//! - [`network`]: the co-gap network of competences, its backbone,
+//!   communities and centrality;
 //! - [`rng`]: the small deterministic random number generator used for
 //!   reproducible parallel work.
 #![deny(missing_docs)]
@@ -37,6 +39,7 @@
 pub mod error;
 pub mod ingest;
 pub mod model;
+pub mod network;
 pub mod relatedness;
 pub mod rng;
 pub mod scoring;

@@ -40,6 +40,7 @@ pub fn to_py(py: Python<'_>, err: Error) -> PyErr {
         Error::Scoring(s) => raise(py, "ConfigurationError", s.to_string()),
         Error::Relatedness(s) => raise(py, "ConfigurationError", s.to_string()),
         Error::Factorize(s) => raise(py, "ConfigurationError", s.to_string()),
+        Error::Network(s) => raise(py, "ConfigurationError", s.to_string()),
     }
 }
 

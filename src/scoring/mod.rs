@@ -5,7 +5,7 @@
 
 pub mod bootstrap;
 pub mod gaps;
-mod observations;
+pub(crate) mod observations;
 pub mod priorities;
 mod summary;
 pub mod wilcoxon;
