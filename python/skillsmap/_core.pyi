@@ -14,9 +14,12 @@ __all__ = [
     "Typology",
     "__version__",
     "bootstrap",
+    "centrality",
+    "cogap_network",
     "density",
     "factorize_utf8",
     "gap_table",
+    "louvain",
     "paired_tests",
     "proximity",
     "quadrants",
@@ -282,3 +285,20 @@ def top_k(
 def rca(x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]: ...
 def proximity(x: npt.NDArray[np.float64], *, threshold: float) -> npt.NDArray[np.float64]: ...
 def density(x: npt.NDArray[np.float64], *, threshold: float) -> npt.NDArray[np.float64]: ...
+def cogap_network(
+    survey: Survey, *, threshold: float, backbone_alpha: float | None = None
+) -> dict[str, Any]: ...
+def louvain(
+    n_nodes: int,
+    i: npt.NDArray[np.uint32],
+    j: npt.NDArray[np.uint32],
+    w: npt.NDArray[np.float64],
+    *,
+    seed: int,
+) -> tuple[npt.NDArray[np.uint32], float]: ...
+def centrality(
+    n_nodes: int,
+    i: npt.NDArray[np.uint32],
+    j: npt.NDArray[np.uint32],
+    w: npt.NDArray[np.float64],
+) -> dict[str, Any]: ...

@@ -9,6 +9,7 @@ use pyo3::prelude::*;
 mod convert;
 mod errors;
 mod model;
+mod network;
 mod relatedness;
 mod scoring;
 mod similarity;
@@ -30,6 +31,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(similarity::similarity_matrix, m)?)?;
     m.add_function(wrap_pyfunction!(similarity::top_k, m)?)?;
     m.add_function(wrap_pyfunction!(relatedness::rca, m)?)?;
+    m.add_function(wrap_pyfunction!(network::cogap_network, m)?)?;
+    m.add_function(wrap_pyfunction!(network::louvain, m)?)?;
+    m.add_function(wrap_pyfunction!(network::centrality, m)?)?;
     m.add_function(wrap_pyfunction!(relatedness::proximity, m)?)?;
     m.add_function(wrap_pyfunction!(relatedness::density, m)?)?;
     Ok(())
