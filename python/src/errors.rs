@@ -38,6 +38,7 @@ pub fn to_py(py: Python<'_>, err: Error) -> PyErr {
         Error::Synth(s) => raise(py, "ConfigurationError", s.to_string()),
         Error::Similarity(s) => raise(py, "ConfigurationError", s.to_string()),
         Error::Scoring(s) => raise(py, "ConfigurationError", s.to_string()),
+        Error::Graph(g) => raise(py, "ConfigurationError", g.to_string()),
     }
 }
 
