@@ -530,7 +530,8 @@ mod tests {
             .take(2)
             .map(|n| n.id.clone())
             .collect();
-        map.add_relatedness(&ids[0], &ids[1], "co-gap", 0.5).unwrap();
+        map.add_relatedness(&ids[0], &ids[1], "co-gap", 0.5)
+            .unwrap();
         for (name, v) in graph_attrs(&map) {
             assert!(fits(&v, declared(GRAPH_KEYS, name).unwrap()), "{name}");
         }
@@ -548,6 +549,9 @@ mod tests {
 
     #[test]
     fn escapes_markup_and_control_characters() {
-        assert_eq!(escape("a<b>&\"c'\u{1}"), "a&lt;b&gt;&amp;&quot;c&apos;\u{FFFD}");
+        assert_eq!(
+            escape("a<b>&\"c'\u{1}"),
+            "a&lt;b&gt;&amp;&quot;c&apos;\u{FFFD}"
+        );
     }
 }

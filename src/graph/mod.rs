@@ -564,7 +564,10 @@ impl SkillsMap {
             )));
         }
         if self.index.contains_key(&node.id) {
-            return Err(GraphError::Invalid(format!("duplicate node id {:?}", node.id)));
+            return Err(GraphError::Invalid(format!(
+                "duplicate node id {:?}",
+                node.id
+            )));
         }
         let id = node.id.clone();
         let ix = self.graph.add_node(node);
@@ -954,7 +957,13 @@ impl SkillsMap {
         let mut seen = HashSet::new();
         edges
             .into_iter()
-            .map(|e| if e.source() == ix { e.target() } else { e.source() })
+            .map(|e| {
+                if e.source() == ix {
+                    e.target()
+                } else {
+                    e.source()
+                }
+            })
             .filter(|&n| seen.insert(n))
             .map(|n| self.id_of(n))
             .collect()
@@ -991,9 +1000,7 @@ impl SkillsMap {
             .graph
             .edges_connecting(a, b)
             .chain(self.graph.edges_connecting(b, a))
-            .find(|e| {
-                matches!(e.weight(), Edge::CompetenceCompetence { kind: k, .. } if k == kind)
-            })
+            .find(|e| matches!(e.weight(), Edge::CompetenceCompetence { kind: k, .. } if k == kind))
             .map(|e| e.id());
         if let Some(Edge::CompetenceCompetence { weight: w, .. }) =
             existing.and_then(|e| self.graph.edge_weight_mut(e))
@@ -1077,11 +1084,7 @@ impl SkillsMap {
         self.subgraph(NodeKind::Area, ids)
     }
 
-    fn subgraph<S: AsRef<str>>(
-        &self,
-        kind: NodeKind,
-        ids: &[S],
-    ) -> Result<SkillsMap, GraphError> {
+    fn subgraph<S: AsRef<str>>(&self, kind: NodeKind, ids: &[S]) -> Result<SkillsMap, GraphError> {
         let selected = ids
             .iter()
             .map(|id| self.lookup(id.as_ref(), kind))
@@ -1104,9 +1107,7 @@ impl SkillsMap {
             for e in self.graph.edges_directed(c, Direction::Incoming) {
                 let wanted = match e.weight().kind() {
                     EdgeKind::AreaCompetence => true,
-                    EdgeKind::RegionCompetence | EdgeKind::TypeCompetence => {
-                        kind == NodeKind::Area
-                    }
+                    EdgeKind::RegionCompetence | EdgeKind::TypeCompetence => kind == NodeKind::Area,
                     _ => false,
                 };
                 if wanted {

@@ -131,6 +131,12 @@ impl SkillsMap {
                 limit: max_bytes,
             });
         }
+        // serde reads a struct from a JSON array too; a map file is an object.
+        if !text.trim_start().starts_with('{') {
+            return Err(GraphError::Parse(
+                "expected a JSON object at line 1".to_owned(),
+            ));
+        }
         let header: Header =
             serde_json::from_str(text).map_err(|e| GraphError::Parse(e.to_string()))?;
         if header.format.as_ref().and_then(|v| v.as_str()) != Some(FORMAT) {
