@@ -32,4 +32,7 @@ pub enum Error {
     /// The synthetic generator was given an impossible configuration.
     #[error(transparent)]
     Synth(#[from] SynthError),
+    /// A skills map could not be built, queried or read.
+    #[error(transparent)]
+    Graph(#[from] crate::graph::GraphError),
 }

@@ -31,12 +31,16 @@
 //! - [`relatedness`]: revealed comparative advantage, proximity, density;
 //! - [`network`]: the co-gap network of competences, its backbone,
 //!   communities and centrality;
+//! - [`graph`]: the skills map — regions, types, areas and competences as a
+//!   graph with gap statistics on its edges; queries, subgraphs, GraphML,
+//!   GEXF, node-link and versioned JSON;
 //! - [`rng`]: the small deterministic random number generator used for
 //!   reproducible parallel work.
 #![deny(missing_docs)]
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod error;
+pub mod graph;
 pub mod ingest;
 pub mod model;
 pub mod network;

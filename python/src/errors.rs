@@ -41,6 +41,7 @@ pub fn to_py(py: Python<'_>, err: Error) -> PyErr {
         Error::Relatedness(s) => raise(py, "ConfigurationError", s.to_string()),
         Error::Factorize(s) => raise(py, "ConfigurationError", s.to_string()),
         Error::Network(s) => raise(py, "ConfigurationError", s.to_string()),
+        Error::Graph(g) => raise(py, "ConfigurationError", g.to_string()),
     }
 }
 
