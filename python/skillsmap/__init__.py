@@ -17,7 +17,9 @@ from __future__ import annotations
 
 from . import frameworks
 from ._core import __version__
+from ._map import SkillsMap
 from ._model import Framework, Regions, Scale, Typology
+from ._network import CoGapNetwork
 from ._relatedness import density, proximity, rca
 from ._similarity import distance, similarity, top_k
 from ._survey import Survey, demo_survey, read_survey
@@ -30,11 +32,13 @@ from .errors import (
 )
 
 __all__ = [
+    "CoGapNetwork",
     "ConfigurationError",
     "DefinitionError",
     "Framework",
     "Regions",
     "Scale",
+    "SkillsMap",
     "SkillsMapError",
     "Survey",
     "Typology",

@@ -8,7 +8,7 @@ import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -18,6 +18,10 @@ from ._frames import Issue, categorical, numeric, to_pandas
 from ._model import Framework, Regions, Scale, Typology, _as_scale
 from .errors import ConfigurationError, ValidationError
 from .frameworks import load as load_framework
+
+if TYPE_CHECKING:
+    from ._map import SkillsMap
+    from ._network import CoGapNetwork
 
 __all__ = ["Survey", "demo_survey", "read_survey"]
 
@@ -675,6 +679,164 @@ class Survey:
         wide.columns.name = item
         wide.attrs.update(table.attrs, value=value)
         return wide
+
+    # -- maps and networks ------------------------------------------------------
+    def skills_map(
+        self, *, min_n: int = 5, weights: bool = True, importance_mean: str = "complete"
+    ) -> SkillsMap:
+        """The skills map of this survey: regions, stakeholder types, areas and
+        competences, with the gap statistics of :meth:`gaps` on the region →
+        competence and type → competence edges.
+
+        Examples
+        --------
+        >>> import skillsmap as sm
+        >>> m = sm.demo_survey(300, seed=1).skills_map()
+        >>> m.neighbours("region:ES22", "region_competence")[:1]
+        ['competence:se.found.principles']
+        """
+        from ._gaps import _count
+        from ._map import SkillsMap
+
+        return SkillsMap(
+            _core.SkillsMap.from_survey(
+                self._inner,
+                min_n=_count("min_n", min_n, 0),
+                weights=weights,
+                importance_mean=importance_mean,
+            )
+        )
+
+    def cogap_network(
+        self, threshold: float = 1.0, *, backbone_alpha: float | None = None
+    ) -> CoGapNetwork:
+        """The co-gap network: competences linked by how many respondents
+        report a gap (target − current ≥ ``threshold``) on both; with
+        ``backbone_alpha`` (e.g. 0.05) only the disparity-filter backbone.
+        See :class:`CoGapNetwork` for communities and centrality."""
+        from ._network import CoGapNetwork
+
+        return CoGapNetwork(self, threshold, backbone_alpha)
+
+    def learning_matches(
+        self,
+        by: str = "region",
+        top: int = 3,
+        *,
+        min_n: int = 5,
+        ci: float = 0.95,
+        n_boot: int = 1000,
+        seed: int | None = 0,
+        weights: bool = True,
+    ) -> pd.DataFrame:
+        """Interregional learning matches: for each competence, who could
+        learn it from whom.
+
+        For each competence the ``top`` groups (regions, or types with
+        ``by="stakeholder_type"``) with the largest mean gap are learners and
+        the ``top`` groups with the highest mean current level are mentors; a
+        pair is kept when the mentor's current level is above the learner's.
+        Pairs are ranked by
+
+            score = learner mean gap × (mentor mean current − learner mean current)
+
+        (both in scale points): a large gap to close and a mentor clearly
+        ahead. Suppressed cells (fewer than ``min_n`` respondents) never
+        take part.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``competence``, ``competence_label``, ``learner``, ``mentor``,
+            ``learner_gap`` with its bootstrap interval ``learner_gap_lo`` /
+            ``learner_gap_hi``, ``learner_current``, ``learner_n``,
+            ``mentor_current``, ``mentor_gap``, ``mentor_n``, ``score``,
+            ``rank`` (within the competence) and ``sentence`` ("Lapland could
+            learn Social impact measurement and reporting from
+            Emilia-Romagna"), sorted by competence and rank.
+
+        Examples
+        --------
+        >>> import skillsmap as sm
+        >>> m = sm.demo_survey(600, seed=0).learning_matches(n_boot=200)
+        >>> bool((m["mentor_current"] > m["learner_current"]).all())
+        True
+        """
+        from ._gaps import _count
+
+        top = _count("top", top, 1)
+        g = self.gaps(by, min_n=min_n, ci=ci, n_boot=n_boot, seed=seed, weights=weights)
+        g = g[~g["suppressed"]]
+        names = self._group_names(by)
+        labels = self.framework.competences.set_index("id")["label"]
+        rows = []
+        for comp, part in g.groupby("competence", sort=False):
+            learners = part[part["mean_gap"] > 0].nlargest(top, "mean_gap")
+            mentors = part.nlargest(top, "mean_current")
+            for _, lr in learners.iterrows():
+                for _, mr in mentors.iterrows():
+                    if mr[by] == lr[by] or mr["mean_current"] <= lr["mean_current"]:
+                        continue
+                    score = lr["mean_gap"] * (mr["mean_current"] - lr["mean_current"])
+                    rows.append(
+                        {
+                            "competence": comp,
+                            "competence_label": labels.get(comp, comp),
+                            "learner": lr[by],
+                            "mentor": mr[by],
+                            "learner_gap": lr["mean_gap"],
+                            "learner_gap_lo": lr["mean_gap_lo"],
+                            "learner_gap_hi": lr["mean_gap_hi"],
+                            "learner_current": lr["mean_current"],
+                            "learner_n": lr["n"],
+                            "mentor_current": mr["mean_current"],
+                            "mentor_gap": mr["mean_gap"],
+                            "mentor_n": mr["n"],
+                            "score": score,
+                        }
+                    )
+        out = pd.DataFrame(
+            rows,
+            columns=[
+                "competence",
+                "competence_label",
+                "learner",
+                "mentor",
+                "learner_gap",
+                "learner_gap_lo",
+                "learner_gap_hi",
+                "learner_current",
+                "learner_n",
+                "mentor_current",
+                "mentor_gap",
+                "mentor_n",
+                "score",
+            ],
+        )
+        out = out.sort_values(["competence", "score"], ascending=[True, False], kind="stable")
+        out["rank"] = out.groupby("competence").cumcount() + 1
+        out["sentence"] = [
+            f"{names.get(lr, lr)} could learn {lab} from {names.get(mr, mr)}"
+            for lr, lab, mr in zip(
+                out["learner"], out["competence_label"], out["mentor"], strict=True
+            )
+        ]
+        out = out.reset_index(drop=True)
+        out.attrs.update(g.attrs, by=by, top=top)
+        return out
+
+    def _group_names(self, by: str) -> dict[Any, str]:
+        """Display names of the values of a grouping key."""
+        if by == "region":
+            t = self.regions.table
+            return dict(zip(t["id"], t["name"], strict=True))
+        if by == "stakeholder_type":
+            t = self.typology.types
+            return dict(zip(t["id"], t["label"], strict=True))
+        if by == "sector":
+            t = self.typology.types
+            return dict(zip(t["sector"], t["sector_label"], strict=True))
+        return {}
 
     def priorities(
         self,

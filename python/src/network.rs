@@ -27,11 +27,25 @@ fn graph(
     WeightedGraph::new(n_nodes, edges).py_err(py)
 }
 
-fn edge_columns<'py>(py: Python<'py>, d: &Bound<'py, PyDict>, g: &WeightedGraph, prefix: &str) -> PyResult<()> {
+fn edge_columns<'py>(
+    py: Python<'py>,
+    d: &Bound<'py, PyDict>,
+    g: &WeightedGraph,
+    prefix: &str,
+) -> PyResult<()> {
     let e = g.edges();
-    d.set_item(format!("{prefix}i"), to_numpy(py, &e.iter().map(|x| x.0).collect::<Vec<_>>()))?;
-    d.set_item(format!("{prefix}j"), to_numpy(py, &e.iter().map(|x| x.1).collect::<Vec<_>>()))?;
-    d.set_item(format!("{prefix}w"), to_numpy(py, &e.iter().map(|x| x.2).collect::<Vec<_>>()))?;
+    d.set_item(
+        format!("{prefix}i"),
+        to_numpy(py, &e.iter().map(|x| x.0).collect::<Vec<_>>()),
+    )?;
+    d.set_item(
+        format!("{prefix}j"),
+        to_numpy(py, &e.iter().map(|x| x.1).collect::<Vec<_>>()),
+    )?;
+    d.set_item(
+        format!("{prefix}w"),
+        to_numpy(py, &e.iter().map(|x| x.2).collect::<Vec<_>>()),
+    )?;
     Ok(())
 }
 

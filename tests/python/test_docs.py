@@ -7,7 +7,9 @@ import pytest
 
 MODULES = [
     "skillsmap",
+    "skillsmap._map",
     "skillsmap._model",
+    "skillsmap._network",
     "skillsmap._relatedness",
     "skillsmap._similarity",
     "skillsmap._survey",

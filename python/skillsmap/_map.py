@@ -1,0 +1,183 @@
+"""The interregional skills map as a Python object: tables, queries,
+subgraphs, networkx conversion and files (GraphML, GEXF, node-link JSON and
+the versioned skillsmap JSON)."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from . import _core
+from .errors import ConfigurationError
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+__all__ = ["SkillsMap"]
+
+#: Largest file :meth:`SkillsMap.load` reads unless told otherwise.
+DEFAULT_MAX_BYTES = 256 * 1024 * 1024
+
+
+class SkillsMap:
+    """The skills map: a graph of regions, stakeholder types, competence
+    areas and competences.
+
+    Edges: region → stakeholder type (respondents), region → competence and
+    type → competence (gap statistics from :meth:`Survey.gaps`), area →
+    competence (membership) and competence — competence (relatedness, once
+    added). Node ids are prefixed by kind: ``region:ES22``,
+    ``type:cooperative``, ``area:se.found``, ``competence:se.impact.measurement``.
+
+    Build one with :meth:`Survey.skills_map`; save with :meth:`save` and read
+    back with :meth:`SkillsMap.load`.
+
+    Examples
+    --------
+    >>> import skillsmap as sm
+    >>> m = sm.demo_survey(300, seed=1).skills_map()
+    >>> m.nodes["kind"].value_counts().to_dict()["region"]
+    6
+    >>> m.gap_stats("region:ES22").shape[1]
+    9
+    """
+
+    def __init__(self, inner: _core.SkillsMap) -> None:
+        self._inner = inner
+
+    # -- files ----------------------------------------------------------------
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the map in the versioned JSON format (``skillsmap.map``, v1)."""
+        Path(path).write_text(self._inner.to_json(), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES) -> SkillsMap:
+        """Read a map saved by :meth:`save`.
+
+        Raises
+        ------
+        ConfigurationError
+            For another format or version, unknown fields, inconsistent
+            content, or a file larger than ``max_bytes``.
+        """
+        p = Path(path)
+        size = p.stat().st_size
+        if size > max_bytes:
+            raise ConfigurationError(
+                f"{p} is {size} bytes, more than max_bytes={max_bytes}; raise the limit "
+                "if the file is trusted"
+            )
+        return cls(_core.SkillsMap.from_json(p.read_text(encoding="utf-8"), max_bytes=max_bytes))
+
+    @classmethod
+    def from_json(cls, text: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> SkillsMap:
+        """Parse the versioned JSON format from text."""
+        return cls(_core.SkillsMap.from_json(text, max_bytes=max_bytes))
+
+    def to_json(self) -> str:
+        """The map in the versioned JSON format."""
+        return self._inner.to_json()
+
+    def write_graphml(self, path: str | os.PathLike[str]) -> None:
+        """Write GraphML (typed attributes; readable by networkx, Gephi, yEd)."""
+        Path(path).write_text(self._inner.to_graphml(), encoding="utf-8")
+
+    def write_gexf(self, path: str | os.PathLike[str]) -> None:
+        """Write GEXF 1.3 (for Gephi)."""
+        Path(path).write_text(self._inner.to_gexf(), encoding="utf-8")
+
+    def to_node_link(self) -> dict[str, Any]:
+        """networkx node-link data, with an explicit ``"edges"`` key
+        (``networkx.node_link_graph(data, edges="edges")`` reads it)."""
+        data: dict[str, Any] = json.loads(self._inner.node_link_json())
+        return data
+
+    def to_networkx(self) -> nx.DiGraph:
+        """The map as a ``networkx.DiGraph`` with every attribute."""
+        import networkx as nx
+
+        data = self.to_node_link()
+        if data.get("multigraph"):
+            return nx.node_link_graph(data, edges="edges")
+        return nx.node_link_graph(data, edges="edges", multigraph=False)
+
+    # -- content --------------------------------------------------------------
+    @property
+    def nodes(self) -> pd.DataFrame:
+        """One row per node: ``id``, ``kind``, ``label`` and attributes."""
+        return pd.DataFrame(self.to_node_link()["nodes"])
+
+    @property
+    def edges(self) -> pd.DataFrame:
+        """One row per edge: ``source``, ``target``, ``kind`` and attributes."""
+        return pd.DataFrame(self.to_node_link()["edges"])
+
+    def gap_stats(self, node: str) -> pd.DataFrame:
+        """Gap statistics on the edges of a region, type or competence node:
+        one row per neighbour (``n, n_missing, mean_current, mean_gap,
+        mean_positive_gap, mwds, rank, suppressed``)."""
+        rows = self._inner.gap_stats(node)
+        if not rows and self.nodes.query("id == @node").empty:
+            raise ConfigurationError(f"no node {node!r} in the map")
+        return pd.DataFrame([{"neighbour": nb, **stats} for nb, stats in rows])
+
+    def neighbours(self, node: str, kind: str) -> list[str]:
+        """Neighbour ids of ``node`` through edges of ``kind`` (``region_type``,
+        ``type_competence``, ``region_competence``, ``area_competence``,
+        ``competence_competence``)."""
+        return list(self._inner.neighbours(node, kind))
+
+    def subgraph(
+        self,
+        *,
+        regions: list[str] | None = None,
+        types: list[str] | None = None,
+        areas: list[str] | None = None,
+    ) -> SkillsMap:
+        """The map around some regions, stakeholder types or areas (give one):
+        the chosen nodes, every node one edge away and the areas of the kept
+        competences, with every edge between kept nodes."""
+        return SkillsMap(self._inner.subgraph(regions=regions, types=types, areas=areas))
+
+    def add_relatedness(
+        self,
+        edges: pd.DataFrame,
+        *,
+        kind: str,
+        weight: str = "weight",
+        source: str = "source",
+        target: str = "target",
+    ) -> SkillsMap:
+        """Add competence–competence relatedness edges from a table (e.g. the
+        ``edges`` of :meth:`Survey.cogap_network`); returns the map."""
+        for a, b, w in zip(edges[source], edges[target], edges[weight], strict=True):
+            self._inner.add_relatedness(str(a), str(b), kind, float(w))
+        return self
+
+    @property
+    def node_count(self) -> int:
+        """Number of nodes."""
+        return self._inner.node_count
+
+    @property
+    def edge_count(self) -> int:
+        """Number of edges."""
+        return self._inner.edge_count
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SkillsMap) and self._inner == other._inner
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(self._inner)
+
+    def _repr_html_(self) -> str:
+        counts = self.nodes["kind"].value_counts().to_dict()
+        parts = ", ".join(f"{v} {html.escape(str(k))}" for k, v in counts.items())
+        return f"<p><b>SkillsMap</b>: {parts}; {self.edge_count} edges</p>"
