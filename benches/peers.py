@@ -1,11 +1,12 @@
 """Side-by-side timings of skillsmap against the peers a researcher would
 otherwise use, in one process per case, on the same inputs.
 
-Each case builds its inputs once, then times every implementation several
-times (after one warm-up call) and reports the median, the ratio
-ours / peer (below 1 means skillsmap is faster) and the peak resident memory
-the call added. Run with ``make bench`` or ``.venv/bin/python benches/peers.py
-[--case NAME] [--repeat N]``.
+Everything runs in one process: each case builds its inputs once, then for
+each implementation makes a warm-up call and `--repeat` timed calls, and
+reports the median, the ratio ours / peer (below 1 means skillsmap is
+faster) and the peak resident memory one call adds (the kernel's
+high-water mark, reset before the call). Run with ``make
+bench`` or ``.venv/bin/python benches/peers.py [--case NAME] [--repeat N]``.
 
 Cases
 -----
@@ -45,11 +46,9 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import os
 import resource
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -189,11 +188,32 @@ def _case_gaps() -> dict[str, Impl]:
     pol = polars_groupby()
     _check(mine["mean_gap"].to_numpy(), pol["mean_gap"].to_numpy(), "polars mean gap")
     _check(mine["mwds"].to_numpy(), pol["mwds"].to_numpy(), "polars mwds")
+    # the leanest form: contributions masked in advance, only the sums timed
+    gm = ~(np.isnan(req) | np.isnan(cur))
+    bm = ~(np.isnan(imp) | np.isnan(cur))
+    pre = [
+        np.where(gm, w * (req - cur), 0.0),
+        np.where(gm, w, 0.0),
+        np.where(bm, w, 0.0),
+        np.where(bm, w * imp, 0.0),
+        np.where(bm, w * (imp - cur), 0.0),
+    ]
+
+    def numpy_bincount_premasked() -> Any:
+        sd, sw, swb, si, sdb = (np.bincount(key, v, size) for v in pre)
+        return sd / sw, (si / swb) * (sdb / swb)
+
+    _check(numpy_bincount_premasked()[1], numpy_bincount()[1], "premasked bincount")
     mg, mw = numpy_bincount()
     o = ours()
     _check(o["mean_gap"].to_numpy(), mg, "bincount mean gap")
     _check(o["mwds"].to_numpy(), mw, "bincount mwds")
-    return {"skillsmap": ours, "polars": polars_groupby, "numpy bincount": numpy_bincount}
+    return {
+        "skillsmap": ours,
+        "polars": polars_groupby,
+        "numpy bincount": numpy_bincount,
+        "numpy bincount, premasked": numpy_bincount_premasked,
+    }
 
 
 def _case_gaps_pandas() -> dict[str, Impl]:
@@ -330,7 +350,7 @@ def _reset_peak() -> bool:
         return False
 
 
-def _peak_above_now(run: Callable[[], None]) -> float:
+def _peak_above_now(run: Callable[[], Any]) -> float:
     """Peak resident memory added while ``run`` executes, in MiB."""
     gc.collect()
     if _reset_peak():
@@ -342,74 +362,77 @@ def _peak_above_now(run: Callable[[], None]) -> float:
     return max(0.0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - before)
 
 
-def _run_one(case: str, impl: str, repeat: int) -> dict[str, Any]:
-    """Runs in a child process so that peak memory belongs to one call."""
-    impls = CASES[case][0]()
-    fn = impls[impl]
-    times: list[float] = []
-
-    def timed() -> None:
-        fn()  # warm-up
+def _measure(impls: dict[str, Impl], repeat: int) -> dict[str, dict[str, float]]:
+    """Times every implementation in this process, one after the other: a
+    warm-up call, then `repeat` timed calls in a row (runs in a row rather
+    than interleaved, because OpenBLAS's worker threads keep spinning for a
+    while after a call and would slow whatever runs next); then one call's
+    peak memory."""
+    out = {}
+    for name, fn in impls.items():
+        fn()
+        times = []
         for _ in range(repeat):
             t0 = time.perf_counter()
             fn()
             times.append(time.perf_counter() - t0)
-
-    peak = _peak_above_now(timed)
-    return {"median": statistics.median(times), "min": min(times), "peak_mib": peak}
+        out[name] = {
+            "median": statistics.median(times),
+            "min": min(times),
+            "peak_mib": _peak_above_now(fn),
+        }
+    return out
 
 
 def _peer_env() -> dict[str, str]:
-    """The environment of the timed processes: without the OpenBLAS core-type
+    """The environment of the benchmark: without the OpenBLAS core-type
     override this machine sets for old OpenBLAS builds, which slows numpy."""
     drop = {"OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"}
     return {k: v for k, v in os.environ.items() if k not in drop}
 
 
 def _blas() -> str:
-    code = (
-        "import numpy, threadpoolctl; "
-        "print('; '.join(f\"{i['internal_api']} {i.get('version')} "
-        "{i.get('architecture')} threads={i['num_threads']}\" "
-        "for i in threadpoolctl.threadpool_info() if i['user_api'] == 'blas'))"
+    try:
+        import threadpoolctl
+    except ImportError:
+        return "unknown (threadpoolctl not installed)"
+    import numpy  # noqa: F401  (loads BLAS)
+
+    infos = [i for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+    return (
+        "; ".join(
+            f"{i['internal_api']} {i.get('version')} {i.get('architecture')} "
+            f"threads={i['num_threads']}"
+            for i in infos
+        )
+        or "unknown"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=_peer_env()
-    )
-    return out.stdout.strip() or "unknown"
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--case", action="append", choices=sorted(CASES), help="case(s) to run")
-    ap.add_argument("--repeat", type=int, default=7, help="timed runs per implementation")
-    ap.add_argument("--child", nargs=2, metavar=("CASE", "IMPL"), help=argparse.SUPPRESS)
+    ap.add_argument("--repeat", type=int, default=7, help="timed rounds per case")
     args = ap.parse_args(argv)
-    if args.child:
-        print(json.dumps(_run_one(args.child[0], args.child[1], args.repeat)))
-        return 0
+    if any(k in os.environ for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")):
+        # Start again, once, without them: they must be unset before numpy loads.
+        os.execve(sys.executable, [sys.executable, __file__, *sys.argv[1:]], _peer_env())
     cases = args.case or list(CASES)
-    print(f"numpy BLAS in the timed processes: {_blas()}")
-    print(f"repeats per implementation: {args.repeat} (median reported)")
-    print(f"{'case':<16} {'implementation':<24} {'median':>10} {'ours/peer':>10} {'peak MiB':>9}")
+    print(f"numpy BLAS: {_blas()}")
+    print(f"one process; {args.repeat} timed calls per implementation (median reported)")
+    print(f"{'case':<16} {'implementation':<26} {'median':>10} {'ours/peer':>10} {'peak MiB':>9}")
     for case in cases:
-        impls = list(CASES[case][0]().keys())
-        results = {}
-        for impl in impls:
-            out = subprocess.run(
-                [sys.executable, __file__, "--child", case, impl, "--repeat", str(args.repeat)],
-                check=True,
-                capture_output=True,
-                text=True,
-                env=_peer_env(),
-            )
-            results[impl] = json.loads(out.stdout.strip().splitlines()[-1])
+        impls = CASES[case][0]()
+        results = _measure(impls, args.repeat)
+        del impls
+        gc.collect()
         ours = results["skillsmap"]["median"]
         for impl, r in results.items():
             ratio = "" if impl == "skillsmap" else f"{ours / r['median']:.3f}"
             print(
-                f"{case:<16} {impl:<24} {r['median'] * 1e3:>8.1f}ms {ratio:>10} "
-                f"{r['peak_mib']:>9.0f}"
+                f"{case:<16} {impl:<26} {r['median'] * 1e3:>8.1f}ms {ratio:>10} "
+                f"{r['peak_mib']:>9.0f}",
+                flush=True,
             )
     return 0
 
