@@ -274,10 +274,16 @@ pub fn similarity_matrix(
     let n = data.nrows();
     let k = data.ncols();
     let has_nan = data.iter().any(|v| v.is_nan());
-    let mut out = Array2::<f64>::from_elem((n, n), f64::NAN);
     if n == 0 {
-        return Ok(out);
+        return Ok(Array2::zeros((0, 0)));
     }
+    let dense_ok = !has_nan
+        && k >= opts.min_overlap.max(1)
+        && !matches!(opts.metric, Metric::Manhattan | Metric::Jaccard { .. });
+    if dense_ok {
+        return Ok(dense_matrix(&data, opts));
+    }
+    let mut out = Array2::<f64>::from_elem((n, n), f64::NAN);
     let n_blocks = n.div_ceil(BLOCK);
     let pairs: Vec<(usize, usize)> = (0..n_blocks)
         .flat_map(|i| (i..n_blocks).map(move |j| (i, j)))
@@ -357,6 +363,85 @@ pub fn similarity_matrix(
         }
     }
     Ok(out)
+}
+
+/// The full matrix of complete data, written in place: each band of rows
+/// computes its part of the upper triangle with one matrix product into the
+/// output (in parallel), then the lower triangle is copied from the upper
+/// one band after another, each band's rows in parallel.
+fn dense_matrix(data: &Array2<f64>, opts: &SimilarityOptions) -> Array2<f64> {
+    use ndarray::linalg::general_mat_mul;
+    use ndarray::ArrayViewMut2;
+
+    let n = data.nrows();
+    let z = match opts.metric {
+        Metric::Euclidean => data.clone(),
+        m => normalised_rows(data, m),
+    };
+    let sq: Vec<f64> = z.rows().into_iter().map(|r| r.dot(&r)).collect();
+    let mut buf = vec![0.0f64; n * n];
+    // 1. upper triangle (with the diagonal blocks), band by band
+    buf.par_chunks_mut(BLOCK * n)
+        .enumerate()
+        .for_each(|(bi, band)| {
+            let i0 = bi * BLOCK;
+            let rows = band.len() / n;
+            let Ok(mut view) = ArrayViewMut2::from_shape((rows, n), band) else {
+                return;
+            };
+            let mut upper = view.slice_mut(s![.., i0..]);
+            general_mat_mul(
+                1.0,
+                &z.slice(s![i0..i0 + rows, ..]),
+                &z.slice(s![i0.., ..]).t(),
+                0.0,
+                &mut upper,
+            );
+            for (a, mut row) in upper.rows_mut().into_iter().enumerate() {
+                let i = i0 + a;
+                for (b, v) in row.iter_mut().enumerate() {
+                    let j = i0 + b;
+                    let raw = match opts.metric {
+                        Metric::Euclidean => (sq[i] + sq[j] - 2.0 * *v).max(0.0).sqrt(),
+                        _ => v.clamp(-1.0, 1.0),
+                    };
+                    *v = opts.finish(raw);
+                }
+            }
+        });
+    // 2. lower triangle: row i, column j < band start, is (j, i)
+    let n_bands = n.div_ceil(BLOCK);
+    for bi in 1..n_bands {
+        let i0 = bi * BLOCK;
+        let (before, rest) = buf.split_at_mut(i0 * n);
+        let band_len = (BLOCK * n).min(rest.len());
+        let before: &[f64] = before;
+        rest[..band_len]
+            .par_chunks_mut(32 * n)
+            .enumerate()
+            .for_each(|(c, chunk)| {
+                let r0 = i0 + c * 32;
+                let rows = chunk.len() / n;
+                for j in 0..i0 {
+                    let src = &before[j * n + r0..j * n + r0 + rows];
+                    for (a, &v) in src.iter().enumerate() {
+                        chunk[a * n + j] = v;
+                    }
+                }
+            });
+    }
+    // 3. exact self-similarity on the diagonal
+    for i in 0..n {
+        let self_raw = if opts.metric.is_distance() {
+            0.0
+        } else if sq[i] > 0.0 {
+            1.0
+        } else {
+            f64::NAN
+        };
+        buf[i * n + i] = opts.finish(self_raw);
+    }
+    Array2::from_shape_vec((n, n), buf).unwrap_or_else(|_| Array2::zeros((n, n)))
 }
 
 /// One neighbour of a row, ordered so that a max-heap pops the weakest.
