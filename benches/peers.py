@@ -319,12 +319,114 @@ def _case_bootstrap() -> dict[str, Impl]:
     return {"skillsmap": ours, "numpy loop": numpy_loop, "numpy vectorised": numpy_vectorised}
 
 
+def _case_cosine(n: int, k: int) -> Callable[[], dict[str, Impl]]:
+    def make() -> dict[str, Impl]:
+        import numpy as np
+        import skillsmap as sm
+        from sklearn.metrics.pairwise import cosine_similarity
+
+        x = np.random.default_rng(n + k).random((n, k))
+        probe = slice(0, 200)
+        _check(sm.similarity(x[probe], "cosine"), cosine_similarity(x[probe]), "cosine")
+        return {
+            "skillsmap": lambda: sm.similarity(x, "cosine"),
+            "sklearn cosine_similarity": lambda: cosine_similarity(x),
+        }
+
+    return make
+
+
+def _case_pairwise_pearson() -> dict[str, Impl]:
+    import numpy as np
+    import pandas as pd
+    import skillsmap as sm
+
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(2000, 40))
+    x[rng.random(x.shape) < 0.2] = np.nan
+    frame = pd.DataFrame(x.T)
+
+    def ours() -> Any:
+        return sm.similarity(x, "pearson", min_overlap=5)
+
+    def pandas_corr() -> Any:
+        return frame.corr(min_periods=5)
+
+    _check(ours(), pandas_corr().to_numpy(), "pairwise-complete pearson")
+    return {"skillsmap": ours, "pandas DataFrame.corr": pandas_corr}
+
+
+def _case_rca_proximity() -> dict[str, Impl]:
+    import warnings
+
+    import numpy as np
+    import pandas as pd
+    import skillsmap as sm
+    from ecomplexity import proximity as ec_proximity
+
+    rng = np.random.default_rng(3)
+    x = rng.gamma(0.5, 10.0, size=(3000, 1000))
+    x[rng.random(x.shape) < 0.5] = 0.0
+    frame = pd.DataFrame(x)
+    long = frame.stack().rename("val").reset_index()
+    long.columns = ["loc", "prod", "val"]
+    long["time"] = 2020
+    cols = {"time": "time", "loc": "loc", "prod": "prod", "val": "val"}
+
+    def ours() -> Any:
+        return sm.rca(frame), sm.proximity(frame)
+
+    def ecomplexity_proximity() -> Any:
+        import contextlib
+        import io
+
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+            warnings.simplefilter("ignore")
+            return ec_proximity(long, cols)
+
+    ref = ecomplexity_proximity().set_index(["prod_1", "prod_2"])["proximity"]
+    mine = ours()[1].stack()
+    _check(mine.loc[ref.index].to_numpy(), ref.to_numpy(), "proximity vs ecomplexity")
+    return {"skillsmap": ours, "ecomplexity.proximity": ecomplexity_proximity}
+
+
+def _case_esco_proximity() -> dict[str, Impl]:
+    import numpy as np
+    import skillsmap as sm
+
+    rng = np.random.default_rng(11)
+    n_c, n_p = 3000, 13000
+    x = np.zeros((n_c, n_p))
+    nz = rng.random((n_c, n_p)) < 0.02
+    x[nz] = rng.gamma(1.0, 5.0, size=int(nz.sum()))
+
+    def ours() -> Any:
+        return sm.proximity(x)
+
+    def numpy_dense() -> Any:
+        rca = (x / x.sum(1, keepdims=True)) / (x.sum(0, keepdims=True) / x.sum())
+        m = (np.nan_to_num(rca) >= 1.0).astype(np.float64)
+        k = m.sum(0)
+        co = m.T @ m
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return co / np.maximum(k[:, None], k[None, :])
+
+    probe = slice(0, 300)
+    _check(ours()[probe, probe], numpy_dense()[probe, probe], "ESCO-scale proximity")
+    return {"skillsmap": ours, "numpy dense": numpy_dense}
+
+
 CASES: dict[str, tuple[Callable[[], dict[str, Impl]], str]] = {
     "ingest-1m": (_case_ingest, "1M answers from pandas, validated"),
     "generate-10m": (_case_generate, "synthetic survey, 10M answers"),
     "gaps-1m": (_case_gaps, "mean gap + MWDS by region × competence, 1M answers"),
     "gaps-1m-pandas": (_case_gaps_pandas, "the same from a pandas frame, ingestion included"),
     "bootstrap-mwds": (_case_bootstrap, "1000 bootstrap replicates of MWDS, 5000 × 40"),
+    "cosine-10k-50": (_case_cosine(10_000, 50), "full cosine matrix, N=10,000, K=50"),
+    "cosine-10k-500": (_case_cosine(10_000, 500), "full cosine matrix, N=10,000, K=500"),
+    "pearson-pairwise": (_case_pairwise_pearson, "pairwise-complete Pearson, 2000 × 40, 20% NaN"),
+    "rca-proximity": (_case_rca_proximity, "RCA + proximity, 3000 × 1000"),
+    "esco-proximity": (_case_esco_proximity, "proximity at ESCO scale, 3000 × 13000, 2%"),
 }
 
 

@@ -283,6 +283,14 @@ pub fn similarity_matrix(
     if dense_ok {
         return Ok(dense_matrix(&data, opts));
     }
+    if opts.pairwise_complete
+        && matches!(
+            opts.metric,
+            Metric::Cosine | Metric::Pearson | Metric::Euclidean
+        )
+    {
+        return Ok(masked_matrix(&data, opts));
+    }
     let mut out = Array2::<f64>::from_elem((n, n), f64::NAN);
     let n_blocks = n.div_ceil(BLOCK);
     let pairs: Vec<(usize, usize)> = (0..n_blocks)
@@ -441,6 +449,84 @@ fn dense_matrix(data: &Array2<f64>, opts: &SimilarityOptions) -> Array2<f64> {
         };
         buf[i * n + i] = opts.finish(self_raw);
     }
+    Array2::from_shape_vec((n, n), buf).unwrap_or_else(|_| Array2::zeros((n, n)))
+}
+
+/// Pairwise-complete cosine, Pearson and Euclidean through matrix products
+/// of the data (NaN as 0) and its observation mask: for every pair the sums
+/// over co-observed columns are entries of `X·Xᵀ`, `X²·Mᵀ`, `X·Mᵀ` and
+/// `M·Mᵀ`. Rows are first shifted by their own mean, which changes none of
+/// the three metrics but keeps the one-pass Pearson formula accurate.
+fn masked_matrix(data: &Array2<f64>, opts: &SimilarityOptions) -> Array2<f64> {
+    let n = data.nrows();
+    let mut x0 = data.clone();
+    if opts.metric == Metric::Pearson {
+        for mut row in x0.rows_mut() {
+            let (sum, cnt) = row
+                .iter()
+                .filter(|v| !v.is_nan())
+                .fold((0.0, 0.0), |(s, c), v| (s + v, c + 1.0));
+            if cnt > 0.0 {
+                let m = sum / cnt;
+                row.mapv_inplace(|v| v - m);
+            }
+        }
+    }
+    let mask = data.mapv(|v| if v.is_nan() { 0.0 } else { 1.0 });
+    x0.mapv_inplace(|v| if v.is_nan() { 0.0 } else { v });
+    let x2 = x0.mapv(|v| v * v);
+    // the products are independent: two at a time on two threads
+    let pearson = opts.metric == Metric::Pearson;
+    let ((cnt, sxy), (sxx, sx)) = rayon::join(
+        || rayon::join(|| mask.dot(&mask.t()), || x0.dot(&x0.t())),
+        || {
+            rayon::join(
+                // sxx[i][j] = Σ x_i² over the columns j also has
+                || x2.dot(&mask.t()),
+                // sx[i][j] = Σ x_i over the columns j also has
+                || pearson.then(|| x0.dot(&mask.t())),
+            )
+        },
+    );
+    let min_overlap = opts.min_overlap.max(1) as f64;
+    let value = |p: usize, q: usize| -> f64 {
+        // each pair computed from its upper-triangle entries, so the result
+        // is exactly symmetric
+        let (i, j) = (p.min(q), p.max(q));
+        let c = cnt[[i, j]];
+        if c < min_overlap {
+            return f64::NAN;
+        }
+        let raw = match opts.metric {
+            Metric::Cosine => sxy[[i, j]] / (sxx[[i, j]].sqrt() * sxx[[j, i]].sqrt()),
+            Metric::Euclidean => (sxx[[i, j]] + sxx[[j, i]] - 2.0 * sxy[[i, j]])
+                .max(0.0)
+                .sqrt(),
+            _ => match &sx {
+                Some(sx) => {
+                    let (a, b) = (sx[[i, j]], sx[[j, i]]);
+                    let cov = c * sxy[[i, j]] - a * b;
+                    let va = c * sxx[[i, j]] - a * a;
+                    let vb = c * sxx[[j, i]] - b * b;
+                    if va <= 0.0 || vb <= 0.0 {
+                        f64::NAN
+                    } else {
+                        (cov / (va.sqrt() * vb.sqrt())).clamp(-1.0, 1.0)
+                    }
+                }
+                None => f64::NAN,
+            },
+        };
+        opts.finish(raw)
+    };
+    let mut buf = vec![0.0f64; n * n];
+    buf.par_chunks_mut(n.max(1))
+        .enumerate()
+        .for_each(|(p, row)| {
+            for (q, v) in row.iter_mut().enumerate() {
+                *v = value(p, q);
+            }
+        });
     Array2::from_shape_vec((n, n), buf).unwrap_or_else(|_| Array2::zeros((n, n)))
 }
 

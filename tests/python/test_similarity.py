@@ -168,3 +168,17 @@ def test_profiles():
     assert two.index.names == ["region", "sector"]
     with pytest.raises(sm.ConfigurationError):
         s.profiles(by="region", value="nope")
+
+
+@pytest.mark.parametrize("metric", ["cosine", "pearson", "euclidean", "spearman", "manhattan"])
+def test_pairwise_results_are_exactly_symmetric(Xnan, metric):
+    s = sm.similarity(Xnan, metric)
+    np.testing.assert_array_equal(s, s.T)
+
+
+def test_pairwise_pearson_stays_accurate_with_large_means():
+    rng = np.random.default_rng(2)
+    x = 1000.0 + rng.normal(size=(200, 30))
+    x[rng.random(x.shape) < 0.2] = np.nan
+    ref = pd.DataFrame(x.T).corr(min_periods=3).to_numpy()
+    np.testing.assert_allclose(sm.similarity(x, "pearson", min_overlap=3), ref, atol=1e-10)
