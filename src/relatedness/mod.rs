@@ -120,21 +120,54 @@ pub fn proximity_from_presence(m: &Array2<bool>) -> Array2<f64> {
     let b = bitsets(m);
     let words = b.words;
     let mut out = vec![0.0f64; n_p * n_p];
+    let value = |p: usize, q: usize| -> f64 {
+        let bp = &b.bits[p * words..(p + 1) * words];
+        let bq = &b.bits[q * words..(q + 1) * words];
+        let co: u32 = bp.iter().zip(bq).map(|(x, y)| (x & y).count_ones()).sum();
+        if b.ubiquity[p] == 0 || b.ubiquity[q] == 0 {
+            f64::NAN
+        } else {
+            f64::from(co) / f64::from(b.ubiquity[p].max(b.ubiquity[q]))
+        }
+    };
+    // 1. upper triangle, rows in parallel (φ is symmetric)
     out.par_chunks_mut(n_p.max(1))
         .enumerate()
         .for_each(|(p, row)| {
-            let bp = &b.bits[p * words..(p + 1) * words];
-            for (q, slot) in row.iter_mut().enumerate() {
-                let bq = &b.bits[q * words..(q + 1) * words];
-                let co: u32 = bp.iter().zip(bq).map(|(x, y)| (x & y).count_ones()).sum();
-                let k = b.ubiquity[p].max(b.ubiquity[q]);
-                *slot = if b.ubiquity[p] == 0 || b.ubiquity[q] == 0 {
-                    f64::NAN
-                } else {
-                    f64::from(co) / f64::from(k)
-                };
+            for (q, slot) in row.iter_mut().enumerate().skip(p) {
+                *slot = value(p, q);
             }
         });
+    // 2. lower triangle copied from the upper one, band by band: the rows
+    //    above a band are read-only while the band's rows are written
+    const BAND: usize = 256;
+    let mut p0 = BAND;
+    while p0 < n_p {
+        let (before, rest) = out.split_at_mut(p0 * n_p);
+        let band_len = (BAND * n_p).min(rest.len());
+        let before: &[f64] = before;
+        rest[..band_len]
+            .par_chunks_mut(32 * n_p)
+            .enumerate()
+            .for_each(|(c, chunk)| {
+                let r0 = p0 + c * 32;
+                let rows = chunk.len() / n_p;
+                for q in 0..p0 {
+                    let src = &before[q * n_p + r0..q * n_p + r0 + rows];
+                    for (a, &v) in src.iter().enumerate() {
+                        chunk[a * n_p + q] = v;
+                    }
+                }
+            });
+        p0 += BAND;
+    }
+    // within each band, the part below the diagonal comes from the band itself
+    for p in 0..n_p {
+        let band_start = (p / BAND) * BAND;
+        for q in band_start..p {
+            out[p * n_p + q] = out[q * n_p + p];
+        }
+    }
     Array2::from_shape_vec((n_p, n_p), out).unwrap_or_else(|_| Array2::zeros((n_p, n_p)))
 }
 
@@ -206,6 +239,29 @@ mod tests {
         let d = density(x.view(), 1.0).unwrap();
         // ω_{0,1} = (M00 φ10 + M01 φ11 + M02 φ12) / (φ10 + φ11 + φ12) = 0.5 / 1.5
         assert!((d[[0, 1]] - 0.5 / 1.5).abs() < 1e-15);
+    }
+
+    #[test]
+    fn proximity_over_several_bands_matches_the_definition() {
+        let mut rng = crate::rng::Rng::new(3, 0);
+        let (n_c, n_p) = (90, 600);
+        let m = Array2::from_shape_fn((n_c, n_p), |_| rng.uniform() < 0.1);
+        let phi = proximity_from_presence(&m);
+        let k: Vec<u32> = (0..n_p)
+            .map(|p| (0..n_c).filter(|&c| m[[c, p]]).count() as u32)
+            .collect();
+        for p in (0..n_p).step_by(7) {
+            for q in (0..n_p).step_by(5) {
+                let co = (0..n_c).filter(|&c| m[[c, p]] && m[[c, q]]).count() as f64;
+                let want = if k[p] == 0 || k[q] == 0 {
+                    f64::NAN
+                } else {
+                    co / f64::from(k[p].max(k[q]))
+                };
+                let got = phi[[p, q]];
+                assert!(got == want || (got.is_nan() && want.is_nan()), "{p} {q}");
+            }
+        }
     }
 
     #[test]
