@@ -257,6 +257,7 @@ def gap_table(
     weights: bool,
     min_n: int,
     importance_mean: str,
+    borich: str = "importance",
 ) -> dict[str, Any]: ...
 def quadrants(
     importance: _Floats,
@@ -284,6 +285,7 @@ def bootstrap(
     stratify: list[str] | None = None,
     keep_replicates: bool = False,
     progress: Callable[[int], object] | None = None,
+    borich: str = "importance",
 ) -> dict[str, Any]: ...
 def paired_tests(
     survey: Survey,

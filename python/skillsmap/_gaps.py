@@ -101,7 +101,13 @@ def _progress_bar(total: int, show: bool | None, desc: str) -> Iterator[Any]:
 
 
 def _gap_frame(
-    survey: Survey, by: Any, level: str, weights: bool, min_n: int, importance_mean: str
+    survey: Survey,
+    by: Any,
+    level: str,
+    weights: bool,
+    min_n: int,
+    importance_mean: str,
+    borich: str = "importance",
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The gap table as a DataFrame with its attrs, and the core's columns."""
     level = _check_level(level)
@@ -114,6 +120,7 @@ def _gap_frame(
         weights=weights,
         min_n=int(min_n),
         importance_mean=importance_mean,
+        borich=borich,
     )
     n_items = res["n_items"]
     n_groups = len(res["group_sizes"])
@@ -135,6 +142,7 @@ def _gap_frame(
         weights=bool(weights and survey.has_weights),
         min_n=int(min_n),
         importance_mean=importance_mean,
+        borich=borich,
         gap_target="required" if res["target_is_required"] else "importance",
         borich_variable="importance" if res["borich_uses_importance"] else "required",
         synthetic=survey.synthetic,
@@ -156,8 +164,9 @@ def gaps(
     top_k: int = 5,
     importance_mean: str = "complete",
     progress: bool | None = None,
+    borich: str = "importance",
 ) -> pd.DataFrame:
-    df, _ = _gap_frame(survey, by, level, weights, min_n, importance_mean)
+    df, _ = _gap_frame(survey, by, level, weights, min_n, importance_mean, borich)
     if ci is None:
         return df
     if not 0 < ci < 1:
@@ -185,6 +194,7 @@ def gaps(
             top_k=int(top_k),
             stratify=strata or None,
             progress=update,
+            borich=borich,
         )
     pos = df.columns.get_loc("mean_gap") + 1
     df.insert(pos, "mean_gap_lo", boot["mean_gap_lo"])
@@ -207,10 +217,11 @@ def priorities(
     weights: bool = True,
     min_n: int = 5,
     importance_mean: str = "complete",
+    borich: str = "importance",
 ) -> pd.DataFrame:
     if top_k is not None:
         top_k = _count("top_k", top_k, 1)
-    table, res = _gap_frame(survey, by, level, weights, min_n, importance_mean)
+    table, res = _gap_frame(survey, by, level, weights, min_n, importance_mean, borich)
     keys = table.attrs["by"]
     item = "area" if level == "area" else "competence"
     # x of both plots: the Borich variable (importance, else required)

@@ -527,6 +527,7 @@ class Survey:
         top_k: int = 5,
         importance_mean: str = "complete",
         progress: bool | None = None,
+        borich: str = "importance",
     ) -> pd.DataFrame:
         """Gap statistics and Borich needs assessment per group × item.
 
@@ -572,6 +573,11 @@ class Survey:
         progress : bool, optional
             Show a tqdm progress bar for the bootstrap (default: when tqdm is
             installed and the run is long). Ctrl-C stops the run cleanly.
+        borich : {"importance", "required"}
+            The Borich variable I when the survey has both: importance
+            (Borich's original, the default) or the required level (the
+            variant weighting discrepancies by the mean required level).
+            Recorded in ``df.attrs``.
 
         Returns
         -------
@@ -615,6 +621,7 @@ class Survey:
             top_k=top_k,
             importance_mean=importance_mean,
             progress=progress,
+            borich=borich,
         )
 
     def profiles(
@@ -626,6 +633,7 @@ class Survey:
         weights: bool = True,
         min_n: int = 5,
         importance_mean: str = "complete",
+        borich: str = "importance",
     ) -> pd.DataFrame:
         """Entity × item matrix of one gap statistic: the input of
         :func:`skillsmap.similarity` and of heatmaps.
@@ -638,7 +646,7 @@ class Survey:
         value : str
             Any numeric column of :meth:`gaps` (``mean_gap``, ``mwds``,
             ``mean_current``, ``relative_gap``, …).
-        level, weights, min_n, importance_mean
+        level, weights, min_n, importance_mean, borich
             As in :meth:`gaps`; suppressed cells are NaN.
 
         Returns
@@ -654,7 +662,12 @@ class Survey:
         (6, 32)
         """
         table = self.gaps(
-            by, level=level, weights=weights, min_n=min_n, importance_mean=importance_mean
+            by,
+            level=level,
+            weights=weights,
+            min_n=min_n,
+            importance_mean=importance_mean,
+            borich=borich,
         )
         keys = table.attrs["by"]
         if not keys:
@@ -848,6 +861,7 @@ class Survey:
         weights: bool = True,
         min_n: int = 5,
         importance_mean: str = "complete",
+        borich: str = "importance",
     ) -> pd.DataFrame:
         """Priority quadrants per item: Locus for Focus, IPA and Borich.
 
@@ -862,7 +876,7 @@ class Survey:
             has no midpoint, the mean gap).
         top_k : int, optional
             Size of the Borich top list; defaults to the number of HH items.
-        level, weights, min_n, importance_mean
+        level, weights, min_n, importance_mean, borich
             As in :meth:`gaps`.
 
         Returns
@@ -895,6 +909,7 @@ class Survey:
             weights=weights,
             min_n=min_n,
             importance_mean=importance_mean,
+            borich=borich,
         )
 
     def paired_test(

@@ -56,6 +56,7 @@ impl PySkillsMap {
             weights,
             min_n,
             importance_mean: im,
+            ..GapOptions::default()
         };
         let inner = survey.inner.clone();
         let map = py

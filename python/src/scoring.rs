@@ -10,8 +10,8 @@ use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use skillsmap::scoring::{
-    self, BootstrapOptions, Control, Crosshair, GapOptions, GroupKey, Grouping, ImportanceMean,
-    Level, ScoringError,
+    self, BootstrapOptions, BorichVariable, Control, Crosshair, GapOptions, GroupKey, Grouping,
+    ImportanceMean, Level, ScoringError,
 };
 
 use crate::convert::{slice, to_numpy};
@@ -51,12 +51,23 @@ fn gap_options(
     weights: bool,
     min_n: usize,
     importance_mean: &str,
+    borich: &str,
 ) -> PyResult<GapOptions> {
+    let borich = match borich {
+        "importance" => BorichVariable::Importance,
+        "required" => BorichVariable::Required,
+        other => {
+            return Err(scoring_err(ScoringError::Option(format!(
+                "borich must be 'importance' or 'required', got {other:?}"
+            ))))
+        }
+    };
     Ok(GapOptions {
         level: level_of(level)?,
         weights,
         min_n,
         importance_mean: importance_mean_of(importance_mean)?,
+        borich,
     })
 }
 
@@ -73,7 +84,8 @@ fn group_columns<'py>(py: Python<'py>, g: &Grouping, d: &Bound<'py, PyDict>) -> 
 
 /// Gap statistics per group × item as columns (group-major cells).
 #[pyfunction]
-#[pyo3(signature = (survey, by, *, level, weights, min_n, importance_mean))]
+#[pyo3(signature = (survey, by, *, level, weights, min_n, importance_mean, borich="importance"))]
+#[allow(clippy::too_many_arguments)]
 pub fn gap_table<'py>(
     py: Python<'py>,
     survey: &PySurvey,
@@ -82,9 +94,10 @@ pub fn gap_table<'py>(
     weights: bool,
     min_n: usize,
     importance_mean: &str,
+    borich: &str,
 ) -> PyResult<Bound<'py, PyDict>> {
     let g = grouping(survey, &by)?;
-    let opts = gap_options(level, weights, min_n, importance_mean)?;
+    let opts = gap_options(level, weights, min_n, importance_mean, borich)?;
     let inner = survey.inner.clone();
     let t = py
         .detach(|| scoring::gap_table(&inner, &g, &opts))
@@ -182,7 +195,7 @@ pub fn quadrants<'py>(
 /// thread with the GIL released; this thread wakes every 50 ms to report
 /// progress and check for Ctrl-C, which cancels the work.
 #[pyfunction]
-#[pyo3(signature = (survey, by, *, level, weights, min_n, importance_mean, n_boot, seed, ci, top_k, stratify=None, keep_replicates=false, progress=None))]
+#[pyo3(signature = (survey, by, *, level, weights, min_n, importance_mean, n_boot, seed, ci, top_k, stratify=None, keep_replicates=false, progress=None, borich="importance"))]
 #[allow(clippy::too_many_arguments)]
 pub fn bootstrap<'py>(
     py: Python<'py>,
@@ -199,6 +212,7 @@ pub fn bootstrap<'py>(
     stratify: Option<Vec<String>>,
     keep_replicates: bool,
     progress: Option<Py<PyAny>>,
+    borich: &str,
 ) -> PyResult<Bound<'py, PyDict>> {
     let g = grouping(survey, &by)?;
     let strata = match stratify {
@@ -211,7 +225,7 @@ pub fn bootstrap<'py>(
         ci,
         top_k,
         strata,
-        gap: gap_options(level, weights, min_n, importance_mean)?,
+        gap: gap_options(level, weights, min_n, importance_mean, borich)?,
         keep_replicates,
     };
     let inner = survey.inner.clone();

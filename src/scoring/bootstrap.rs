@@ -203,11 +203,13 @@ pub fn bootstrap(
         }
     }
     let point = gap_table(survey, groups, &opts.gap)?;
-    let obs = Observations::new(survey, opts.gap.level, opts.gap.weights);
+    let obs = Observations::new(survey, opts.gap.level, opts.gap.weights, opts.gap.borich);
     let n_items = obs.n_items;
     let a = survey.answers();
+    // the gap pair and the Borich pair are one pair when the target (required,
+    // else importance) is also the Borich variable
     let layout = Layout::new(
-        a.required.is_none() || a.importance.is_none(),
+        a.required.is_none() || a.importance.is_none() || obs.borich_required,
         opts.gap.importance_mean,
     );
     let kj = n_items * layout.kb;

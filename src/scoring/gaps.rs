@@ -37,6 +37,28 @@ pub enum Level {
     Area,
 }
 
+/// Which level weighs the discrepancies of the Borich score when the survey
+/// has both importance and required levels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BorichVariable {
+    /// Importance (Borich's original), the required level without one.
+    #[default]
+    Importance,
+    /// The required level ("weight by mean required level"), importance
+    /// without one.
+    Required,
+}
+
+impl BorichVariable {
+    /// The name recorded with results: `importance` or `required`.
+    pub fn name(self) -> &'static str {
+        match self {
+            BorichVariable::Importance => "importance",
+            BorichVariable::Required => "required",
+        }
+    }
+}
+
 /// Which importance answers enter the mean importance Ī of the Borich score.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ImportanceMean {
@@ -68,6 +90,8 @@ pub struct GapOptions {
     pub min_n: usize,
     /// Which importance answers make up Ī.
     pub importance_mean: ImportanceMean,
+    /// Which level is the Borich variable I when both exist.
+    pub borich: BorichVariable,
 }
 
 impl Default for GapOptions {
@@ -77,6 +101,7 @@ impl Default for GapOptions {
             weights: true,
             min_n: 5,
             importance_mean: ImportanceMean::Complete,
+            borich: BorichVariable::Importance,
         }
     }
 }
@@ -235,7 +260,7 @@ pub fn gap_table(
     opts: &GapOptions,
 ) -> Result<GapTable, ScoringError> {
     groups.check(survey.n_respondents())?;
-    let obs = Observations::new(survey, opts.level, opts.weights);
+    let obs = Observations::new(survey, opts.level, opts.weights, opts.borich);
     let n_items = obs.n_items;
     let sums = accumulate(&obs, groups, n_items);
     Ok(finish(survey, groups, &obs, &sums, opts))

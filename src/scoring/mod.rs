@@ -11,7 +11,7 @@ mod summary;
 pub mod wilcoxon;
 
 pub use bootstrap::{bootstrap, BootstrapOptions, BootstrapResult, Control};
-pub use gaps::{gap_table, rank_desc, GapOptions, GapTable, ImportanceMean, Level};
+pub use gaps::{gap_table, rank_desc, BorichVariable, GapOptions, GapTable, ImportanceMean, Level};
 pub use priorities::{quadrants, Crosshair, IpaQuadrant, ItemMeans, LffQuadrant, Quadrants};
 pub use summary::{AreaGap, SurveySummary};
 pub use wilcoxon::{paired_tests, signed_rank, SignedRank};

@@ -5,7 +5,7 @@
 
 use crate::model::Survey;
 
-use super::gaps::Level;
+use super::gaps::{BorichVariable, Level};
 
 /// The levels of one observation. `t`/`c` form the gap pair and `i`/`ci` the
 /// Borich pair: both members are present, or the first is NaN. `ia` is the
@@ -42,14 +42,27 @@ pub(crate) struct Observations<'a> {
     pub weight: Option<&'a [f64]>,
     pub n_items: usize,
     pub borich_uses_importance: bool,
+    pub borich_required: bool,
 }
 
 #[inline]
 pub(crate) fn make_z(c: f64, req: Option<f64>, imp: Option<f64>) -> Z {
+    make_z_with(c, req, imp, false)
+}
+
+/// As [`make_z`], with the Borich variable chosen: importance where asked,
+/// else required (the default), or required first with `borich_required`.
+#[inline]
+pub(crate) fn make_z_with(c: f64, req: Option<f64>, imp: Option<f64>, borich_required: bool) -> Z {
     // Gap target: required where asked, else importance.
     let t = req.or(imp).unwrap_or(f64::NAN);
-    // Borich: importance where asked, else required.
-    let i = imp.or(req).unwrap_or(f64::NAN);
+    // Borich: importance where asked, else required (or the other way round).
+    let i = if borich_required {
+        req.or(imp)
+    } else {
+        imp.or(req)
+    }
+    .unwrap_or(f64::NAN);
     let gap_pair = !t.is_nan() && !c.is_nan();
     let borich_pair = !i.is_nan() && !c.is_nan();
     Z {
@@ -67,14 +80,15 @@ pub(crate) fn make_z(c: f64, req: Option<f64>, imp: Option<f64>) -> Z {
 }
 
 impl<'a> Observations<'a> {
-    pub fn new(survey: &'a Survey, level: Level, weights: bool) -> Self {
+    pub fn new(survey: &'a Survey, level: Level, weights: bool, borich: BorichVariable) -> Self {
         let a = survey.answers();
         let weight = if weights {
             survey.respondents().weight.as_deref()
         } else {
             None
         };
-        let borich_uses_importance = a.importance.is_some();
+        let borich_required = borich == BorichVariable::Required && a.required.is_some();
+        let borich_uses_importance = a.importance.is_some() && !borich_required;
         match level {
             Level::Competence => Observations {
                 source: Source::Answers {
@@ -87,6 +101,7 @@ impl<'a> Observations<'a> {
                 weight,
                 n_items: survey.framework().len(),
                 borich_uses_importance,
+                borich_required,
             },
             Level::Area => {
                 let fw = survey.framework();
@@ -97,10 +112,11 @@ impl<'a> Observations<'a> {
                 let n_resp = survey.n_respondents();
                 let mut acc = vec![0.0f64; n_resp * n_areas * K];
                 for k in 0..a.len() {
-                    let z = make_z(
+                    let z = make_z_with(
                         a.current[k],
                         a.required.as_ref().map(|v| v[k]),
                         a.importance.as_ref().map(|v| v[k]),
+                        borich_required,
                     );
                     let cell = (a.respondent[k] as usize * n_areas
                         + area_of[a.competence[k] as usize] as usize)
@@ -153,6 +169,7 @@ impl<'a> Observations<'a> {
                     weight,
                     n_items: n_areas,
                     borich_uses_importance,
+                    borich_required,
                 }
             }
         }
@@ -190,7 +207,8 @@ impl<'a> Observations<'a> {
                             resp.iter().zip(comp).zip(cur).zip(req).zip(imp)
                         {
                             let r = r as usize;
-                            f(r, j as usize, &make_z(c, Some(q), Some(i)), weight(r));
+                            let z = make_z_with(c, Some(q), Some(i), self.borich_required);
+                            f(r, j as usize, &z, weight(r));
                         }
                     }
                     (Some(one), None) | (None, Some(one)) => {

@@ -170,7 +170,12 @@ pub fn paired_tests(
 ) -> Result<Vec<SignedRank>, super::ScoringError> {
     use rayon::prelude::*;
     groups.check(survey.n_respondents())?;
-    let obs = super::observations::Observations::new(survey, level, false);
+    let obs = super::observations::Observations::new(
+        survey,
+        level,
+        false,
+        super::gaps::BorichVariable::Importance,
+    );
     let n_items = obs.n_items;
     let n_cells = groups.n_groups * n_items;
     let mut pairs: Vec<(Vec<f64>, Vec<f64>)> = vec![(Vec::new(), Vec::new()); n_cells];

@@ -1412,3 +1412,27 @@ def test_priorities_without_importance_use_required():
     g = s.gaps()
     np.testing.assert_allclose(p["importance"], g["mean_required"], equal_nan=True, **TOL)
     assert p.attrs["borich_variable"] == "required"
+
+
+def test_borich_variant_weighs_by_the_required_level():
+    s = sm.demo_survey(400, seed=12)
+    df = s.to_frame()
+    fw = s.framework
+    # the same data with the required level as the only rating: target and
+    # Borich variable are both the required level
+    only_required = sm.Survey.from_frame(
+        df.drop(columns=["importance"]), weight="weight", framework=fw
+    )
+    ours = s.gaps(by="region", borich="required", min_n=1)
+    ref = only_required.gaps(by="region", min_n=1)
+    np.testing.assert_allclose(ours["mwds"], ref["mwds"], rtol=1e-12, equal_nan=True)
+    np.testing.assert_allclose(ours["mean_gap"], ref["mean_gap"], rtol=1e-12, equal_nan=True)
+    assert ours.attrs["borich"] == "required"
+    assert ours.attrs["borich_variable"] == "required"
+    default = s.gaps(by="region", min_n=1)
+    assert not np.allclose(default["mwds"], ours["mwds"], equal_nan=True)
+    boot = s.gaps(borich="required", ci=0.9, n_boot=100, seed=3, min_n=1)
+    ref_boot = only_required.gaps(ci=0.9, n_boot=100, seed=3, min_n=1)
+    np.testing.assert_allclose(boot["mwds_lo"], ref_boot["mwds_lo"], rtol=1e-12)
+    with pytest.raises(sm.ConfigurationError):
+        s.gaps(borich="weights")
