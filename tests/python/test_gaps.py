@@ -1333,6 +1333,7 @@ def test_column_order_and_attrs():
         "weights": True,
         "min_n": 5,
         "importance_mean": "complete",
+        "borich": "importance",
         "gap_target": "required",
         "borich_variable": "importance",
         "synthetic": True,
