@@ -126,7 +126,9 @@ def _gap_frame(
     n_groups = len(res["group_sizes"])
     data: dict[str, Any] = {**_frame_keys(survey, res, n_items), **_items(survey, level, n_groups)}
     skip = set()
-    if not survey._inner.has_importance:
+    if not survey._inner.has_importance or not res["borich_uses_importance"]:
+        # the core's Ī is the mean of the Borich variable: it is a mean
+        # importance only when importance is that variable
         skip.add("mean_importance")
     if not survey._inner.has_required:
         skip.add("mean_required")

@@ -1437,3 +1437,9 @@ def test_borich_variant_weighs_by_the_required_level():
     np.testing.assert_allclose(boot["mwds_lo"], ref_boot["mwds_lo"], rtol=1e-12)
     with pytest.raises(sm.ConfigurationError):
         s.gaps(borich="weights")
+
+
+def test_mean_importance_is_only_reported_when_importance_weighs():
+    s = sm.demo_survey(200, seed=2)
+    assert "mean_importance" in s.gaps().columns
+    assert "mean_importance" not in s.gaps(borich="required").columns
