@@ -621,10 +621,16 @@ pub fn top_k(
                 if score.is_nan() {
                     return;
                 }
-                heap.push(Neighbour {
+                let candidate = Neighbour {
                     score: key(score),
                     target: target as u32,
-                });
+                };
+                // a full heap only takes candidates better than its weakest:
+                // most pairs end at this comparison
+                if heap.len() >= k && heap.peek().is_some_and(|weakest| candidate >= *weakest) {
+                    return;
+                }
+                heap.push(candidate);
                 if heap.len() > k {
                     heap.pop();
                 }
