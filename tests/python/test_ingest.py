@@ -894,3 +894,61 @@ def test_pickle_keeps_the_generator_seed():
 
     s = sm.demo_survey(30, seed=17)
     assert pickle.loads(pickle.dumps(s))._inner.seed == 17
+
+
+_REGIONS = sm.Regions.resees().table
+_TYPES = sm.Typology.default().types
+_COMPS = sm.frameworks.load("se-core").competences
+
+
+def _spelling(draw, canonical: str, others: list[str]) -> str:
+    """The canonical id or one of its other spellings, in a random case."""
+    text = draw(st.sampled_from([canonical, *others]))
+    return draw(st.sampled_from([text, text.upper(), text.lower(), f"  {text} "]))
+
+
+@st.composite
+def spelled_tables(draw):
+    n_resp = draw(st.integers(min_value=1, max_value=5))
+    level = st.one_of(st.integers(min_value=1, max_value=5).map(float), st.just(np.nan))
+    rows, canonical = [], []
+    for i in range(n_resp):
+        r = draw(st.integers(0, len(_REGIONS) - 1))
+        t = draw(st.integers(0, len(_TYPES) - 1))
+        size = draw(st.sampled_from(["micro", "small", None]))
+        comps = draw(st.lists(st.integers(0, len(_COMPS) - 1), min_size=1, max_size=6, unique=True))
+        for c in comps:
+            region = _spelling(draw, _REGIONS["id"][r], [_REGIONS["name"][r]])
+            stype = _spelling(draw, _TYPES["id"][t], [_TYPES["label"][t]])
+            comp = _spelling(draw, _COMPS["id"][c], [_COMPS["label"][c]])
+            cur, imp = draw(level), draw(level)
+            rows.append((f"p{i}", region, stype, comp, cur, imp, size))
+            canonical.append(
+                (f"p{i}", _REGIONS["id"][r], _TYPES["id"][t], _COMPS["id"][c], cur, imp, size)
+            )
+    cols = [
+        "respondent",
+        "region",
+        "stakeholder_type",
+        "competence",
+        "current",
+        "importance",
+        "organisation_size",
+    ]
+    return pd.DataFrame(rows, columns=cols), pd.DataFrame(canonical, columns=cols)
+
+
+@settings(
+    max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(spelled_tables())
+def test_any_spelling_ingests_to_canonical_ids(tables):
+    raw, canonical = tables
+    s = sm.Survey.from_frame(
+        raw, required=None, importance="importance", attributes=["organisation_size"]
+    )
+    back = s.to_frame()
+    assert back.columns.tolist() == canonical.columns.tolist()
+    assert_same(
+        back.fillna({"organisation_size": "-"}), canonical.fillna({"organisation_size": "-"})
+    )
