@@ -585,7 +585,7 @@ class Survey:
             One row per group × item: the ``by`` columns, ``competence`` and
             ``area`` (or ``area``), ``n`` (respondents with target and current
             level), ``n_missing`` (respondents of the group without them),
-            ``mean_importance`` (when the survey has importance),
+            ``mean_importance`` (Ī, when importance is the Borich variable),
             ``mean_required`` (when it has required levels), ``mean_current``,
             ``mean_gap`` (target − current; the target is the required level,
             or importance when the survey has none), ``mean_positive_gap``
@@ -777,6 +777,10 @@ class Survey:
         """
         from ._gaps import _count
 
+        if not isinstance(by, str):
+            raise ConfigurationError(
+                f"by must name one grouping (e.g. 'region' or 'stakeholder_type'), got {by!r}"
+            )
         top = _count("top", top, 1)
         g = self.gaps(by, min_n=min_n, ci=ci, n_boot=n_boot, seed=seed, weights=weights)
         g = g[~g["suppressed"]]

@@ -18,6 +18,17 @@ fn graph(
     w: &PyReadonlyArray1<'_, f64>,
 ) -> PyResult<WeightedGraph> {
     let (i, j, w) = (slice(i, "i")?, slice(j, "j")?, slice(w, "w")?);
+    if i.len() != j.len() || i.len() != w.len() {
+        return Err(crate::errors::configuration_error(
+            py,
+            format!(
+                "edge arrays differ in length: {}, {}, {}",
+                i.len(),
+                j.len(),
+                w.len()
+            ),
+        ));
+    }
     let edges = i
         .iter()
         .zip(j)

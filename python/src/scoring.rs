@@ -215,8 +215,34 @@ pub fn bootstrap<'py>(
     borich: &str,
 ) -> PyResult<Bound<'py, PyDict>> {
     let g = grouping(survey, &by)?;
+    // Strata: the combination of the keys' values, a missing value being a
+    // value of its own for each key (so one missing key does not pool
+    // respondents across the other keys).
     let strata = match stratify {
-        Some(keys) if !keys.is_empty() => Some(grouping(survey, &keys)?.codes),
+        Some(keys) if !keys.is_empty() => {
+            let mut combo = vec![0u64; survey.inner.n_respondents()];
+            for key in &keys {
+                let g = grouping(survey, std::slice::from_ref(key))?;
+                let levels = g.n_groups as u64 + 1;
+                for (c, &code) in combo.iter_mut().zip(&g.codes) {
+                    let v = if code == u32::MAX {
+                        g.n_groups as u64
+                    } else {
+                        u64::from(code)
+                    };
+                    *c = c.saturating_mul(levels).saturating_add(v);
+                }
+            }
+            let mut distinct = combo.clone();
+            distinct.sort_unstable();
+            distinct.dedup();
+            Some(
+                combo
+                    .iter()
+                    .map(|c| distinct.binary_search(c).map_or(u32::MAX, |p| p as u32))
+                    .collect(),
+            )
+        }
         _ => None,
     };
     let opts = BootstrapOptions {

@@ -417,21 +417,34 @@ pub fn build_survey(t: &LongTable<'_>, opts: &IngestOptions) -> Result<Survey, E
     let known = |ids: Vec<&str>, what: &str, option: &str| {
         let shown: Vec<&str> = ids.iter().take(12).copied().collect();
         let more = if ids.len() > 12 { ", …" } else { "" };
+        if shown == [NOTHING] {
+            // an open set built from a column with no usable value
+            return format!("unknown {what}");
+        }
         format!(
-            "unknown {what} (known: {}{more}; {option}=None accepts any)",
+            "unknown {what} (known: {}{more}; an open {option} set, e.g. {option}=None in \
+             Python, accepts any)",
             shown.join(", ")
         )
     };
-    let unknown_region = known(
-        regions.regions.iter().map(|r| r.id.as_str()).collect(),
-        "region",
-        "regions",
-    );
-    let unknown_type = known(
-        typology.types.iter().map(|t| t.id.as_str()).collect(),
-        "stakeholder type",
-        "typology",
-    );
+    let unknown_region = if opts.regions.is_some() {
+        known(
+            regions.regions.iter().map(|r| r.id.as_str()).collect(),
+            "region",
+            "regions",
+        )
+    } else {
+        "unknown region".to_owned()
+    };
+    let unknown_type = if opts.typology.is_some() {
+        known(
+            typology.types.iter().map(|t| t.id.as_str()).collect(),
+            "stakeholder type",
+            "typology",
+        )
+    } else {
+        "unknown stakeholder type".to_owned()
+    };
 
     for row in 0..n {
         // respondent
@@ -532,6 +545,13 @@ pub fn build_survey(t: &LongTable<'_>, opts: &IngestOptions) -> Result<Survey, E
                 issues.push(
                     3,
                     Issue::at(row, &names.competence, "", "missing competence"),
+                );
+                None
+            }
+            Some((_, label)) if label.trim().is_empty() => {
+                issues.push(
+                    3,
+                    Issue::at(row, &names.competence, label, "missing competence"),
                 );
                 None
             }

@@ -290,8 +290,9 @@ pub fn bootstrap(
     };
 
     let n_cells = g_count * n_items;
-    // The replicates' statistics are kept (two per cell and replicate).
-    let replicate_bytes = (opts.n_boot as u128) * (n_cells as u128) * 16;
+    // The replicates' statistics are kept (two per cell and replicate), and
+    // briefly twice while the blocks are joined.
+    let replicate_bytes = (opts.n_boot as u128) * (n_cells as u128) * 32;
     if replicate_bytes > MAX_REPLICATE_BYTES {
         return Err(ScoringError::Option(format!(
             "n_boot = {} over {n_cells} cells would keep {:.1} GiB of replicates; \

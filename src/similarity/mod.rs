@@ -226,14 +226,26 @@ fn pearson_over(a: &[f64], b: &[f64], both: impl Fn(usize) -> bool) -> f64 {
     let ma = idx.iter().map(|&i| a[i]).sum::<f64>() / n;
     let mb = idx.iter().map(|&i| b[i]).sum::<f64>() / n;
     let (mut ab, mut aa, mut bb) = (0.0, 0.0, 0.0);
+    let (mut sa, mut sb) = (0.0, 0.0);
     for &i in &idx {
         let (da, db) = (a[i] - ma, b[i] - mb);
         ab += da * db;
         aa += da * da;
         bb += db * db;
+        sa += a[i] * a[i];
+        sb += b[i] * b[i];
+    }
+    // a row constant over the shared columns has no correlation (its
+    // deviations are rounding noise)
+    if aa <= CONSTANT_TOL * sa || bb <= CONSTANT_TOL * sb {
+        return f64::NAN;
     }
     ab / (aa * bb).sqrt()
 }
+
+/// Relative size below which a row's spread counts as zero: deviations from
+/// the mean that small are rounding noise of a constant row.
+const CONSTANT_TOL: f64 = 1e-20;
 
 /// Rows transformed so that one matrix product gives the metric: unit rows
 /// (cosine), centred unit rows (Pearson; Spearman on ranks).
@@ -246,14 +258,32 @@ fn normalised_rows(x: &Array2<f64>, metric: Metric) -> Array2<f64> {
             rank_into(&v, |_| true, &mut ranks, &mut order);
             row.assign(&ndarray::ArrayView1::from(&ranks[..]));
         }
+        let raw_sq = row.dot(&row);
         if matches!(metric, Metric::Pearson | Metric::Spearman) {
             let m = row.mean().unwrap_or(0.0);
             row.mapv_inplace(|v| v - m);
         }
-        let norm = row.dot(&row).sqrt();
+        let sq = row.dot(&row);
+        // a constant row has no correlation: NaN, not rounding noise
+        let norm = if sq <= CONSTANT_TOL * raw_sq {
+            f64::NAN
+        } else {
+            sq.sqrt()
+        };
         row.mapv_inplace(|v| v / norm);
     }
     z
+}
+
+/// Columns shifted to mean zero (complete data): Euclidean distances are
+/// unchanged, and `|x|² + |y|² − 2x·y` no longer cancels large offsets.
+fn centred_columns(data: &Array2<f64>) -> Array2<f64> {
+    let mut c = data.clone();
+    for mut col in c.columns_mut() {
+        let m = col.mean().unwrap_or(0.0);
+        col.mapv_inplace(|v| v - m);
+    }
+    c
 }
 
 const BLOCK: usize = 256;
@@ -383,7 +413,9 @@ fn dense_matrix(data: &Array2<f64>, opts: &SimilarityOptions) -> Array2<f64> {
 
     let n = data.nrows();
     let z = match opts.metric {
-        Metric::Euclidean => data.clone(),
+        // centred columns keep |x|² + |y|² − 2x·y accurate; distances are
+        // unchanged by a shift
+        Metric::Euclidean => centred_columns(data),
         m => normalised_rows(data, m),
     };
     let sq: Vec<f64> = z.rows().into_iter().map(|r| r.dot(&r)).collect();
@@ -417,27 +449,8 @@ fn dense_matrix(data: &Array2<f64>, opts: &SimilarityOptions) -> Array2<f64> {
                 }
             }
         });
-    // 2. lower triangle: row i, column j < band start, is (j, i)
-    let n_bands = n.div_ceil(BLOCK);
-    for bi in 1..n_bands {
-        let i0 = bi * BLOCK;
-        let (before, rest) = buf.split_at_mut(i0 * n);
-        let band_len = (BLOCK * n).min(rest.len());
-        let before: &[f64] = before;
-        rest[..band_len]
-            .par_chunks_mut(32 * n)
-            .enumerate()
-            .for_each(|(c, chunk)| {
-                let r0 = i0 + c * 32;
-                let rows = chunk.len() / n;
-                for j in 0..i0 {
-                    let src = &before[j * n + r0..j * n + r0 + rows];
-                    for (a, &v) in src.iter().enumerate() {
-                        chunk[a * n + j] = v;
-                    }
-                }
-            });
-    }
+    // 2. lower triangle from the upper one (exactly symmetric)
+    mirror_lower(&mut buf, n);
     // 3. exact self-similarity on the diagonal
     for i in 0..n {
         let self_raw = if opts.metric.is_distance() {
@@ -455,79 +468,150 @@ fn dense_matrix(data: &Array2<f64>, opts: &SimilarityOptions) -> Array2<f64> {
 /// Pairwise-complete cosine, Pearson and Euclidean through matrix products
 /// of the data (NaN as 0) and its observation mask: for every pair the sums
 /// over co-observed columns are entries of `X·Xᵀ`, `X²·Mᵀ`, `X·Mᵀ` and
-/// `M·Mᵀ`. Rows are first shifted by their own mean, which changes none of
-/// the three metrics but keeps the one-pass Pearson formula accurate.
+/// `M·Mᵀ`. For Pearson, rows are first shifted by their own mean and for
+/// Euclidean columns by theirs (neither changes that metric) to keep the
+/// one-pass formulas accurate. Bands of rows are computed in parallel
+/// against the rows from the band on (the upper triangle) and the lower
+/// triangle is mirrored, so memory stays about one result plus a band, and
+/// the result is exactly symmetric.
 fn masked_matrix(data: &Array2<f64>, opts: &SimilarityOptions) -> Array2<f64> {
+    use ndarray::ArrayViewMut2;
+
     let n = data.nrows();
     let mut x0 = data.clone();
-    if opts.metric == Metric::Pearson {
-        for mut row in x0.rows_mut() {
-            let (sum, cnt) = row
-                .iter()
-                .filter(|v| !v.is_nan())
-                .fold((0.0, 0.0), |(s, c), v| (s + v, c + 1.0));
-            if cnt > 0.0 {
-                let m = sum / cnt;
-                row.mapv_inplace(|v| v - m);
+    match opts.metric {
+        Metric::Pearson => {
+            for mut row in x0.rows_mut() {
+                let (sum, cnt) = row
+                    .iter()
+                    .filter(|v| !v.is_nan())
+                    .fold((0.0, 0.0), |(s, c), v| (s + v, c + 1.0));
+                if cnt > 0.0 {
+                    let m = sum / cnt;
+                    row.mapv_inplace(|v| v - m);
+                }
             }
         }
+        Metric::Euclidean => {
+            for mut col in x0.columns_mut() {
+                let (sum, cnt) = col
+                    .iter()
+                    .filter(|v| !v.is_nan())
+                    .fold((0.0, 0.0), |(s, c), v| (s + v, c + 1.0));
+                if cnt > 0.0 {
+                    let m = sum / cnt;
+                    col.mapv_inplace(|v| v - m);
+                }
+            }
+        }
+        _ => {}
     }
     let mask = data.mapv(|v| if v.is_nan() { 0.0 } else { 1.0 });
     x0.mapv_inplace(|v| if v.is_nan() { 0.0 } else { v });
     let x2 = x0.mapv(|v| v * v);
-    // the products are independent: two at a time on two threads
     let pearson = opts.metric == Metric::Pearson;
-    let ((cnt, sxy), (sxx, sx)) = rayon::join(
-        || rayon::join(|| mask.dot(&mask.t()), || x0.dot(&x0.t())),
-        || {
-            rayon::join(
-                // sxx[i][j] = Σ x_i² over the columns j also has
-                || x2.dot(&mask.t()),
-                // sx[i][j] = Σ x_i over the columns j also has
-                || pearson.then(|| x0.dot(&mask.t())),
-            )
-        },
-    );
     let min_overlap = opts.min_overlap.max(1) as f64;
-    let value = |p: usize, q: usize| -> f64 {
-        // each pair computed from its upper-triangle entries, so the result
-        // is exactly symmetric
-        let (i, j) = (p.min(q), p.max(q));
-        let c = cnt[[i, j]];
-        if c < min_overlap {
-            return f64::NAN;
-        }
-        let raw = match opts.metric {
-            Metric::Cosine => sxy[[i, j]] / (sxx[[i, j]].sqrt() * sxx[[j, i]].sqrt()),
-            Metric::Euclidean => (sxx[[i, j]] + sxx[[j, i]] - 2.0 * sxy[[i, j]])
-                .max(0.0)
-                .sqrt(),
-            _ => match &sx {
-                Some(sx) => {
-                    let (a, b) = (sx[[i, j]], sx[[j, i]]);
-                    let cov = c * sxy[[i, j]] - a * b;
-                    let va = c * sxx[[i, j]] - a * a;
-                    let vb = c * sxx[[j, i]] - b * b;
-                    if va <= 0.0 || vb <= 0.0 {
-                        f64::NAN
-                    } else {
-                        (cov / (va.sqrt() * vb.sqrt())).clamp(-1.0, 1.0)
-                    }
-                }
-                None => f64::NAN,
-            },
-        };
-        opts.finish(raw)
-    };
-    let mut buf = vec![0.0f64; n * n];
-    buf.par_chunks_mut(n.max(1))
+    let mut buf = vec![f64::NAN; n * n];
+    buf.par_chunks_mut(BLOCK * n.max(1))
         .enumerate()
-        .for_each(|(p, row)| {
-            for (q, v) in row.iter_mut().enumerate() {
-                *v = value(p, q);
+        .for_each(|(bi, band)| {
+            let i0 = bi * BLOCK;
+            let rows = band.len() / n;
+            let (xb, mb, x2b) = (
+                x0.slice(s![i0..i0 + rows, ..]),
+                mask.slice(s![i0..i0 + rows, ..]),
+                x2.slice(s![i0..i0 + rows, ..]),
+            );
+            let (xr, mr, x2r) = (
+                x0.slice(s![i0.., ..]),
+                mask.slice(s![i0.., ..]),
+                x2.slice(s![i0.., ..]),
+            );
+            let cnt = mb.dot(&mr.t());
+            let sxy = xb.dot(&xr.t());
+            let sxx_i = x2b.dot(&mr.t()); // Σ x_i² over the columns j also has
+            let sxx_j = mb.dot(&x2r.t()); // Σ x_j² over the columns i also has
+            let (sx_i, sx_j) = if pearson {
+                (Some(xb.dot(&mr.t())), Some(mb.dot(&xr.t())))
+            } else {
+                (None, None)
+            };
+            let Ok(mut view) = ArrayViewMut2::from_shape((rows, n), band) else {
+                return;
+            };
+            for a in 0..rows {
+                for b in a..n - i0 {
+                    let j = i0 + b;
+                    let c = cnt[[a, b]];
+                    if c < min_overlap {
+                        continue;
+                    }
+                    let (qi, qj) = (sxx_i[[a, b]], sxx_j[[a, b]]);
+                    let raw = match (opts.metric, &sx_i, &sx_j) {
+                        (Metric::Cosine, _, _) => sxy[[a, b]] / (qi.sqrt() * qj.sqrt()),
+                        (Metric::Euclidean, _, _) => (qi + qj - 2.0 * sxy[[a, b]]).max(0.0).sqrt(),
+                        (_, Some(si), Some(sj)) => {
+                            let (p, q) = (si[[a, b]], sj[[a, b]]);
+                            let cov = c * sxy[[a, b]] - p * q;
+                            let va = c * qi - p * p;
+                            let vb = c * qj - q * q;
+                            if va <= CONSTANT_TOL.sqrt() * c * qi
+                                || vb <= CONSTANT_TOL.sqrt() * c * qj
+                            {
+                                f64::NAN
+                            } else {
+                                (cov / (va.sqrt() * vb.sqrt())).clamp(-1.0, 1.0)
+                            }
+                        }
+                        _ => f64::NAN,
+                    };
+                    view[[a, j]] = opts.finish(raw);
+                }
             }
         });
+    // lower triangle from the upper one, band by band
+    mirror_lower(&mut buf, n);
+    // exact self-similarity where the row has one
+    let self_raw = if opts.metric.is_distance() { 0.0 } else { 1.0 };
+    for i in 0..n {
+        if !buf[i * n + i].is_nan() {
+            buf[i * n + i] = opts.finish(self_raw);
+        }
+    }
     Array2::from_shape_vec((n, n), buf).unwrap_or_else(|_| Array2::zeros((n, n)))
+}
+
+/// Copies the upper triangle of a square row-major buffer into its lower
+/// triangle: bands of rows in turn, each band's rows in parallel (the rows
+/// above a band are read-only while it is written).
+fn mirror_lower(buf: &mut [f64], n: usize) {
+    let n_bands = n.div_ceil(BLOCK);
+    for bi in 0..n_bands {
+        let i0 = bi * BLOCK;
+        let (before, rest) = buf.split_at_mut(i0 * n);
+        let band_len = (BLOCK * n).min(rest.len());
+        let before: &[f64] = before;
+        // chunks of 32 rows: each earlier row's 32 values are read at once
+        rest[..band_len]
+            .par_chunks_mut(32 * n.max(1))
+            .enumerate()
+            .for_each(|(c, chunk)| {
+                let r0 = i0 + c * 32;
+                let rows = chunk.len() / n;
+                for j in 0..i0 {
+                    let src = &before[j * n + r0..j * n + r0 + rows];
+                    for (a, &v) in src.iter().enumerate() {
+                        chunk[a * n + j] = v;
+                    }
+                }
+            });
+        // within the band: rows below read the band's own upper part
+        for a in 1..band_len / n {
+            for b in 0..a {
+                rest[a * n + i0 + b] = rest[b * n + i0 + a];
+            }
+        }
+    }
 }
 
 /// One neighbour of a row, ordered so that a max-heap pops the weakest.
@@ -592,10 +676,12 @@ pub fn top_k(
     let dense = !has_nan
         && data.ncols() >= opts.min_overlap.max(1)
         && !matches!(opts.metric, Metric::Manhattan | Metric::Jaccard { .. });
-    let z = if dense && opts.metric != Metric::Euclidean {
-        normalised_rows(&data, opts.metric)
-    } else {
+    let z = if !dense {
         data.clone()
+    } else if opts.metric == Metric::Euclidean {
+        centred_columns(&data)
+    } else {
+        normalised_rows(&data, opts.metric)
     };
     let sq: Vec<f64> = z.rows().into_iter().map(|r| r.dot(&r)).collect();
     let row_ok: Vec<bool> = if opts.pairwise_complete {

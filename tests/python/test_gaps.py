@@ -1443,3 +1443,18 @@ def test_mean_importance_is_only_reported_when_importance_weighs():
     s = sm.demo_survey(200, seed=2)
     assert "mean_importance" in s.gaps().columns
     assert "mean_importance" not in s.gaps(borich="required").columns
+
+
+def test_stratifying_on_several_keys_keeps_missing_values_within_their_region():
+    s = sm.demo_survey(300, seed=5)
+    df = s.to_frame()
+    missing = df["respondent"].isin(df["respondent"].unique()[::3])
+    df.loc[missing, "organisation_size"] = None
+    t = sm.Survey.from_frame(
+        df, importance="importance", weight="weight", attributes=["organisation_size"]
+    )
+    g = t.gaps(by="region", ci=0.9, n_boot=300, seed=2, stratify=["region", "organisation_size"])
+    # region sizes are fixed by the strata: every replicate has every region
+    assert g["mean_gap_lo"].notna().all()
+    inside = ((g["mean_gap_lo"] <= g["mean_gap"]) & (g["mean_gap"] <= g["mean_gap_hi"])).mean()
+    assert inside > 0.95

@@ -102,3 +102,10 @@ def test_learning_matches(survey):
     )
     by_type = survey.learning_matches(by="stakeholder_type", top=2, n_boot=100)
     assert set(by_type["learner"]) <= set(survey.typology.types["id"])
+
+
+def test_learning_matches_need_one_grouping(survey):
+    with pytest.raises(sm.ConfigurationError):
+        survey.learning_matches(by=None)
+    with pytest.raises(sm.ConfigurationError):
+        survey.learning_matches(by=["region"])

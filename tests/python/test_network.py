@@ -104,3 +104,12 @@ def test_bad_options(survey):
         survey.cogap_network(1.0, backbone_alpha=2.0)
     with pytest.raises(sm.ConfigurationError):
         survey.cogap_network(1.0).centrality(weight="nope")
+
+
+def test_edge_arrays_of_unequal_length_are_refused():
+    from skillsmap import _core
+
+    with pytest.raises(sm.ConfigurationError, match="differ in length"):
+        _core.centrality(
+            3, np.array([0, 1], np.uint32), np.array([1, 2], np.uint32), np.array([1.0])
+        )

@@ -182,3 +182,35 @@ def test_pairwise_pearson_stays_accurate_with_large_means():
     x[rng.random(x.shape) < 0.2] = np.nan
     ref = pd.DataFrame(x.T).corr(min_periods=3).to_numpy()
     np.testing.assert_allclose(sm.similarity(x, "pearson", min_overlap=3), ref, atol=1e-10)
+
+
+def test_constant_rows_have_no_correlation_and_offsets_cost_no_precision():
+    x = np.array([[1, 1, 1, 4, 5, np.nan], [2, 1, 1, np.nan, np.nan, 1]], dtype=float)
+    assert np.isnan(sm.similarity(x, "pearson")[0, 1])
+    assert np.isnan(pd.DataFrame(x.T).corr().iloc[0, 1])
+    const = np.array([[0.1] * 7, [1.0, 2, 3, 4, 5, 6, 7]])
+    assert np.isnan(sm.similarity(const, "pearson")[0]).all()
+    rng = np.random.default_rng(1)
+    far = 1e6 + rng.random((300, 6))
+    ref = cdist(far, far)
+    got = sm.distance(far, "euclidean")
+    assert np.max(np.abs(got - ref)) < 1e-8
+    far[0, 0] = np.nan
+    got = sm.distance(far, "euclidean")
+    both = ~np.isnan(far[0]) & ~np.isnan(far[1])
+    assert got[0, 1] == pytest.approx(
+        np.sqrt(((far[0, both] - far[1, both]) ** 2).sum()), rel=1e-12
+    )
+
+
+def test_top_k_agrees_with_the_full_matrix_on_likert_data_with_gaps():
+    rng = np.random.default_rng(3)
+    x = rng.integers(1, 6, size=(120, 10)).astype(float)
+    x[rng.random(x.shape) < 0.4] = np.nan
+    full = sm.similarity(x, "pearson")
+    t = sm.top_k(x, k=3, metric="pearson")
+    for src, grp in t.groupby("source"):
+        row = full[src].copy()
+        row[src] = -np.inf
+        best = np.sort(row[~np.isnan(row)])[::-1][:3]
+        np.testing.assert_allclose(grp["similarity"].to_numpy(), best, atol=1e-10)
