@@ -321,83 +321,36 @@ pub fn similarity_matrix(
     {
         return Ok(masked_matrix(&data, opts));
     }
-    let mut out = Array2::<f64>::from_elem((n, n), f64::NAN);
-    let n_blocks = n.div_ceil(BLOCK);
-    let pairs: Vec<(usize, usize)> = (0..n_blocks)
-        .flat_map(|i| (i..n_blocks).map(move |j| (i, j)))
-        .collect();
-    let dense = !has_nan
-        && k >= opts.min_overlap.max(1)
-        && !matches!(opts.metric, Metric::Manhattan | Metric::Jaccard { .. });
-    let z = if dense {
-        match opts.metric {
-            Metric::Euclidean => data.clone(),
-            m => normalised_rows(&data, m),
-        }
-    } else {
-        data.clone()
-    };
-    let sq: Vec<f64> = z.rows().into_iter().map(|r| r.dot(&r)).collect();
-    let row_ok: Vec<bool> = if opts.pairwise_complete {
-        vec![true; n]
-    } else {
-        data.rows()
-            .into_iter()
-            .map(|r| r.iter().all(|v| !v.is_nan()))
-            .collect()
-    };
-    let blocks: Vec<((usize, usize), Array2<f64>)> = pairs
-        .par_iter()
-        .map(|&(bi, bj)| {
-            let (i0, i1) = (bi * BLOCK, ((bi + 1) * BLOCK).min(n));
-            let (j0, j1) = (bj * BLOCK, ((bj + 1) * BLOCK).min(n));
-            let block = if dense {
-                let g = z.slice(s![i0..i1, ..]).dot(&z.slice(s![j0..j1, ..]).t());
-                match opts.metric {
-                    Metric::Euclidean => Array2::from_shape_fn((i1 - i0, j1 - j0), |(a, b)| {
-                        let d2 = sq[i0 + a] + sq[j0 + b] - 2.0 * g[[a, b]];
-                        opts.finish(d2.max(0.0).sqrt())
-                    }),
-                    _ => g.mapv(|v| opts.finish(v.clamp(-1.0, 1.0))),
-                }
-            } else {
-                Array2::from_shape_fn((i1 - i0, j1 - j0), |(a, b)| {
-                    let (ra, rb) = (i0 + a, j0 + b);
+    // Per pair over the shared columns (Spearman, Manhattan, Jaccard, and
+    // any metric without pairwise-complete mode): upper triangle by bands of
+    // rows, then mirrored.
+    let mut buf = vec![f64::NAN; n * n];
+    buf.par_chunks_mut(BLOCK * n)
+        .enumerate()
+        .for_each(|(bi, band)| {
+            let i0 = bi * BLOCK;
+            for (a, row) in band.chunks_mut(n).enumerate() {
+                let ri = data.row(i0 + a);
+                for (j, slot) in row.iter_mut().enumerate().skip(i0 + a) {
                     let raw = pair_value(
-                        data.row(ra).as_slice().unwrap_or(&[]),
-                        data.row(rb).as_slice().unwrap_or(&[]),
+                        ri.as_slice().unwrap_or(&[]),
+                        data.row(j).as_slice().unwrap_or(&[]),
                         opts.metric,
                         opts.min_overlap,
                     );
-                    opts.finish(raw)
-                })
-            };
-            ((bi, bj), block)
-        })
-        .collect();
-    for ((bi, bj), block) in blocks {
-        let (i0, j0) = (bi * BLOCK, bj * BLOCK);
-        let (h, w) = block.dim();
-        out.slice_mut(s![i0..i0 + h, j0..j0 + w]).assign(&block);
-        if bi != bj {
-            out.slice_mut(s![j0..j0 + w, i0..i0 + h]).assign(&block.t());
-        }
-    }
-    // exact self-similarity on the diagonal, NaN for rows that do not qualify
-    for (i, _) in row_ok.iter().enumerate().filter(|(_, ok)| !**ok) {
-        out.row_mut(i).fill(f64::NAN);
-        out.column_mut(i).fill(f64::NAN);
-    }
-    if dense {
-        for i in 0..n {
-            let self_raw = if opts.metric.is_distance() {
-                0.0
-            } else if sq[i] > 0.0 || opts.metric == Metric::Euclidean {
-                1.0
-            } else {
-                f64::NAN
-            };
-            out[[i, i]] = opts.finish(self_raw);
+                    *slot = opts.finish(raw);
+                }
+            }
+        });
+    mirror_lower(&mut buf, n);
+    let mut out = Array2::from_shape_vec((n, n), buf).unwrap_or_else(|_| Array2::zeros((n, n)));
+    if !opts.pairwise_complete {
+        // any NaN in a row makes its results NaN
+        for (i, row) in data.rows().into_iter().enumerate() {
+            if row.iter().any(|v| v.is_nan()) {
+                out.row_mut(i).fill(f64::NAN);
+                out.column_mut(i).fill(f64::NAN);
+            }
         }
     }
     Ok(out)
