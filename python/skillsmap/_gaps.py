@@ -148,7 +148,13 @@ def _gap_frame(
         gap_target="required" if res["target_is_required"] else "importance",
         borich_variable="importance" if res["borich_uses_importance"] else "required",
         synthetic=survey.synthetic,
+        framework=survey.framework.id,
     )
+    if len(keys) == 1:
+        names = survey._group_names(keys[0])
+        if names:
+            # display names of the groups, for figures and reports
+            df.attrs["group_names"] = {str(k): str(v) for k, v in names.items()}
     return df, res
 
 

@@ -47,6 +47,7 @@ class CoGapNetwork:
         self.threshold = float(threshold)
         self.backbone_alpha = backbone_alpha
         self.synthetic = survey.synthetic
+        self._survey = survey
         ids = list(res["competences"])
         self._ids = np.asarray(ids, dtype=object)
         comp = survey.framework.competences.set_index("id")

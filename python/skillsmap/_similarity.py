@@ -60,7 +60,14 @@ def _full(
         out = out.astype(np.float32)
     if index is None:
         return out
-    return pd.DataFrame(out, index=index, columns=index.copy())
+    frame = pd.DataFrame(out, index=index, columns=index.copy())
+    frame.attrs["metric"] = metric
+    if isinstance(X, pd.DataFrame):
+        # provenance and display names travel with the labels
+        for key in ("synthetic", "group_names", "by"):
+            if key in X.attrs:
+                frame.attrs[key] = X.attrs[key]
+    return frame
 
 
 def similarity(

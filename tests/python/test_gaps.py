@@ -1337,7 +1337,11 @@ def test_column_order_and_attrs():
         "gap_target": "required",
         "borich_variable": "importance",
         "synthetic": True,
+        "framework": "se-core",
     }
+    assert "group_names" not in g.attrs  # two keys: no single display-name map
+    by_region = s.gaps("region")
+    assert by_region.attrs["group_names"]["FI1D7"] == "Lapland"
     assert g["n"].dtype.kind in "iu" and g["n_missing"].dtype.kind in "iu"
     assert g["suppressed"].dtype == bool
     assert str(g["rank"].dtype) == "Int64"
