@@ -15,7 +15,7 @@ True
 
 from __future__ import annotations
 
-from . import frameworks
+from . import frameworks, plot
 from ._core import __version__
 from ._map import SkillsMap
 from ._model import Framework, Regions, Scale, Typology
@@ -49,6 +49,7 @@ __all__ = [
     "density",
     "distance",
     "frameworks",
+    "plot",
     "proximity",
     "rca",
     "read_survey",

@@ -15,6 +15,7 @@ MODULES = [
     "skillsmap._survey",
     "skillsmap.errors",
     "skillsmap.frameworks",
+    "skillsmap.plot",
 ]
 
 

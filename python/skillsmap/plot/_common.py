@@ -1,0 +1,321 @@
+"""Shared pieces of the plot helpers: palettes, labels, axes, label placement.
+
+Nothing here imports matplotlib at module import time; the helpers call
+:func:`pyplot` when they run.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .._model import Framework
+from ..errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+#: Okabe & Ito (2008) colour-blind-safe categorical palette (black last).
+OKABE_ITO: tuple[str, ...] = (
+    "#E69F00",
+    "#56B4E9",
+    "#009E73",
+    "#F0E442",
+    "#0072B2",
+    "#D55E00",
+    "#CC79A7",
+    "#000000",
+)
+
+#: The words every figure drawn from synthetic data carries in its title.
+SYNTHETIC_NOTE = "synthetic demonstration data"
+
+#: Diverging palette for signed gaps (ColorBrewer RdBu, colour-blind safe),
+#: sequential palette for levels and similarities.
+DIVERGING = "RdBu_r"
+SEQUENTIAL = "cividis"
+
+
+def pyplot() -> Any:
+    """matplotlib.pyplot, imported on first use, with a clear error without it."""
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as err:  # pragma: no cover - depends on the environment
+        raise ImportError("skillsmap.plot needs matplotlib: pip install 'skillsmap[plot]'") from err
+    return plt
+
+
+def new_axes(ax: Axes | None, figsize: tuple[float, float], *, polar: bool = False) -> Axes:
+    """``ax`` itself, or the axes of a new constrained-layout figure."""
+    if ax is not None:
+        if polar and getattr(ax, "name", "") != "polar":
+            raise ConfigurationError(
+                "this plot needs polar axes: subplot_kw={'projection': 'polar'}"
+            )
+        return ax
+    plt = pyplot()
+    fig = plt.figure(figsize=figsize, layout="constrained")
+    return fig.add_subplot(projection="polar" if polar else None)
+
+
+def is_synthetic(*objs: Any) -> bool:
+    """Whether any of the inputs comes from synthetic data (``attrs`` or
+    a ``synthetic`` attribute)."""
+    for obj in objs:
+        attrs = getattr(obj, "attrs", None)
+        if isinstance(attrs, Mapping) and attrs.get("synthetic"):
+            return True
+        if getattr(obj, "synthetic", False) is True:
+            return True
+    return False
+
+
+def titled(ax: Axes, title: str | None, default: str, synthetic: bool) -> None:
+    """Set the title; figures from synthetic data say so on a second line."""
+    text = default if title is None else title
+    if synthetic and SYNTHETIC_NOTE not in text.lower():
+        text = f"{text}\n({SYNTHETIC_NOTE})" if text else f"({SYNTHETIC_NOTE})"
+    ax.set_title(text, fontsize=10)
+
+
+def category_colours(keys: Iterable[Any]) -> dict[Any, str]:
+    """Okabe–Ito colours for categories in first-seen order (cycling after 8)."""
+    out: dict[Any, str] = {}
+    for key in keys:
+        if key not in out:
+            out[key] = OKABE_ITO[len(out) % len(OKABE_ITO)]
+    return out
+
+
+def short(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters with an ellipsis."""
+    text = str(text)
+    return text if len(text) <= width else text[: max(width - 1, 1)].rstrip() + "…"
+
+
+def wrap(text: str, width: int) -> str:
+    return "\n".join(textwrap.wrap(str(text), width)) or str(text)
+
+
+@dataclass
+class Items:
+    """Display data of a framework's items (competences or areas)."""
+
+    labels: dict[str, str]
+    codes: dict[str, str]
+    area_of: dict[str, str]
+    area_labels: dict[str, str]
+    order: list[str]
+    area_order: list[str]
+
+    def label(self, item: Any) -> str:
+        return self.labels.get(str(item), str(item))
+
+    def area(self, item: Any) -> str:
+        return self.area_of.get(str(item), str(item))
+
+
+def resolve_framework(framework: Framework | str | None, *objs: Any) -> Framework | None:
+    """The framework to label items with: the argument, or the embedded one
+    named in an input's ``attrs["framework"]``; None if neither resolves."""
+    if isinstance(framework, Framework):
+        return framework
+    from .. import frameworks
+
+    if isinstance(framework, str):
+        return frameworks.load(framework)
+    if framework is not None:
+        raise ConfigurationError(
+            f"framework must be a Framework or an id, got {type(framework).__name__}"
+        )
+    for obj in objs:
+        attrs = getattr(obj, "attrs", None)
+        fid = attrs.get("framework") if isinstance(attrs, Mapping) else None
+        if isinstance(fid, str) and fid in frameworks.available():
+            return frameworks.load(fid)
+    return None
+
+
+def items(framework: Framework | None) -> Items:
+    if framework is None:
+        return Items({}, {}, {}, {}, [], [])
+    comp = framework.competences
+    areas = framework.areas
+    labels = dict(zip(comp["id"], comp["label"], strict=True))
+    labels.update(zip(areas["id"], areas["label"], strict=True))
+    codes = dict(zip(comp["id"], comp["code"].fillna(""), strict=True))
+    codes.update(zip(areas["id"], areas["code"].fillna(""), strict=True))
+    return Items(
+        labels={str(k): str(v) for k, v in labels.items()},
+        codes={str(k): str(v) for k, v in codes.items() if v},
+        area_of={str(k): str(v) for k, v in zip(comp["id"], comp["area"], strict=True)},
+        area_labels={str(k): str(v) for k, v in zip(areas["id"], areas["label"], strict=True)},
+        order=[str(x) for x in comp["id"]],
+        area_order=[str(x) for x in areas["id"]],
+    )
+
+
+def group_names(obj: Any, names: Mapping[Any, str] | None) -> dict[str, str]:
+    """Display names of groups: ``names`` if given, else the input's
+    ``attrs["group_names"]``."""
+    if names is not None:
+        return {str(k): str(v) for k, v in names.items()}
+    attrs = getattr(obj, "attrs", None)
+    found = attrs.get("group_names") if isinstance(attrs, Mapping) else None
+    return {str(k): str(v) for k, v in found.items()} if isinstance(found, Mapping) else {}
+
+
+def entity_label(key: Any, names: Mapping[str, str]) -> str:
+    if isinstance(key, tuple):
+        return " · ".join(names.get(str(k), str(k)) for k in key)
+    return names.get(str(key), str(key))
+
+
+def select_group(table: pd.DataFrame, group: Any, what: str) -> pd.DataFrame:
+    """The rows of one group of a grouped table (``attrs["by"]``)."""
+    keys = list(table.attrs.get("by") or [])
+    if not keys:
+        if group is not None:
+            raise ConfigurationError(f"{what}: the table is not grouped; leave group=None")
+        return table
+    values = list(dict.fromkeys(map(tuple, table[keys].to_numpy())))
+    if group is None:
+        if len(values) == 1:
+            return table
+        shown = ", ".join(repr(v[0] if len(v) == 1 else v) for v in values[:6])
+        raise ConfigurationError(
+            f"{what}: the table has {len(values)} groups by {', '.join(keys)}; "
+            f"choose one with group= (e.g. {shown})"
+        )
+    want = group if isinstance(group, tuple) else (group,)
+    if len(want) != len(keys):
+        raise ConfigurationError(f"{what}: group= needs {len(keys)} value(s) ({', '.join(keys)})")
+    mask = np.ones(len(table), dtype=bool)
+    for k, v in zip(keys, want, strict=True):
+        mask &= (table[k] == v).to_numpy()
+    if not mask.any():
+        raise ConfigurationError(f"{what}: no group {group!r} in the table")
+    return table[mask]
+
+
+def renderer(fig: Figure) -> Any:
+    """A renderer for measuring text, once the layout has settled."""
+    fig.draw_without_rendering()
+    get = getattr(fig.canvas, "get_renderer", None)
+    # a bare Figure (no pyplot, no backend) has a canvas without renderer
+    return get() if get is not None else fig._get_renderer()
+
+
+def _overlaps(box: np.ndarray, boxes: list[np.ndarray], pad: float) -> bool:
+    for b in boxes:
+        if (
+            box[0] < b[2] + pad
+            and b[0] < box[2] + pad
+            and box[1] < b[3] + pad
+            and b[1] < box[3] + pad
+        ):
+            return True
+    return False
+
+
+def place_labels(
+    ax: Axes,
+    x: Sequence[float],
+    y: Sequence[float],
+    texts: Sequence[str],
+    order: Sequence[int],
+    *,
+    fontsize: float = 7.0,
+    avoid: Sequence[Any] = (),
+) -> int:
+    """Label points without overlaps: each label (in ``order``) takes the
+    first free spot on rings of growing radius around its point, inside the
+    axes and clear of the points, the ``avoid`` artists and the labels
+    already placed; a leader line joins far labels to their point. Labels
+    that find no spot are left out. Returns how many were placed.
+
+    Call it once the axes limits and the figure size are final.
+    """
+    fig = ax.figure
+    rend = renderer(fig)
+    scale = fig.dpi / 72.0
+    frame = ax.get_window_extent(rend)
+    limit = np.array([frame.x0 + 2, frame.y0 + 2, frame.x1 - 2, frame.y1 - 2])
+    pts = ax.transData.transform(np.column_stack([np.asarray(x, float), np.asarray(y, float)]))
+    r = 3.5 * scale
+    taken: list[np.ndarray] = [
+        np.array([px - r, py - r, px + r, py + r]) for px, py in pts if np.isfinite(px + py)
+    ]
+    for artist in avoid:
+        bb = artist.get_window_extent(rend)
+        taken.append(np.array([bb.x0, bb.y0, bb.x1, bb.y1]))
+    angles = np.deg2rad(
+        [0, 180, 45, 135, 315, 225, 90, 270, 22.5, 157.5, 337.5, 202.5, 67.5, 112.5]
+    )
+    radii = [5, 10, 16, 24, 34, 46, 60]
+    placed = 0
+    for i in order:
+        px, py = pts[i]
+        if not np.isfinite(px + py):
+            continue
+        ann = ax.annotate(
+            texts[i],
+            (x[i], y[i]),
+            xytext=(0, 0),
+            textcoords="offset points",
+            fontsize=fontsize,
+            annotation_clip=False,
+        )
+        done = False
+        for rad in radii:
+            for a in angles:
+                dx, dy = rad * np.cos(a), rad * np.sin(a)
+                ha = "left" if dx > 1 else ("right" if dx < -1 else "center")
+                va = "bottom" if dy > 1 else ("top" if dy < -1 else "center")
+                ann.set_position((dx, dy))
+                ann.set_ha(ha)
+                ann.set_va(va)
+                bb = ann.get_window_extent(rend)
+                box = np.array([bb.x0, bb.y0, bb.x1, bb.y1])
+                if (box[:2] < limit[:2]).any() or (box[2:] > limit[2:]).any():
+                    continue
+                if _overlaps(box, taken, 1.0):
+                    continue
+                taken.append(box)
+                if rad > 12:
+                    ann.arrow_patch = None
+                    ann.remove()
+                    ann = ax.annotate(
+                        texts[i],
+                        (x[i], y[i]),
+                        xytext=(dx, dy),
+                        textcoords="offset points",
+                        fontsize=fontsize,
+                        ha=ha,
+                        va=va,
+                        arrowprops={"arrowstyle": "-", "color": "0.55", "lw": 0.5, "shrinkB": 3},
+                        annotation_clip=False,
+                    )
+                done = True
+                break
+            if done:
+                break
+        if done:
+            placed += 1
+        else:
+            ann.remove()
+    return placed
+
+
+def as_frame(obj: Any, what: str) -> pd.DataFrame:
+    if not isinstance(obj, pd.DataFrame):
+        raise ConfigurationError(f"{what} takes a pandas DataFrame, got {type(obj).__name__}")
+    if obj.empty:
+        raise ConfigurationError(f"{what}: the table is empty")
+    return obj

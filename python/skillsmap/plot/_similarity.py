@@ -1,0 +1,282 @@
+"""Similarity clustermap and learning-match figures."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ConfigurationError
+from ._common import (
+    SEQUENTIAL,
+    as_frame,
+    entity_label,
+    group_names,
+    is_synthetic,
+    new_axes,
+    pyplot,
+    short,
+    titled,
+)
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+_LINKAGES = ("average", "complete", "single", "weighted")
+
+
+def leaf_order(similarity: pd.DataFrame | np.ndarray, method: str = "average") -> tuple[Any, Any]:
+    """Hierarchical clustering of a similarity matrix on the distance 1 − s
+    (undefined similarities count as the largest distance, 2).
+
+    Returns the SciPy linkage matrix and the dendrogram's leaf order.
+    """
+    if method not in _LINKAGES:
+        raise ConfigurationError(f"method must be one of {', '.join(_LINKAGES)}; got {method!r}")
+    try:
+        from scipy.cluster.hierarchy import leaves_list, linkage
+        from scipy.spatial.distance import squareform
+    except ImportError as err:  # pragma: no cover - depends on the environment
+        raise ImportError("the clustermap needs scipy: pip install 'skillsmap[plot]'") from err
+    s = np.asarray(similarity, dtype=np.float64)
+    d = np.where(np.isfinite(s), 1.0 - s, 2.0)
+    d = np.clip((d + d.T) / 2, 0.0, None)
+    np.fill_diagonal(d, 0.0)
+    z = linkage(squareform(d, checks=False), method=method)
+    return z, leaves_list(z)
+
+
+def similarity_clustermap(
+    similarity: pd.DataFrame,
+    *,
+    method: str = "average",
+    names: Mapping[Any, str] | None = None,
+    annotate: bool | None = None,
+    cmap: str = SEQUENTIAL,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Axes:
+    """A similarity matrix ordered by hierarchical clustering, with its
+    dendrogram on the left.
+
+    Parameters
+    ----------
+    similarity : DataFrame
+        Square, labelled: :func:`skillsmap.similarity` of profiles.
+    method : {"average", "complete", "single", "weighted"}
+        Linkage on the distance 1 − similarity (SciPy).
+    names : mapping, optional
+        Display names of the entities (default ``attrs["group_names"]``).
+    annotate : bool, optional
+        Write the values in the cells; default for up to 12 entities.
+    cmap : str
+        Sequential palette (default cividis).
+    ax : Axes, optional
+        The heatmap's axes; the dendrogram goes into an inset on its left.
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The heatmap's axes.
+    """
+    sim = as_frame(similarity, "similarity_clustermap")
+    if sim.shape[0] != sim.shape[1] or not sim.index.equals(sim.columns):
+        raise ConfigurationError(
+            "similarity_clustermap takes a square similarity matrix labelled the same on both axes"
+        )
+    n = sim.shape[0]
+    if n < 2:
+        raise ConfigurationError("similarity_clustermap needs at least two entities")
+    z, order = leaf_order(sim.to_numpy(dtype=np.float64), method)
+    from scipy.cluster.hierarchy import dendrogram
+
+    ordered = sim.iloc[order, order]
+    labels = group_names(similarity, names)
+    text = [short(entity_label(k, labels), 32) for k in ordered.index]
+    plt = pyplot()
+    side = min(3.0 + 0.42 * n, 18.0)
+    if ax is None:
+        fig, (dax, ax) = plt.subplots(
+            1,
+            2,
+            figsize=(side + 3.2, side + 1.0),
+            width_ratios=[1, 4],
+            layout="constrained",
+        )
+    else:
+        dax = ax.inset_axes((-0.32, 0.0, 0.3, 1.0))
+        fig = ax.figure
+    mat = ordered.to_numpy(dtype=np.float64)
+    finite = mat[np.isfinite(mat)]
+    vmin = float(finite.min()) if finite.size else 0.0
+    image = ax.imshow(
+        np.ma.masked_invalid(mat),
+        cmap=cmap,
+        vmin=min(vmin, 1.0 - 1e-9),
+        vmax=1.0,
+        aspect="auto",
+        interpolation="nearest",
+    )
+    ax.set_xticks(np.arange(n))
+    ax.set_yticks(np.arange(n))
+    longest = max(len(t) for t in text)
+    ax.set_xticklabels(text, rotation=90 if longest > 4 else 0, fontsize=8)
+    ax.set_yticklabels(text, fontsize=8)
+    ax.yaxis.tick_right()
+    ax.xaxis.tick_bottom()
+    ax.set_xlim(-0.5, n - 0.5)
+    ax.set_ylim(n - 0.5, -0.5)
+    if annotate or (annotate is None and n <= 12):
+        for i in range(n):
+            for j in range(n):
+                v = mat[i, j]
+                if np.isfinite(v):
+                    r, g, b, _ = image.cmap(image.norm(v))
+                    dark = 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.45
+                    ax.text(
+                        j,
+                        i,
+                        f"{v:.2f}",
+                        ha="center",
+                        va="center",
+                        fontsize=7,
+                        color="white" if dark else "black",
+                    )
+    tree = dendrogram(z, no_plot=True)
+    for xs, ys in zip(tree["icoord"], tree["dcoord"], strict=True):
+        dax.plot(ys, (np.asarray(xs) - 5.0) / 10.0, color="0.25", linewidth=0.9)
+    dax.set_ylim(n - 0.5, -0.5)
+    top = max(float(np.max(tree["dcoord"])), 1e-9)
+    dax.set_xlim(top * 1.05, 0)
+    dax.axis("off")
+    cbar = fig.colorbar(image, ax=ax, location="bottom", shrink=0.6, pad=0.01, aspect=35)
+    metric = similarity.attrs.get("metric")
+    cbar.set_label(f"{metric} similarity" if metric else "similarity", fontsize=8)
+    cbar.ax.tick_params(labelsize=7)
+    default = "Similarity of gap profiles, clustered"
+    if metric:
+        default += f" ({metric}, {method} linkage)"
+    titled(ax, title, default, is_synthetic(similarity))
+    return ax
+
+
+def learning_matches(
+    matches: pd.DataFrame,
+    *,
+    kind: str = "matrix",
+    top: int = 15,
+    names: Mapping[Any, str] | None = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Axes:
+    """Learning matches of :meth:`Survey.learning_matches`.
+
+    Parameters
+    ----------
+    matches : DataFrame
+        The table of :meth:`Survey.learning_matches`.
+    kind : {"matrix", "table"}
+        ``"matrix"``: learners (rows) × mentors (columns), each cell the
+        number of competences the learner could learn from the mentor.
+        ``"table"``: the ``top`` pairs by score as a table figure, with the
+        learner's gap and its bootstrap interval.
+    top : int
+        Rows of the table.
+    names, ax, title
+        As in :func:`similarity_clustermap`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    table = as_frame(matches, "learning_matches")
+    if not {"learner", "mentor", "score"} <= set(table.columns):
+        raise ConfigurationError("learning_matches takes the table of survey.learning_matches()")
+    labels = group_names(matches, names)
+    if kind == "matrix":
+        seen = set(table["learner"]) | set(table["mentor"])
+        known = [k for k in labels if k in {str(x) for x in seen}]
+        by_str = {str(x): x for x in seen}
+        order = [by_str[k] for k in known] + [
+            x for x in dict.fromkeys([*table["learner"], *table["mentor"]]) if str(x) not in known
+        ]
+        counts = pd.crosstab(table["learner"], table["mentor"]).reindex(
+            index=order, columns=order, fill_value=0
+        )
+        counts = counts.loc[
+            (counts.sum(axis=1) > 0).to_numpy(), (counts.sum(axis=0) > 0).to_numpy()
+        ]
+        rows = [short(entity_label(k, labels), 28) for k in counts.index]
+        cols = [short(entity_label(k, labels), 28) for k in counts.columns]
+        nr, nc = counts.shape
+        ax = new_axes(ax, (2.8 + 0.07 * max(map(len, rows)) + 0.7 * nc, 2.6 + 0.45 * nr))
+        mat = counts.to_numpy(dtype=np.float64)
+        image = ax.imshow(mat, cmap=SEQUENTIAL, aspect="auto", vmin=0)
+        for i in range(nr):
+            for j in range(nc):
+                r, g, b, _ = image.cmap(image.norm(mat[i, j]))
+                dark = 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.45
+                ax.text(
+                    j,
+                    i,
+                    f"{int(mat[i, j])}",
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if dark else "black",
+                )
+        ax.set_xticks(np.arange(nc))
+        ax.set_yticks(np.arange(nr))
+        long = max(map(len, cols))
+        ax.set_xticklabels(cols, rotation=90 if long > 9 or nc > 8 else 0, fontsize=8)
+        ax.set_yticklabels(rows, fontsize=8)
+        ax.set_xlabel("mentor (higher current level)", fontsize=9)
+        ax.set_ylabel("learner (large gap)", fontsize=9)
+        cbar = ax.figure.colorbar(image, ax=ax, shrink=0.8)
+        cbar.set_label("competences matched", fontsize=8)
+        cbar.ax.tick_params(labelsize=7)
+        default = "Interregional learning matches: competences per learner–mentor pair"
+        titled(ax, title, default, is_synthetic(matches))
+        return ax
+    if kind != "table":
+        raise ConfigurationError(f"kind must be 'matrix' or 'table', got {kind!r}")
+    if top < 1:
+        raise ConfigurationError(f"top must be positive, got {top}")
+    best = table.sort_values("score", ascending=False, kind="stable").head(top)
+    cells = []
+    for _, r in best.iterrows():
+        ci = ""
+        if "learner_gap_lo" in best.columns and np.isfinite(r["learner_gap_lo"]):
+            ci = f" [{r['learner_gap_lo']:.2f}, {r['learner_gap_hi']:.2f}]"
+        cells.append(
+            [
+                short(entity_label(r["learner"], labels), 22),
+                short(str(r.get("competence_label", r.get("competence", ""))), 40),
+                short(entity_label(r["mentor"], labels), 22),
+                f"{r['learner_gap']:.2f}{ci}" if "learner_gap" in best.columns else "",
+                f"{r['score']:.2f}",
+            ]
+        )
+    ax = new_axes(ax, (11.0, 0.9 + 0.27 * len(cells)))
+    ax.axis("off")
+    tab = ax.table(
+        cellText=cells,
+        colLabels=["learner", "could learn", "from mentor", "learner gap [CI]", "score"],
+        colWidths=[0.17, 0.38, 0.17, 0.18, 0.08],
+        loc="upper center",
+        cellLoc="left",
+    )
+    tab.auto_set_font_size(False)
+    tab.set_fontsize(8)
+    tab.scale(1.0, 1.3)
+    for (row, _col), cell in tab.get_celld().items():
+        cell.set_edgecolor("0.8")
+        if row == 0:
+            cell.set_text_props(fontweight="bold")
+            cell.set_facecolor("0.93")
+    default = f"Top {len(cells)} learning matches by score"
+    titled(ax, title, default, is_synthetic(matches))
+    return ax
