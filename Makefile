@@ -28,8 +28,9 @@ build: $(DEPS) ## build the extension (release) into the virtualenv
 	$(VENV)/bin/maturin develop --release --quiet 2>&1 | sed '/Requirement already satisfied/d'
 	@$(PY) -c "import skillsmap" || { echo "extension build failed"; exit 1; }
 
-demo: build ## run the main job on the synthetic demo survey
+demo: build ## the report of the synthetic demo survey into out/demo (prints index.html)
 	$(VENV)/bin/skillsmap summary --demo
+	$(VENV)/bin/skillsmap report --demo --out out/demo
 
 lint: $(DEPS) ## rustfmt, clippy, ruff
 	cargo fmt --all --check

@@ -30,6 +30,7 @@ from .errors import (
     UnknownNameError,
     ValidationError,
 )
+from .report import report
 
 __all__ = [
     "CoGapNetwork",
@@ -53,6 +54,7 @@ __all__ = [
     "proximity",
     "rca",
     "read_survey",
+    "report",
     "similarity",
     "top_k",
 ]

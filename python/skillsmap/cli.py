@@ -3,6 +3,9 @@
 ``skillsmap validate FILE`` checks a survey file and prints every located
 problem (exit status 1) or a one-line summary (exit status 0).
 ``skillsmap summary [FILE] [--demo]`` prints a survey summary.
+``skillsmap report [FILE] [--demo] --out DIR`` writes the skills-mapping
+report (``DIR/index.html``, figures as SVG and PNG, tables as CSV) and prints
+the path of the page.
 """
 
 from __future__ import annotations
@@ -95,7 +98,69 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--n-respondents", type=int, default=1200, help="demo size (default 1200)")
     s.add_argument("--seed", type=int, default=0, help="demo seed (default 0)")
     _add_survey_options(s)
+    r = sub.add_parser(
+        "report",
+        help="write the skills-mapping report (HTML, figures as SVG and PNG, tables as CSV)",
+    )
+    r.add_argument("file", nargs="?", help="survey file; omit with --demo")
+    r.add_argument("--demo", action="store_true", help="use the synthetic demonstration survey")
+    r.add_argument("--n-respondents", type=int, default=1200, help="demo size (default 1200)")
+    r.add_argument("--seed", type=int, default=0, help="demo and bootstrap seed (default 0)")
+    r.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    r.add_argument(
+        "--by",
+        choices=("region", "stakeholder_type"),
+        default="region",
+        help="entities the figures compare (default region)",
+    )
+    r.add_argument("--n-boot", type=int, default=1000, help="bootstrap replicates (default 1000)")
+    r.add_argument("--min-n", type=int, default=5, help="suppression threshold (default 5)")
+    r.add_argument("--title", default=None, help="title of the page")
+    r.add_argument("--quiet", action="store_true", help="no progress lines")
+    _add_survey_options(r)
     return p
+
+
+def _report(args: argparse.Namespace, sm: Any) -> int:
+    if args.demo == bool(args.file):
+        print("skillsmap report: give a SURVEY file or --demo (not both)", file=sys.stderr)
+        return 2
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")  # files only: no window, no display needed
+    except ImportError:
+        print("skillsmap report needs matplotlib: pip install 'skillsmap[plot]'", file=sys.stderr)
+        return 2
+    try:
+        if args.demo:
+            survey = sm.demo_survey(args.n_respondents, seed=args.seed, framework=args.framework)
+        else:
+            survey = sm.read_survey(args.file, **_options(args))
+        result = sm.report(
+            survey,
+            args.out,
+            by=args.by,
+            n_boot=args.n_boot,
+            seed=args.seed,
+            min_n=args.min_n,
+            title=args.title,
+            progress=not args.quiet,
+        )
+    except sm.ValidationError as err:
+        print(str(err), file=sys.stderr)
+        return 1
+    except sm.SkillsMapError as err:
+        print(f"skillsmap report: {err}", file=sys.stderr)
+        return 1
+    except (OSError, ValueError, ImportError) as err:
+        print(f"skillsmap report: {err}", file=sys.stderr)
+        return 2
+    omitted = [f for f in result.figures if f.omitted is not None]
+    for f in omitted:
+        print(f"omitted {f.key}: {f.omitted}", file=sys.stderr)
+    print(result.index.resolve())
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -143,5 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         print(survey.summary())
         return 0
+    if args.command == "report":
+        return _report(args, sm)
     _parser().print_help()
     return 2

@@ -16,6 +16,7 @@ MODULES = [
     "skillsmap.errors",
     "skillsmap.frameworks",
     "skillsmap.plot",
+    "skillsmap.report",
 ]
 
 

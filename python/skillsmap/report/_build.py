@@ -1,0 +1,345 @@
+"""Computing the report's tables and figures and writing them out."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from .. import plot
+from ..errors import ConfigurationError
+from . import Figure, Omitted, Report
+from ._html import page
+
+if TYPE_CHECKING:
+    from .._survey import Survey
+
+_WORD = {
+    "region": ("region", "regions"),
+    "stakeholder_type": ("stakeholder type", "stakeholder types"),
+}
+
+
+class _Data:
+    """The tables the figures are drawn from, computed once."""
+
+    def __init__(
+        self, survey: Survey, by: str, ci: float, n_boot: int, seed: int, min_n: int
+    ) -> None:
+        self.survey = survey
+        self.by = by
+        self.word, self.words = _WORD[by]
+        self.pooled = survey.gaps(ci=ci, n_boot=n_boot, seed=seed, min_n=min_n, progress=False)
+        self.grouped = survey.gaps(by, min_n=min_n)
+        self.priorities = survey.priorities(min_n=min_n)
+        self.names = survey._group_names(by)
+        present = list(dict.fromkeys(self.grouped[by]))
+        # entities with at least one unsuppressed cell
+        live = self.grouped[~self.grouped["suppressed"]]
+        self.entities = [e for e in present if e in set(live[by])]
+        self.all_suppressed = [e for e in present if e not in set(self.entities)]
+        known = list(self.names)
+        self.empty = [e for e in known if e not in set(present)]
+        self.profiles = survey.profiles(by, min_n=min_n)
+        self.area_profiles = survey.profiles(by, level="area", min_n=min_n)
+        sizes = survey.respondents.groupby(by, observed=True).size()
+        self.sizes = {str(k): int(v) for k, v in sizes.items()}
+        self.similarity: pd.DataFrame | None = None
+        if len(self.entities) >= 2:
+            prof = self.profiles.loc[self.entities]
+            self.similarity = _similarity(prof)
+        self.matches: pd.DataFrame | None = None
+        if len(self.entities) >= 2:
+            self.matches = survey.learning_matches(by, min_n=min_n, ci=ci, n_boot=n_boot, seed=seed)
+        self.network = survey.cogap_network(1.0, backbone_alpha=0.05)
+        self.network_note = "the disparity-filter backbone (α = 0.05)"
+        if len(self.network.edges) == 0:
+            self.network = survey.cogap_network(1.0)
+            self.network_note = (
+                "the strongest links of the full network (the disparity filter at α = 0.05 "
+                "keeps no link: co-gaps are spread evenly)"
+            )
+        cen = self.network.centrality()
+        com = self.network.communities(seed=seed)
+        self.centrality = cen.merge(com, on="competence").merge(
+            self.network.competences[["competence", "label", "area"]], on="competence"
+        )
+
+
+def _similarity(prof: pd.DataFrame) -> pd.DataFrame:
+    from .._similarity import similarity
+
+    return similarity(prof, "pearson", min_overlap=3)
+
+
+def _name(d: _Data, e: Any) -> str:
+    return str(d.names.get(e, e))
+
+
+def _fig_heatmap(d: _Data) -> tuple[Any, str]:
+    if not d.entities:
+        raise Omitted(f"no {d.word} has enough respondents (min_n) on any competence")
+    ax = plot.gap_heatmap(d.grouped)
+    cap = (
+        f"Mean gap (target − current level, in scale points) of each competence in each "
+        f"{d.word}; red: target above current level, blue: below. Competences are grouped by "
+        f"area. Hatched cells have fewer than {d.grouped.attrs['min_n']} respondents and are "
+        f"suppressed."
+    )
+    return ax, cap
+
+
+def _fig_radar(d: _Data) -> tuple[Any, str]:
+    prof = d.area_profiles
+    if prof.shape[1] < 3:
+        raise Omitted(f"the framework has {prof.shape[1]} areas; a radar needs at least 3")
+    ents = [e for e in prof.index if e in set(d.entities)]
+    if not ents:
+        raise Omitted(f"no {d.word} has enough respondents")
+    note = ""
+    if len(ents) > 8:
+        largest = set(sorted(ents, key=lambda e: -d.sizes.get(str(e), 0))[:8])
+        ents = [e for e in ents if e in largest]
+        note = f" Only the 8 {d.words} with the most respondents are drawn."
+    ax = plot.radar(prof, entities=ents)
+    cap = (
+        f"Mean gap per competence area, one line per {d.word}: the further out, the larger "
+        f"the gap.{note}"
+    )
+    return ax, cap
+
+
+def _fig_borich(d: _Data) -> tuple[Any, str]:
+    ax = plot.borich_bars(d.pooled)
+    ci = d.pooled.attrs.get("ci")
+    cap = (
+        "Borich mean weighted discrepancy score of each competence over all respondents "
+        "(mean importance × mean discrepancy), highest first: the training priorities. "
+        f"Whiskers: {round(100 * float(ci))}% percentile bootstrap interval over respondents "
+        f"({d.pooled.attrs.get('n_boot')} replicates)."
+    )
+    return ax, cap
+
+
+def _fig_ipa(d: _Data) -> tuple[Any, str]:
+    ax = plot.ipa(d.priorities)
+    cap = (
+        "Importance–performance analysis: mean current level against mean importance per "
+        "competence, crosshair at the means. Upper left (“Concentrate here”): important "
+        "and weak."
+    )
+    return ax, cap
+
+
+def _fig_lff(d: _Data) -> tuple[Any, str]:
+    ax = plot.locus_for_focus(d.priorities)
+    cap = (
+        "Locus for Focus: mean gap against mean importance per competence, crosshair at the "
+        "means. Upper right (HH): important competences with a large gap, the focus of "
+        "training."
+    )
+    return ax, cap
+
+
+def _fig_network(d: _Data) -> tuple[Any, str]:
+    if len(d.network.edges) == 0:
+        raise Omitted("no two competences share a gap of at least 1 point for any respondent")
+    ax = plot.skills_network(d.network, gaps=d.pooled)
+    cap = (
+        "Co-gap network: two competences are linked when respondents report a gap of at "
+        "least one scale point on both; line width is φ (co-occurrence over the larger "
+        f"number of respondents with either gap). Shown: {d.network_note}. Node size: mean "
+        "gap; colour: competence area."
+    )
+    return ax, cap
+
+
+def _fig_similarity(d: _Data) -> tuple[Any, str]:
+    if d.similarity is None:
+        raise Omitted(
+            f"similarity needs at least two {d.words} with data; this survey has {len(d.entities)}"
+        )
+    ax = plot.similarity_clustermap(d.similarity)
+    cap = (
+        f"Pearson correlation between the gap profiles of the {d.words} (competences "
+        "answered by both), ordered by average-linkage clustering on 1 − r; the dendrogram "
+        f"shows which {d.words} have similar needs."
+    )
+    return ax, cap
+
+
+def _fig_matches(d: _Data) -> tuple[Any, str]:
+    if d.matches is None:
+        raise Omitted(
+            f"learning matches need at least two {d.words} with data; this survey has "
+            f"{len(d.entities)}"
+        )
+    if d.matches.empty:
+        raise Omitted(f"no {d.word} is ahead of another on a competence where that one has a gap")
+    ax = plot.learning_matches(d.matches)
+    top = d.matches.attrs.get("top", 3)
+    cap = (
+        f"Interregional learning matches: for each competence, the {top} {d.words} with the "
+        f"largest gap (learners) and the {top} with the highest current level (mentors); "
+        "each cell counts the competences a learner could learn from a mentor."
+    )
+    return ax, cap
+
+
+_FIGURES: list[tuple[str, str, Callable[[_Data], tuple[Any, str]]]] = [
+    ("gap_heatmap", "Gaps by competence", _fig_heatmap),
+    ("radar", "Gap profiles by area", _fig_radar),
+    ("borich_bars", "Training priorities (Borich)", _fig_borich),
+    ("ipa", "Importance–performance analysis", _fig_ipa),
+    ("locus_for_focus", "Locus for Focus", _fig_lff),
+    ("skills_network", "Co-gap network", _fig_network),
+    ("similarity_clustermap", "Similarity of gap profiles", _fig_similarity),
+    ("learning_matches", "Learning matches", _fig_matches),
+]
+
+
+def _tables(d: _Data, out: Path) -> dict[str, Path]:
+    by = d.by
+    tables: dict[str, pd.DataFrame] = {
+        "gaps": d.pooled,
+        f"gaps_by_{by}": d.grouped,
+        "priorities": d.priorities,
+        f"profiles_{by}": d.profiles.reset_index(),
+        "cogap_edges": d.network.edges,
+        "cogap_centrality": d.centrality,
+    }
+    if d.similarity is not None:
+        tables[f"similarity_{by}"] = d.similarity.rename_axis(index=by).reset_index()
+    if d.matches is not None:
+        tables["learning_matches"] = d.matches
+    paths = {}
+    for name, frame in tables.items():
+        path = out / f"{name}.csv"
+        frame.to_csv(path, index=False)
+        paths[name] = path
+    return paths
+
+
+def build(
+    survey: Survey,
+    out: Path,
+    *,
+    by: str,
+    ci: float,
+    n_boot: int,
+    seed: int,
+    min_n: int,
+    dpi: int,
+    title: str | None,
+    log: Callable[[str], None],
+) -> Report:
+    start = time.perf_counter()
+    plt = plot._common.pyplot()
+    import matplotlib
+
+    if out.exists() and not out.is_dir():
+        raise ConfigurationError(f"cannot create the output folder {out}: a file is in the way")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ConfigurationError(f"cannot create the output folder {out}: {err}") from err
+    log(f"computing gaps, priorities, similarity and the co-gap network ({survey!r})")
+    d = _Data(survey, by, ci, n_boot, seed, min_n)
+    # everything is written to a staging folder first and moved into place at
+    # the end, so a failed or interrupted run leaves no half-built report
+    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    try:
+        figdir = stage / "figures"
+        tabdir = stage / "tables"
+        figdir.mkdir()
+        tabdir.mkdir()
+        tables = _tables(d, tabdir)
+        log(f"wrote {len(tables)} tables")
+        figures = _draw(d, figdir, dpi, log, plt, matplotlib)
+        notes = _notes(d, min_n)
+        seconds = time.perf_counter() - start
+        html = page(
+            survey=survey,
+            data=d,
+            figures=figures,
+            tables=tables,
+            notes=notes,
+            title=title or "Skills-mapping report",
+            out=stage,
+            seconds=seconds,
+        )
+        (stage / "index.html").write_text(html, encoding="utf-8")
+        try:
+            out.mkdir(exist_ok=True)
+            for name in ("figures", "tables", "index.html"):
+                target = out / name
+                if target.is_dir():
+                    shutil.rmtree(target)
+                elif target.exists():
+                    target.unlink()
+                os.replace(stage / name, target)
+        except OSError as err:
+            raise ConfigurationError(f"cannot write the report into {out}: {err}") from err
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    rep = Report(index=out / "index.html", seconds=time.perf_counter() - start)
+    rep.tables = {k: out / "tables" / p.name for k, p in tables.items()}
+    for f in figures:
+        if f.svg is not None and f.png is not None:
+            f.svg = out / "figures" / f.svg.name
+            f.png = out / "figures" / f.png.name
+    rep.figures = figures
+    log(f"done in {rep.seconds:.1f} s: {rep.index}")
+    return rep
+
+
+def _draw(
+    d: _Data, figdir: Path, dpi: int, log: Callable[[str], None], plt: Any, matplotlib: Any
+) -> list[Figure]:
+    figures = []
+    svg_meta = {"Date": None}  # reproducible SVG files
+    with matplotlib.rc_context({"svg.hashsalt": "skillsmap", "svg.fonttype": "none"}):
+        for i, (key, fig_title, draw) in enumerate(_FIGURES, start=1):
+            t0 = time.perf_counter()
+            fig = Figure(key=key, title=fig_title, caption="")
+            try:
+                ax, fig.caption = draw(d)
+            except (Omitted, ConfigurationError) as why:
+                fig.omitted = str(why)
+                log(f"[{i}/{len(_FIGURES)}] {key}: omitted — {why}")
+                figures.append(fig)
+                continue
+            figure = ax.figure
+            try:
+                fig.svg = figdir / f"{key}.svg"
+                fig.png = figdir / f"{key}.png"
+                figure.savefig(fig.svg, bbox_inches="tight", metadata=svg_meta)
+                figure.savefig(fig.png, dpi=dpi, bbox_inches="tight")
+            finally:
+                plt.close(figure)
+            fig.seconds = time.perf_counter() - t0
+            figures.append(fig)
+            log(f"[{i}/{len(_FIGURES)}] {key} ({fig.seconds:.1f} s)")
+    return figures
+
+
+def _notes(d: _Data, min_n: int) -> list[str]:
+    notes = []
+    if d.empty:
+        names = ", ".join(_name(d, e) for e in d.empty)
+        notes.append(
+            f"{d.words.capitalize()} without respondents, left out of every figure: {names}."
+        )
+    if d.all_suppressed:
+        names = ", ".join(_name(d, e) for e in d.all_suppressed)
+        notes.append(
+            f"{d.words.capitalize()} with fewer than {min_n} respondents on every competence "
+            f"(all their cells suppressed): {names}."
+        )
+    return notes
