@@ -169,8 +169,11 @@ def skills_network(
             fontsize=fontsize,
             zorder=4,
         )
-    ax.set_xlim(-2.0, 2.0)
-    ax.set_ylim(-2.0, 2.0)
+    # room for the longest label outside the circle
+    longest = max((len(short(info.label(c), 34)) for c in comps["competence"]), default=10)
+    lim = min(2.05, 1.25 + 0.024 * longest * fontsize / 7.5)
+    ax.set_xlim(-lim, lim)
+    ax.set_ylim(-lim, lim)
     ax.set_aspect("equal")
     ax.axis("off")
     ax.legend(

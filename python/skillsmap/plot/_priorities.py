@@ -136,7 +136,7 @@ def ipa(
     title: str | None = None,
 ) -> Axes:
     """Importance–performance analysis (Martilla & James 1977): mean current
-    level (performance) × importance, with the crosshair of
+    level (performance, x) × importance (y), with the crosshair of
     :meth:`Survey.priorities` and its four quadrants.
 
     Parameters
@@ -194,8 +194,9 @@ def locus_for_focus(
     ax: Axes | None = None,
     title: str | None = None,
 ) -> Axes:
-    """Locus for Focus (Mink, Shultz & Mink 1991): mean gap × importance;
-    the upper-right quadrant (HH: important and a large gap) is the focus.
+    """Locus for Focus (Mink, Shultz & Mink 1991): mean importance (x) ×
+    mean gap (y), crosshair at the means of :meth:`Survey.priorities`; the
+    upper-right quadrant (HH: important and a large gap) is the focus.
     Parameters as in :func:`ipa`.
     """
     table = select_group(as_frame(priorities, "locus_for_focus"), group, "locus_for_focus")
@@ -204,18 +205,18 @@ def locus_for_focus(
     variable = table.attrs.get("borich_variable", "importance")
     return _quadrant_plot(
         table,
-        x="mean_gap",
-        y="importance",
-        cx="lff_crosshair_gap",
-        cy="lff_crosshair_importance",
+        x="importance",
+        y="mean_gap",
+        cx="lff_crosshair_importance",
+        cy="lff_crosshair_gap",
         quadrants={
-            "HL": (0.01, 0.99, "HL: important, small gap", "left"),
+            "LH": (0.01, 0.99, "LH: large gap, less important", "left"),
             "HH": (0.99, 0.99, "HH: focus here", "right"),
             "LL": (0.01, 0.01, "LL", "left"),
-            "LH": (0.99, 0.01, "LH: large gap, less important", "right"),
+            "HL": (0.99, 0.01, "HL: important, small gap", "right"),
         },
-        xlabel="mean gap (target − current)",
-        ylabel=f"mean {'importance' if variable == 'importance' else 'required level'}",
+        xlabel=f"mean {'importance' if variable == 'importance' else 'required level'}",
+        ylabel="mean gap (target − current)",
         default_title=_title("Locus for Focus", table, priorities),
         first=table["mwds"],
         framework=framework,

@@ -130,9 +130,9 @@ def _fig_borich(d: _Data) -> tuple[Any, str]:
 def _fig_ipa(d: _Data) -> tuple[Any, str]:
     ax = plot.ipa(d.priorities)
     cap = (
-        "Importance–performance analysis: mean current level against mean importance per "
-        "competence, crosshair at the means. Upper left (“Concentrate here”): important "
-        "and weak."
+        "Importance–performance analysis: mean current level (across) against mean "
+        "importance (up) per competence, crosshair at the means. Upper left (“Concentrate "
+        "here”): important and weak."
     )
     return ax, cap
 
@@ -140,9 +140,9 @@ def _fig_ipa(d: _Data) -> tuple[Any, str]:
 def _fig_lff(d: _Data) -> tuple[Any, str]:
     ax = plot.locus_for_focus(d.priorities)
     cap = (
-        "Locus for Focus: mean gap against mean importance per competence, crosshair at the "
-        "means. Upper right (HH): important competences with a large gap, the focus of "
-        "training."
+        "Locus for Focus: mean importance (across) against mean gap (up) per competence, "
+        "crosshair at the means. Upper right (HH): important competences with a large gap, "
+        "the focus of training."
     )
     return ax, cap
 
