@@ -33,6 +33,7 @@ class _Data:
         self, survey: Survey, by: str, ci: float, n_boot: int, seed: int, min_n: int
     ) -> None:
         self.survey = survey
+        self.framework = survey.framework
         self.by = by
         self.word, self.words = _WORD[by]
         self.pooled = survey.gaps(ci=ci, n_boot=n_boot, seed=seed, min_n=min_n, progress=False)
@@ -85,7 +86,7 @@ def _name(d: _Data, e: Any) -> str:
 def _fig_heatmap(d: _Data) -> tuple[Any, str]:
     if not d.entities:
         raise Omitted(f"no {d.word} has enough respondents (min_n) on any competence")
-    ax = plot.gap_heatmap(d.grouped)
+    ax = plot.gap_heatmap(d.grouped, framework=d.framework)
     cap = (
         f"Mean gap (target − current level, in scale points) of each competence in each "
         f"{d.word}; red: target above current level, blue: below. Competences are grouped by "
@@ -107,7 +108,7 @@ def _fig_radar(d: _Data) -> tuple[Any, str]:
         largest = set(sorted(ents, key=lambda e: -d.sizes.get(str(e), 0))[:8])
         ents = [e for e in ents if e in largest]
         note = f" Only the 8 {d.words} with the most respondents are drawn."
-    ax = plot.radar(prof, entities=ents)
+    ax = plot.radar(prof, entities=ents, framework=d.framework)
     cap = (
         f"Mean gap per competence area, one line per {d.word}: the further out, the larger "
         f"the gap.{note}"
@@ -116,7 +117,7 @@ def _fig_radar(d: _Data) -> tuple[Any, str]:
 
 
 def _fig_borich(d: _Data) -> tuple[Any, str]:
-    ax = plot.borich_bars(d.pooled)
+    ax = plot.borich_bars(d.pooled, framework=d.framework)
     ci = d.pooled.attrs.get("ci")
     cap = (
         "Borich mean weighted discrepancy score of each competence over all respondents "
@@ -128,7 +129,7 @@ def _fig_borich(d: _Data) -> tuple[Any, str]:
 
 
 def _fig_ipa(d: _Data) -> tuple[Any, str]:
-    ax = plot.ipa(d.priorities)
+    ax = plot.ipa(d.priorities, framework=d.framework)
     cap = (
         "Importance–performance analysis: mean current level (across) against mean "
         "importance (up) per competence, crosshair at the means. Upper left (“Concentrate "
@@ -138,7 +139,7 @@ def _fig_ipa(d: _Data) -> tuple[Any, str]:
 
 
 def _fig_lff(d: _Data) -> tuple[Any, str]:
-    ax = plot.locus_for_focus(d.priorities)
+    ax = plot.locus_for_focus(d.priorities, framework=d.framework)
     cap = (
         "Locus for Focus: mean importance (across) against mean gap (up) per competence, "
         "crosshair at the means. Upper right (HH): important competences with a large gap, "
@@ -150,7 +151,7 @@ def _fig_lff(d: _Data) -> tuple[Any, str]:
 def _fig_network(d: _Data) -> tuple[Any, str]:
     if len(d.network.edges) == 0:
         raise Omitted("no two competences share a gap of at least 1 point for any respondent")
-    ax = plot.skills_network(d.network, gaps=d.pooled)
+    ax = plot.skills_network(d.network, gaps=d.pooled, framework=d.framework)
     cap = (
         "Co-gap network: two competences are linked when respondents report a gap of at "
         "least one scale point on both; line width is φ (co-occurrence over the larger "
