@@ -150,11 +150,13 @@ def _gap_frame(
         synthetic=survey.synthetic,
         framework=survey.framework.id,
     )
-    if len(keys) == 1:
-        names = survey._group_names(keys[0])
-        if names:
-            # display names of the groups, for figures and reports
-            df.attrs["group_names"] = {str(k): str(v) for k, v in names.items()}
+    # display names of the group values (all keys merged), for figures and reports
+    names = {str(k): str(v) for key in keys for k, v in survey._group_names(key).items()}
+    if names:
+        df.attrs["group_names"] = names
+    from ._model import remember_framework
+
+    remember_framework(survey.framework)
     return df, res
 
 

@@ -235,3 +235,114 @@ def test_importing_skillsmap_does_not_import_matplotlib():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
+
+
+def _custom_survey(fid: str = "my-fw", n_resp: int = 90, labels: str = "C") -> sm.Survey:
+    """A survey on a custom framework whose competences are listed with
+    their areas interleaved (a, b, c, a, b, c, …)."""
+    rows = [
+        {"id": f"k{i}", "label": f"{labels}{i} $x$", "area": f"a{i % 3}", "area_label": f"A{i % 3}"}
+        for i in range(9)
+    ]
+    fw = sm.Framework.from_frame(pd.DataFrame(rows), id=fid)
+    rng = np.random.default_rng(0)
+    answers = []
+    for r in range(n_resp):
+        for c in fw.competences["id"]:
+            cur = int(rng.integers(1, 5))
+            answers.append(
+                {
+                    "respondent": f"r{r}",
+                    "region": ["ES22", "FRI", "FI1D7"][r % 3],
+                    "stakeholder_type": "cooperative",
+                    "competence": c,
+                    "current": cur,
+                    "required": int(rng.integers(cur, 6)),
+                }
+            )
+    return sm.Survey.from_frame(pd.DataFrame(answers), framework=fw)
+
+
+def test_competences_are_grouped_by_area_even_when_listed_interleaved():
+    s = _custom_survey()
+    ax = sm.plot.gap_heatmap(s.profiles("region"))
+    rows = [t.get_text() for t in ax.get_yticklabels()]
+    assert rows[:3] == [r"C0 \$x\$", r"C3 \$x\$", r"C6 \$x\$"]  # area a0 first, then a1, a2
+    (sec,) = ax.child_axes
+    assert [t.get_text() for t in sec.get_yticklabels()] == ["A0", "A1", "A2"]
+
+
+def test_helpers_label_a_custom_framework_without_being_told():
+    s = _custom_survey("se-core", labels="Mine ")  # even one reusing an embedded id
+    ax = sm.plot.borich_bars(s.gaps())
+    assert all(t.get_text().startswith("Mine ") for t in ax.get_yticklabels())
+
+
+def test_dollar_signs_in_labels_are_drawn_literally(tmp_path):
+    frame = sm.demo_survey(300, seed=1).to_frame()
+    frame["region"] = frame["region"].replace({"ES22": r"Budget $\sqrt{x$ area", "FRI": "US$5"})
+    s = sm.Survey.from_frame(frame, importance="importance", regions=None)
+    ax = sm.plot.gap_heatmap(s.profiles("region"))
+    ax.figure.canvas.draw()  # mathtext would fail to parse here
+    texts = [t.get_text() for t in ax.get_xticklabels()]
+    assert any("Budget" in t for t in texts)
+    rep = sm.report(s, tmp_path, n_boot=50, progress=False)
+    assert all(f.omitted is None for f in rep.figures)
+
+
+def test_radar_with_long_names_keeps_its_size():
+    frame = sm.demo_survey(600, seed=2).to_frame()
+    frame["stakeholder_type"] = frame["stakeholder_type"].astype(str) + " " + "x" * 60
+    s = sm.Survey.from_frame(frame, importance="importance", typology=None)
+    prof = s.profiles("stakeholder_type", level="area")
+    ax = sm.plot.radar(prof, entities=list(prof.index[:8]))
+    fig = ax.figure
+    fig.canvas.draw()
+    box = ax.get_window_extent()
+    assert box.width > 2.5 * fig.dpi and box.height > 2.5 * fig.dpi
+
+
+def test_learning_matches_for_one_competence(demo):
+    m = demo.learning_matches(n_boot=50)
+    comp = m["competence"].iloc[0]
+    ax = sm.plot.learning_matches(m, competence=comp)
+    part = m[m["competence"] == comp]
+    cells = [t.get_text() for t in ax.texts]
+    assert sorted(cells) == sorted(f"{v:.2f}" for v in part["score"])
+    full = sm.plot.learning_matches(m)
+    # a region never learns from itself: the diagonal is masked
+    img = full.images[0].get_array()
+    rows = [t.get_text() for t in full.get_yticklabels()]
+    cols = [t.get_text() for t in full.get_xticklabels()]
+    for i, name in enumerate(rows):
+        if name in cols:
+            assert np.ma.getmaskarray(img)[i, cols.index(name)]
+
+
+def test_network_drops_links_of_few_respondents(demo):
+    net = demo.cogap_network()
+    high = int(net.edges["count"].median())
+    ax = sm.plot.skills_network(net, min_count=high, max_edges=10_000)
+    kept = int((net.edges["count"] >= high).sum())
+    assert len([p for p in ax.patches if p.get_edgecolor()[:3] != (0, 0, 0)]) == kept
+
+
+def test_more_bad_parameters_are_configuration_errors(demo):
+    prof = demo.profiles("region")
+    g = demo.gaps("region")
+    with pytest.raises(sm.ConfigurationError, match="vmax"):
+        sm.plot.gap_heatmap(prof, vmax=0)
+    with pytest.raises(sm.ConfigurationError, match="colormap"):
+        sm.plot.gap_heatmap(prof, cmap="nope")
+    with pytest.raises(sm.ConfigurationError, match="numeric"):
+        sm.plot.gap_heatmap(g, value="competence")
+    with pytest.raises(sm.ConfigurationError, match="gap table"):
+        sm.plot.borich_bars(demo.priorities())
+    with pytest.raises(sm.ConfigurationError, match="positive integer"):
+        sm.plot.borich_bars(demo.gaps(), top="5")
+    with pytest.raises(sm.ConfigurationError, match="DataFrame"):
+        sm.plot.skills_network(demo.cogap_network(), gaps=[1, 2])
+    with pytest.raises(sm.ConfigurationError, match="square"):
+        sm.plot.leaf_order(np.ones((2, 3)))
+    ax = sm.plot.radar(demo.profiles("region", level="area"), entities="ES22")
+    assert len(ax.get_lines()) >= 1

@@ -234,3 +234,34 @@ def test_python_m_skillsmap_report(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().endswith("index.html")
     assert (out / "index.html").exists()
+
+
+def test_framework_strings_are_escaped(tmp_path):
+    demo = sm.demo_survey(300, seed=5)
+    comp = demo.framework.competences[["id", "label", "area", "area_label"]].copy()
+    comp["label"] = "<script>x()</script> & " + comp["label"]
+    comp["area_label"] = "<i>" + comp["area_label"] + "</i>"
+    fw = sm.Framework.from_frame(
+        comp,
+        id="evil-fw",
+        name="<b>Evil</b> FW & co",
+        citation='<script>cite()</script> & "Smith"',
+        licence="<a href='x'>CC</a>",
+    )
+    survey = _survey(demo.to_frame(), framework=fw)
+    rep = sm.report(survey, tmp_path, n_boot=50, progress=False)
+    html = _html(rep)
+    for raw in ["<script", "<b>", "<i>", "<a href='x'>"]:
+        assert raw not in html
+    assert "&lt;b&gt;Evil&lt;/b&gt; FW &amp; co" in html
+    assert "&lt;script&gt;cite()&lt;/script&gt; &amp; &quot;Smith&quot;" in html
+    assert "&lt;script&gt;x()&lt;/script&gt; &amp; " in html  # the priorities table
+
+
+def test_too_few_respondents_for_any_link(tmp_path):
+    frame = _frame(300, seed=6)
+    few = frame[frame["respondent"].isin(frame["respondent"].unique()[:3])]
+    rep = sm.report(_survey(few), tmp_path, n_boot=20, progress=False)
+    omitted = {f.key: f.omitted for f in rep.figures if f.omitted}
+    assert "skills_network" in omitted and "5 or more respondents" in omitted["skills_network"]
+    assert pd.read_csv(rep.tables["cogap_edges"]).empty

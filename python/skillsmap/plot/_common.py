@@ -6,6 +6,7 @@ Nothing here imports matplotlib at module import time; the helpers call
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -64,6 +65,15 @@ def new_axes(ax: Axes | None, figsize: tuple[float, float], *, polar: bool = Fal
     return fig.add_subplot(projection="polar" if polar else None)
 
 
+def colormap(name: str) -> Any:
+    """A matplotlib colormap by name, with a clear error for unknown names."""
+    plt = pyplot()
+    try:
+        return plt.get_cmap(name)
+    except ValueError as err:
+        raise ConfigurationError(f"unknown colormap {name!r}") from err
+
+
 def is_synthetic(*objs: Any) -> bool:
     """Whether any of the inputs comes from synthetic data (``attrs`` or
     a ``synthetic`` attribute)."""
@@ -93,14 +103,26 @@ def category_colours(keys: Iterable[Any]) -> dict[Any, str]:
     return out
 
 
-def short(text: str, width: int) -> str:
-    """``text`` cut to ``width`` characters with an ellipsis."""
+_DOLLAR = re.compile(r"(?<!\\)\$")
+
+
+def literal(text: Any) -> str:
+    """``text`` as matplotlib draws it literally: a ``$`` in a label is a
+    dollar, never the start of mathtext (idempotent)."""
+    return _DOLLAR.sub(r"\\$", str(text))
+
+
+def short(text: Any, width: int) -> str:
+    """``text`` cut to ``width`` characters with an ellipsis, drawn literally."""
     text = str(text)
-    return text if len(text) <= width else text[: max(width - 1, 1)].rstrip() + "…"
+    if len(text) > width:
+        text = text[: max(width - 1, 1)].rstrip().rstrip("\\") + "…"
+    return literal(text)
 
 
-def wrap(text: str, width: int) -> str:
-    return "\n".join(textwrap.wrap(str(text), width)) or str(text)
+def wrap(text: Any, width: int) -> str:
+    """``text`` wrapped at ``width`` characters, drawn literally."""
+    return literal("\n".join(textwrap.wrap(str(text), width)) or str(text))
 
 
 @dataclass
@@ -122,14 +144,17 @@ class Items:
 
 
 def resolve_framework(framework: Framework | str | None, *objs: Any) -> Framework | None:
-    """The framework to label items with: the argument, or the embedded one
-    named in an input's ``attrs["framework"]``; None if neither resolves."""
+    """The framework to label items with: the argument, or the one named in
+    an input's ``attrs["framework"]`` (the framework of the survey that made
+    the table in this process, else the embedded framework of that id);
+    None if nothing resolves."""
     if isinstance(framework, Framework):
         return framework
     from .. import frameworks
+    from .._model import seen_framework
 
     if isinstance(framework, str):
-        return frameworks.load(framework)
+        return seen_framework(framework) or frameworks.load(framework)
     if framework is not None:
         raise ConfigurationError(
             f"framework must be a Framework or an id, got {type(framework).__name__}"
@@ -137,8 +162,13 @@ def resolve_framework(framework: Framework | str | None, *objs: Any) -> Framewor
     for obj in objs:
         attrs = getattr(obj, "attrs", None)
         fid = attrs.get("framework") if isinstance(attrs, Mapping) else None
-        if isinstance(fid, str) and fid in frameworks.available():
-            return frameworks.load(fid)
+        if isinstance(fid, str):
+            # the framework of the survey that made the table, else the embedded one
+            found = seen_framework(fid)
+            if found is not None:
+                return found
+            if fid in frameworks.available():
+                return frameworks.load(fid)
     return None
 
 
@@ -151,13 +181,22 @@ def items(framework: Framework | None) -> Items:
     labels.update(zip(areas["id"], areas["label"], strict=True))
     codes = dict(zip(comp["id"], comp["code"].fillna(""), strict=True))
     codes.update(zip(areas["id"], areas["code"].fillna(""), strict=True))
+    area_order = [str(x) for x in areas["id"]]
+    area_of = {str(k): str(v) for k, v in zip(comp["id"], comp["area"], strict=True)}
+    rank = {a: i for i, a in enumerate(area_order)}
+    # competences area by area (framework order within an area), so that
+    # figures can group them even when the framework lists them interleaved
+    order = sorted(
+        (str(x) for x in comp["id"]),
+        key=lambda c: rank.get(area_of.get(c, ""), len(rank)),
+    )
     return Items(
         labels={str(k): str(v) for k, v in labels.items()},
         codes={str(k): str(v) for k, v in codes.items() if v},
-        area_of={str(k): str(v) for k, v in zip(comp["id"], comp["area"], strict=True)},
+        area_of=area_of,
         area_labels={str(k): str(v) for k, v in zip(areas["id"], areas["label"], strict=True)},
-        order=[str(x) for x in comp["id"]],
-        area_order=[str(x) for x in areas["id"]],
+        order=order,
+        area_order=area_order,
     )
 
 
@@ -172,9 +211,10 @@ def group_names(obj: Any, names: Mapping[Any, str] | None) -> dict[str, str]:
 
 
 def entity_label(key: Any, names: Mapping[str, str]) -> str:
+    """Display name of a group value (or of a tuple of values), drawn literally."""
     if isinstance(key, tuple):
-        return " · ".join(names.get(str(k), str(k)) for k in key)
-    return names.get(str(key), str(key))
+        return literal(" · ".join(names.get(str(k), str(k)) for k in key))
+    return literal(names.get(str(key), str(key)))
 
 
 def select_group(table: pd.DataFrame, group: Any, what: str) -> pd.DataFrame:
@@ -233,12 +273,15 @@ def place_labels(
     *,
     fontsize: float = 7.0,
     avoid: Sequence[Any] = (),
+    vlines: Sequence[float] = (),
+    hlines: Sequence[float] = (),
 ) -> int:
     """Label points without overlaps: each label (in ``order``) takes the
     first free spot on rings of growing radius around its point, inside the
-    axes and clear of the points, the ``avoid`` artists and the labels
-    already placed; a leader line joins far labels to their point. Labels
-    that find no spot are left out. Returns how many were placed.
+    axes and clear of the points, the ``avoid`` artists, the vertical and
+    horizontal lines at ``vlines`` / ``hlines`` and the labels already
+    placed; a leader line joins far labels to their point. Labels that find
+    no spot are left out. Returns how many were placed.
 
     Call it once the axes limits and the figure size are final.
     """
@@ -255,6 +298,12 @@ def place_labels(
     for artist in avoid:
         bb = artist.get_window_extent(rend)
         taken.append(np.array([bb.x0, bb.y0, bb.x1, bb.y1]))
+    for x_line in vlines:
+        px = ax.transData.transform((x_line, 0.0))[0]
+        taken.append(np.array([px - 1.0, frame.y0, px + 1.0, frame.y1]))
+    for y_line in hlines:
+        py = ax.transData.transform((0.0, y_line))[1]
+        taken.append(np.array([frame.x0, py - 1.0, frame.x1, py + 1.0]))
     angles = np.deg2rad(
         [0, 180, 45, 135, 315, 225, 90, 270, 22.5, 157.5, 337.5, 202.5, 67.5, 112.5]
     )

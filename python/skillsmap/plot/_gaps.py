@@ -16,6 +16,7 @@ from ._common import (
     SEQUENTIAL,
     as_frame,
     category_colours,
+    colormap,
     entity_label,
     group_names,
     is_synthetic,
@@ -54,6 +55,8 @@ def _profiles(data: pd.DataFrame, value: str | None, what: str) -> tuple[pd.Data
         value = value or "mean_gap"
         if value not in data.columns:
             raise ConfigurationError(f"{what}: the gap table has no column {value!r}")
+        if not pd.api.types.is_numeric_dtype(data[value]) or data[value].dtype == bool:
+            raise ConfigurationError(f"{what}: {value!r} is not a numeric column of the gap table")
         keys = list(data.attrs.get("by") or [])
         item = "area" if data.attrs.get("level") == "area" else "competence"
         vals = data[value].astype("float64").where(~data["suppressed"].astype(bool))
@@ -152,7 +155,9 @@ def gap_heatmap(
     top = float(np.abs(finite).max()) if finite.size else 1.0
     if vmax is None:
         vmax = top if top > 0 else 1.0
-    plt = pyplot()
+    elif not np.isfinite(vmax) or vmax <= 0:
+        raise ConfigurationError(f"vmax must be a positive number, got {vmax!r}")
+    pyplot()
     from matplotlib.colors import Normalize, TwoSlopeNorm
     from matplotlib.patches import Rectangle
 
@@ -166,11 +171,11 @@ def gap_heatmap(
     ax = new_axes(ax, figsize)
     if signed:
         norm: Normalize = TwoSlopeNorm(vcenter=0.0, vmin=-vmax, vmax=vmax)
-        colormap = plt.get_cmap(cmap or DIVERGING).with_extremes(bad=(0, 0, 0, 0))
+        cm = colormap(cmap or DIVERGING).with_extremes(bad=(0, 0, 0, 0))
     else:
         lo = float(finite.min()) if finite.size else 0.0
         norm = Normalize(vmin=lo, vmax=vmax if vmax > lo else lo + 1)
-        colormap = plt.get_cmap(cmap or SEQUENTIAL).with_extremes(bad=(0, 0, 0, 0))
+        cm = colormap(cmap or SEQUENTIAL).with_extremes(bad=(0, 0, 0, 0))
     ax.add_patch(
         Rectangle(
             (-0.5, -0.5),
@@ -185,7 +190,7 @@ def gap_heatmap(
     )
     image = ax.imshow(
         np.ma.masked_invalid(mat),
-        cmap=colormap,
+        cmap=cm,
         norm=norm,
         aspect="auto",
         interpolation="nearest",
@@ -239,7 +244,7 @@ def gap_heatmap(
                 v = mat[i, j]
                 if not np.isfinite(v):
                     continue
-                r, g, b, _ = colormap(norm(v))
+                r, g, b, _ = cm(norm(v))
                 dark = 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.45
                 ax.text(
                     j,
@@ -295,7 +300,7 @@ def radar(
             )
         chosen = wide
     else:
-        entities = list(entities)
+        entities = [entities] if isinstance(entities, (str, tuple)) else list(entities)
         if not 1 <= len(entities) <= 8:
             raise ConfigurationError(f"radar draws 1 to 8 profiles, got {len(entities)}")
         missing = [e for e in entities if e not in wide.index]
@@ -318,7 +323,9 @@ def radar(
         closed = np.append(vals, vals[0])
         ang = np.append(angles, angles[0])
         colour = colours[k % len(colours)]
-        ax.plot(ang, closed, color=colour, linewidth=1.6, label=entity_label(key, labels))
+        ax.plot(
+            ang, closed, color=colour, linewidth=1.6, label=short(entity_label(key, labels), 40)
+        )
         ax.fill(ang[np.isfinite(closed)], closed[np.isfinite(closed)], color=colour, alpha=0.06)
     ax.set_xticks(angles)
     if n <= 12:
@@ -335,10 +342,11 @@ def radar(
     finite = finite[np.isfinite(finite)]
     if finite.size and finite.min() < 0:
         ax.set_rlim(min(finite.min() * 1.1, 0), max(finite.max() * 1.1, 0.1))
+    longest = max(len(entity_label(k, labels)) for k in chosen.index)
     ax.legend(
         loc="upper center",
         bbox_to_anchor=(0.5, -0.1),
-        ncol=min(len(chosen), 3),
+        ncol=max(1, min(len(chosen), 3, 90 // (min(longest, 40) + 6))),
         fontsize=8,
         frameon=False,
     )
@@ -375,16 +383,16 @@ def borich_bars(
     matplotlib.axes.Axes
         Suppressed items are left out (the title counts them).
     """
-    table = select_group(as_frame(gaps, "borich_bars"), group, "borich_bars")
-    if "mwds" not in table.columns:
+    if isinstance(gaps, pd.DataFrame) and not {"mwds", "suppressed"} <= set(gaps.columns):
         raise ConfigurationError("borich_bars takes a gap table from survey.gaps()")
+    table = select_group(as_frame(gaps, "borich_bars"), group, "borich_bars")
     item = "area" if table.attrs.get("level") == "area" else "competence"
     kept = table[~table["suppressed"].astype(bool) & table["mwds"].notna()]
     n_out = len(table) - len(kept)
     kept = kept.sort_values("mwds", ascending=False, kind="stable")
     if top is not None:
-        if top < 1:
-            raise ConfigurationError(f"top must be positive, got {top}")
+        if not isinstance(top, (int, np.integer)) or isinstance(top, bool) or top < 1:
+            raise ConfigurationError(f"top must be a positive integer, got {top!r}")
         kept = kept.head(top)
     if kept.empty:
         raise ConfigurationError("borich_bars: every item is suppressed (too few respondents)")
@@ -432,8 +440,10 @@ def borich_bars(
     if item == "competence" and info.area_labels:
         from matplotlib.patches import Patch
 
-        handles = [Patch(color=colours[a], label=info.area_labels.get(a, a)) for a in order]
-        ax.legend(handles=handles, fontsize=7, frameon=False, loc="lower right")
+        handles = [
+            Patch(color=colours[a], label=short(info.area_labels.get(a, a), 40)) for a in order
+        ]
+        ax.legend(handles=handles, fontsize=7, frameon=False, loc="best")
     default = "Training priorities (Borich MWDS)"
     keys = list(table.attrs.get("by") or [])
     if keys and len(table):

@@ -32,6 +32,7 @@ def skills_network(
     gaps: pd.DataFrame | None = None,
     weight: str = "phi",
     max_edges: int | None = None,
+    min_count: int = 0,
     seed: int = 0,
     framework: Framework | str | None = None,
     ax: Axes | None = None,
@@ -57,6 +58,9 @@ def skills_network(
         Draw only the strongest edges; default all edges when there are at
         most three per competence, else the strongest 3 × n (the title says
         so).
+    min_count : int
+        Leave out edges shared by fewer respondents (e.g. the ``min_n`` of
+        the gap tables, so that no link rests on one or two people).
     seed : int
         Seed of the community detection.
     framework, ax, title
@@ -83,6 +87,12 @@ def skills_network(
         raise ConfigurationError("skills_network: the network has no competences")
     if gaps is None:
         gaps = network._survey.gaps()
+    if not isinstance(gaps, pd.DataFrame):
+        raise ConfigurationError(
+            f"gaps must be a DataFrame of survey.gaps(), got {type(gaps).__name__}"
+        )
+    if not isinstance(min_count, (int, np.integer)) or min_count < 0:
+        raise ConfigurationError(f"min_count must be a non-negative integer, got {min_count!r}")
     info = items(resolve_framework(framework) or network._survey.framework)
     if colour_by == "community":
         comm = network.communities(seed=seed).set_index("competence")["community"]
@@ -110,7 +120,7 @@ def skills_network(
             pos += 1
         pos += 1
     xy = np.column_stack([np.cos(angle), np.sin(angle)])
-    edges = network.edges
+    edges = network.edges[network.edges["count"] >= min_count]
     total = len(edges)
     limit = max_edges if max_edges is not None else (total if total <= 3 * n else 3 * n)
     if limit < 0:

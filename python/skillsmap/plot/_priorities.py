@@ -122,7 +122,9 @@ def _quadrant_plot(
         # the most pressing items get the first pick of the free spots
         urgency = first.loc[shown.index].to_numpy(dtype=np.float64)
         order_ = np.argsort(-np.nan_to_num(urgency, nan=-np.inf), kind="stable")
-        place_labels(ax, xs, ys, texts, [int(i) for i in order_], avoid=corners)
+        place_labels(
+            ax, xs, ys, texts, [int(i) for i in order_], avoid=corners, vlines=[vx], hlines=[vy]
+        )
     return ax
 
 

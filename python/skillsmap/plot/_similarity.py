@@ -41,6 +41,10 @@ def leaf_order(similarity: pd.DataFrame | np.ndarray, method: str = "average") -
     except ImportError as err:  # pragma: no cover - depends on the environment
         raise ImportError("the clustermap needs scipy: pip install 'skillsmap[plot]'") from err
     s = np.asarray(similarity, dtype=np.float64)
+    if s.ndim != 2 or s.shape[0] != s.shape[1] or s.shape[0] < 2:
+        raise ConfigurationError(
+            f"leaf_order takes a square similarity matrix of at least 2 × 2, got shape {s.shape}"
+        )
     d = np.where(np.isfinite(s), 1.0 - s, 2.0)
     d = np.clip((d + d.T) / 2, 0.0, None)
     np.fill_diagonal(d, 0.0)
@@ -152,7 +156,7 @@ def similarity_clustermap(
     top = max(float(np.max(tree["dcoord"])), 1e-9)
     dax.set_xlim(top * 1.05, 0)
     dax.axis("off")
-    cbar = fig.colorbar(image, ax=ax, location="bottom", shrink=0.6, pad=0.01, aspect=35)
+    cbar = fig.colorbar(image, ax=ax, location="bottom", shrink=0.6, pad=0.04, aspect=35)
     metric = similarity.attrs.get("metric")
     cbar.set_label(f"{metric} similarity" if metric else "similarity", fontsize=8)
     cbar.ax.tick_params(labelsize=7)
@@ -167,6 +171,7 @@ def learning_matches(
     matches: pd.DataFrame,
     *,
     kind: str = "matrix",
+    competence: str | None = None,
     top: int = 15,
     names: Mapping[Any, str] | None = None,
     ax: Axes | None = None,
@@ -180,9 +185,12 @@ def learning_matches(
         The table of :meth:`Survey.learning_matches`.
     kind : {"matrix", "table"}
         ``"matrix"``: learners (rows) × mentors (columns), each cell the
-        number of competences the learner could learn from the mentor.
+        number of competences the learner could learn from the mentor — or,
+        with ``competence=``, the score of each pair for that competence.
         ``"table"``: the ``top`` pairs by score as a table figure, with the
         learner's gap and its bootstrap interval.
+    competence : str, optional
+        One competence id (``matches["competence"]``) for the matrix.
     top : int
         Rows of the table.
     names, ax, title
@@ -196,6 +204,14 @@ def learning_matches(
     if not {"learner", "mentor", "score"} <= set(table.columns):
         raise ConfigurationError("learning_matches takes the table of survey.learning_matches()")
     labels = group_names(matches, names)
+    by = matches.attrs.get("by", "region")
+    what = "Interregional learning matches" if by == "region" else "Learning matches"
+    if competence is not None:
+        if kind != "matrix":
+            raise ConfigurationError("competence= goes with kind='matrix'")
+        if competence not in set(table["competence"]):
+            raise ConfigurationError(f"learning_matches: no match for competence {competence!r}")
+        table = table[table["competence"] == competence]
     if kind == "matrix":
         seen = set(table["learner"]) | set(table["mentor"])
         known = [k for k in labels if k in {str(x) for x in seen}]
@@ -203,26 +219,36 @@ def learning_matches(
         order = [by_str[k] for k in known] + [
             x for x in dict.fromkeys([*table["learner"], *table["mentor"]]) if str(x) not in known
         ]
-        counts = pd.crosstab(table["learner"], table["mentor"]).reindex(
-            index=order, columns=order, fill_value=0
-        )
-        counts = counts.loc[
-            (counts.sum(axis=1) > 0).to_numpy(), (counts.sum(axis=0) > 0).to_numpy()
-        ]
+        if competence is None:
+            counts = pd.crosstab(table["learner"], table["mentor"])
+        else:
+            counts = table.pivot_table(
+                index="learner", columns="mentor", values="score", aggfunc="sum"
+            )
+        counts = counts.reindex(index=order, columns=order).astype("float64")
+        used = counts.fillna(0) > 0
+        counts = counts.loc[used.any(axis=1).to_numpy(), used.any(axis=0).to_numpy()]
+        if competence is None:
+            counts = counts.fillna(0.0)
+            for k in counts.index.intersection(counts.columns):
+                counts.loc[k, k] = np.nan  # a group never learns from itself
         rows = [short(entity_label(k, labels), 28) for k in counts.index]
         cols = [short(entity_label(k, labels), 28) for k in counts.columns]
         nr, nc = counts.shape
         ax = new_axes(ax, (2.8 + 0.07 * max(map(len, rows)) + 0.7 * nc, 2.6 + 0.45 * nr))
         mat = counts.to_numpy(dtype=np.float64)
-        image = ax.imshow(mat, cmap=SEQUENTIAL, aspect="auto", vmin=0)
+        cm = pyplot().get_cmap(SEQUENTIAL).with_extremes(bad="0.92")
+        image = ax.imshow(np.ma.masked_invalid(mat), cmap=cm, aspect="auto", vmin=0)
         for i in range(nr):
             for j in range(nc):
+                if not np.isfinite(mat[i, j]):
+                    continue
                 r, g, b, _ = image.cmap(image.norm(mat[i, j]))
                 dark = 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.45
                 ax.text(
                     j,
                     i,
-                    f"{int(mat[i, j])}",
+                    f"{int(mat[i, j])}" if competence is None else f"{mat[i, j]:.2f}",
                     ha="center",
                     va="center",
                     fontsize=8,
@@ -236,9 +262,13 @@ def learning_matches(
         ax.set_xlabel("mentor (higher current level)", fontsize=9)
         ax.set_ylabel("learner (large gap)", fontsize=9)
         cbar = ax.figure.colorbar(image, ax=ax, shrink=0.8)
-        cbar.set_label("competences matched", fontsize=8)
+        cbar.set_label("competences matched" if competence is None else "score", fontsize=8)
         cbar.ax.tick_params(labelsize=7)
-        default = "Interregional learning matches: competences per learner–mentor pair"
+        if competence is None:
+            default = f"{what}: competences per learner–mentor pair"
+        else:
+            label = table["competence_label"].iloc[0] if "competence_label" in table else competence
+            default = f"{what}: {short(label, 50)} (score)"
         titled(ax, title, default, is_synthetic(matches))
         return ax
     if kind != "table":
@@ -277,6 +307,6 @@ def learning_matches(
         if row == 0:
             cell.set_text_props(fontweight="bold")
             cell.set_facecolor("0.93")
-    default = f"Top {len(cells)} learning matches by score"
+    default = f"Top {len(cells)} {what[0].lower() + what[1:]} by score"
     titled(ax, title, default, is_synthetic(matches))
     return ax

@@ -6,6 +6,7 @@ import os
 import shutil
 import tempfile
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -58,14 +59,24 @@ class _Data:
         self.matches: pd.DataFrame | None = None
         if len(self.entities) >= 2:
             self.matches = survey.learning_matches(by, min_n=min_n, ci=ci, n_boot=n_boot, seed=seed)
+        self.min_n = min_n
+        # the word for the Borich variable: importance, or the required level
+        self.importance = (
+            "importance"
+            if self.pooled.attrs.get("borich_variable") == "importance"
+            else "required level"
+        )
         self.network = survey.cogap_network(1.0, backbone_alpha=0.05)
         self.network_note = "the disparity-filter backbone (α = 0.05)"
-        if len(self.network.edges) == 0:
+        if not (self.network.edges["count"] >= min_n).any():
             self.network = survey.cogap_network(1.0)
             self.network_note = (
                 "the strongest links of the full network (the disparity filter at α = 0.05 "
                 "keeps no link: co-gaps are spread evenly)"
             )
+        # like every other cell, a link resting on fewer than min_n respondents
+        # is suppressed
+        self.edges = self.network.edges[self.network.edges["count"] >= min_n]
         cen = self.network.centrality()
         com = self.network.communities(seed=seed)
         self.centrality = cen.merge(com, on="competence").merge(
@@ -121,7 +132,7 @@ def _fig_borich(d: _Data) -> tuple[Any, str]:
     ci = d.pooled.attrs.get("ci")
     cap = (
         "Borich mean weighted discrepancy score of each competence over all respondents "
-        "(mean importance × mean discrepancy), highest first: the training priorities. "
+        f"(mean {d.importance} × mean discrepancy), highest first: the training priorities. "
         f"Whiskers: {round(100 * float(ci))}% percentile bootstrap interval over respondents "
         f"({d.pooled.attrs.get('n_boot')} replicates)."
     )
@@ -132,8 +143,8 @@ def _fig_ipa(d: _Data) -> tuple[Any, str]:
     ax = plot.ipa(d.priorities, framework=d.framework)
     cap = (
         "Importance–performance analysis: mean current level (across) against mean "
-        "importance (up) per competence, crosshair at the means. Upper left (“Concentrate "
-        "here”): important and weak."
+        f"{d.importance} (up) per competence, crosshair at the means. Upper left "
+        "(“Concentrate here”): important and weak."
     )
     return ax, cap
 
@@ -141,7 +152,7 @@ def _fig_ipa(d: _Data) -> tuple[Any, str]:
 def _fig_lff(d: _Data) -> tuple[Any, str]:
     ax = plot.locus_for_focus(d.priorities, framework=d.framework)
     cap = (
-        "Locus for Focus: mean importance (across) against mean gap (up) per competence, "
+        f"Locus for Focus: mean {d.importance} (across) against mean gap (up) per competence, "
         "crosshair at the means. Upper right (HH): important competences with a large gap, "
         "the focus of training."
     )
@@ -149,14 +160,17 @@ def _fig_lff(d: _Data) -> tuple[Any, str]:
 
 
 def _fig_network(d: _Data) -> tuple[Any, str]:
-    if len(d.network.edges) == 0:
-        raise Omitted("no two competences share a gap of at least 1 point for any respondent")
-    ax = plot.skills_network(d.network, gaps=d.pooled, framework=d.framework)
+    if d.edges.empty:
+        raise Omitted(
+            f"no two competences share a gap of at least 1 point for {d.min_n} or more respondents"
+        )
+    ax = plot.skills_network(d.network, gaps=d.pooled, framework=d.framework, min_count=d.min_n)
     cap = (
         "Co-gap network: two competences are linked when respondents report a gap of at "
         "least one scale point on both; line width is φ (co-occurrence over the larger "
-        f"number of respondents with either gap). Shown: {d.network_note}. Node size: mean "
-        "gap; colour: competence area."
+        f"number of respondents with either gap). Shown: {d.network_note}; links shared by "
+        f"fewer than {d.min_n} respondents are left out. Node size: mean gap; colour: "
+        "competence area."
     )
     return ax, cap
 
@@ -212,7 +226,7 @@ def _tables(d: _Data, out: Path) -> dict[str, Path]:
         f"gaps_by_{by}": d.grouped,
         "priorities": d.priorities,
         f"profiles_{by}": d.profiles.reset_index(),
-        "cogap_edges": d.network.edges,
+        "cogap_edges": d.edges,
         "cogap_centrality": d.centrality,
     }
     if d.similarity is not None:
@@ -309,11 +323,23 @@ def _draw(
         for i, (key, fig_title, draw) in enumerate(_FIGURES, start=1):
             t0 = time.perf_counter()
             fig = Figure(key=key, title=fig_title, caption="")
+            before = set(plt.get_fignums())
             try:
                 ax, fig.caption = draw(d)
             except (Omitted, ConfigurationError) as why:
                 fig.omitted = str(why)
                 log(f"[{i}/{len(_FIGURES)}] {key}: omitted — {why}")
+                figures.append(fig)
+                continue
+            except Exception as err:
+                # one broken figure must not sink the report: say why, warn, go on
+                for num in set(plt.get_fignums()) - before:
+                    plt.close(num)
+                fig.omitted = f"it could not be drawn ({type(err).__name__}: {err})"
+                log(f"[{i}/{len(_FIGURES)}] {key}: FAILED — {err}")
+                warnings.warn(
+                    f"skillsmap report: figure {key} failed: {err!r}", RuntimeWarning, stacklevel=2
+                )
                 figures.append(fig)
                 continue
             figure = ax.figure
