@@ -1,0 +1,449 @@
+//! Symmetric products by tiles: the engine under the full similarity
+//! matrices.
+//!
+//! The upper triangle is cut into square tiles. Each tile's products are
+//! computed into small buffers that stay in cache, turned into the metric's
+//! values, and written to the output together with their transpose, so the
+//! lower triangle costs no second pass over memory. Tiles run in parallel in
+//! any order: each output entry is written by exactly one tile, and its value
+//! is one multiply-add chain over the columns in order, whichever thread
+//! computes it, so results never depend on the thread count.
+//!
+//! On x86-64 with AVX-512 the products use packed panels and a
+//! register-blocked micro-kernel (8 × 24 entries held in 24 vector
+//! registers); elsewhere they go through `matrixmultiply`, one call per tile.
+//!
+//! This is the only module with `unsafe` code: the SIMD intrinsics, and
+//! tiles writing their disjoint parts of one output buffer from several
+//! threads.
+
+use ndarray::{s, Array2, ArrayView2, ArrayViewMut2, ShapeBuilder};
+use rayon::prelude::*;
+
+/// Rows of the micro-kernel's block (left factor, broadcast).
+const MR: usize = 8;
+/// Columns of the micro-kernel's block (right factor, three vectors of 8).
+const NR: usize = 24;
+/// Columns multiplied per pass of the micro-kernel: keeps a 24-row panel of
+/// the right factor (24 · 256 · 8 B = 48 KiB) within reach of L1.
+const KC: usize = 256;
+
+/// An element type the full matrix can be written in (`f64` or `f32`); the
+/// computation runs in `f64` and each value is rounded once when stored.
+pub trait MatrixElement: Copy + Send + Sync + private::Sealed + 'static {
+    /// The value rounded to this type.
+    fn from_f64(v: f64) -> Self;
+    /// The value widened to `f64`.
+    fn to_f64(self) -> f64;
+}
+
+impl MatrixElement for f64 {
+    #[inline(always)]
+    fn from_f64(v: f64) -> Self {
+        v
+    }
+    #[inline(always)]
+    fn to_f64(self) -> f64 {
+        self
+    }
+}
+
+impl MatrixElement for f32 {
+    #[inline(always)]
+    fn from_f64(v: f64) -> Self {
+        v as f32
+    }
+    #[inline(always)]
+    fn to_f64(self) -> f64 {
+        f64::from(self)
+    }
+}
+
+mod private {
+    pub trait Sealed {}
+    impl Sealed for f64 {}
+    impl Sealed for f32 {}
+}
+
+/// Whether the packed AVX-512 kernel can run here.
+fn avx512() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::is_x86_feature_detected!("avx512f")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// A factor of the products: the rows as given (for `matrixmultiply`) and,
+/// with AVX-512, packed once into the micro-kernel's panels.
+pub(crate) struct Operand<'a> {
+    rows: ArrayView2<'a, f64>,
+    /// Panels of MR rows, each column-major (for every column, MR values),
+    /// zero-padded: the left factor.
+    left: Vec<f64>,
+    /// The same in panels of NR rows: the right factor.
+    right: Vec<f64>,
+}
+
+impl<'a> Operand<'a> {
+    /// Packs `rows` (N × K) for the kernel in use.
+    pub(crate) fn new(rows: ArrayView2<'a, f64>) -> Self {
+        Self::with_packing(rows, avx512())
+    }
+
+    fn with_packing(rows: ArrayView2<'a, f64>, packed: bool) -> Self {
+        let (left, right) = if packed {
+            (pack(rows, MR), pack(rows, NR))
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        Operand { rows, left, right }
+    }
+
+    fn packed(&self) -> bool {
+        !self.left.is_empty() || self.rows.is_empty()
+    }
+}
+
+/// Panels of `width` rows, each stored column by column, zero-padded.
+fn pack(rows: ArrayView2<'_, f64>, width: usize) -> Vec<f64> {
+    let (n, k) = rows.dim();
+    let mut out = vec![0.0; n.div_ceil(width) * width * k];
+    out.par_chunks_mut((width * k).max(1))
+        .enumerate()
+        .for_each(|(p, panel)| {
+            for r in 0..width.min(n.saturating_sub(p * width)) {
+                for (c, &v) in rows.row(p * width + r).iter().enumerate() {
+                    panel[c * width + r] = v;
+                }
+            }
+        });
+    out
+}
+
+/// `C[..rows, ..cols] = A[i0.., :] · B[j0.., :]ᵀ` into a row-major buffer
+/// of row stride `ldc`. With packed operands `i0` is a multiple of MR, `j0`
+/// of NR, and `c` holds `rows` rounded up to MR rows of `ldc ≥ cols` rounded
+/// up to NR.
+fn product(
+    a: &Operand<'_>,
+    b: &Operand<'_>,
+    (i0, rows): (usize, usize),
+    (j0, cols): (usize, usize),
+    c: &mut [f64],
+    ldc: usize,
+) {
+    let k = a.rows.ncols();
+    #[cfg(target_arch = "x86_64")]
+    if a.packed() && b.packed() && k == b.rows.ncols() {
+        let row_panels = rows.div_ceil(MR);
+        let col_panels = cols.div_ceil(NR);
+        let fits = i0 % MR == 0
+            && j0 % NR == 0
+            && ldc >= col_panels * NR
+            && c.len() >= row_panels * MR * ldc
+            && a.left.len() >= (i0 / MR + row_panels) * MR * k
+            && b.right.len() >= (j0 / NR + col_panels) * NR * k;
+        if fits {
+            if k == 0 {
+                c.fill(0.0);
+                return;
+            }
+            let mut k0 = 0;
+            while k0 < k {
+                let kc = KC.min(k - k0);
+                for q in 0..col_panels {
+                    let bp = &b.right[(j0 / NR + q) * NR * k + k0 * NR..];
+                    for p in 0..row_panels {
+                        let ap = &a.left[(i0 / MR + p) * MR * k + k0 * MR..];
+                        let cp = &mut c[p * MR * ldc + q * NR..];
+                        // SAFETY: `fits` checked that every panel holds kc
+                        // more columns from k0 and that the 8 × 24 block at
+                        // cp lies inside c; avx512() was checked on packing.
+                        unsafe {
+                            kernel_avx512(
+                                kc,
+                                ap.as_ptr(),
+                                bp.as_ptr(),
+                                cp.as_mut_ptr(),
+                                ldc,
+                                k0 > 0,
+                            )
+                        };
+                    }
+                }
+                k0 += kc;
+            }
+            return;
+        }
+    }
+    let Ok(mut view) = ArrayViewMut2::from_shape((rows, cols).strides((ldc, 1)), c) else {
+        return;
+    };
+    ndarray::linalg::general_mat_mul(
+        1.0,
+        &a.rows.slice(s![i0..i0 + rows, ..]),
+        &b.rows.slice(s![j0..j0 + cols, ..]).t(),
+        0.0,
+        &mut view,
+    );
+}
+
+/// The 8 × 24 block `C = A·Bᵀ` (or `C += A·Bᵀ` with `accumulate`) over `kc`
+/// columns: `a` is a panel of 8 rows (8 values per column), `b` one of 24.
+/// Accumulating continues each entry's fused multiply-add chain exactly
+/// where the previous columns left it.
+///
+/// # Safety
+/// AVX-512F must be available; `a` must hold `8·kc`, `b` `24·kc` values and
+/// `c` 8 rows of 24 values at row stride `ldc`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn kernel_avx512(
+    kc: usize,
+    a: *const f64,
+    b: *const f64,
+    c: *mut f64,
+    ldc: usize,
+    accumulate: bool,
+) {
+    use std::arch::x86_64::*;
+    let mut acc = [[_mm512_setzero_pd(); 3]; MR];
+    if accumulate {
+        for (i, row) in acc.iter_mut().enumerate() {
+            for (v, reg) in row.iter_mut().enumerate() {
+                *reg = _mm512_loadu_pd(c.add(i * ldc + 8 * v));
+            }
+        }
+    }
+    for k in 0..kc {
+        let bp = b.add(k * NR);
+        let b0 = _mm512_loadu_pd(bp);
+        let b1 = _mm512_loadu_pd(bp.add(8));
+        let b2 = _mm512_loadu_pd(bp.add(16));
+        let ap = a.add(k * MR);
+        for (i, row) in acc.iter_mut().enumerate() {
+            let ai = _mm512_set1_pd(*ap.add(i));
+            row[0] = _mm512_fmadd_pd(ai, b0, row[0]);
+            row[1] = _mm512_fmadd_pd(ai, b1, row[1]);
+            row[2] = _mm512_fmadd_pd(ai, b2, row[2]);
+        }
+    }
+    for (i, row) in acc.iter().enumerate() {
+        for (v, reg) in row.iter().enumerate() {
+            _mm512_storeu_pd(c.add(i * ldc + 8 * v), *reg);
+        }
+    }
+}
+
+/// The output, shared by the tiles: each writes only its own block and the
+/// transposed block, which no other tile touches.
+struct SharedOut<T> {
+    ptr: *mut T,
+    n: usize,
+}
+
+// SAFETY: tiles write disjoint entries (see `tiled_symmetric`), and the
+// buffer outlives the parallel loop that uses it.
+unsafe impl<T: Send> Send for SharedOut<T> {}
+unsafe impl<T: Send> Sync for SharedOut<T> {}
+
+impl<T: MatrixElement> SharedOut<T> {
+    /// Writes the tile at rows `i0..`, columns `j0..` from `buf` (row stride
+    /// `ld`), and unless it is on the diagonal its transpose at rows `j0..`,
+    /// columns `i0..`.
+    ///
+    /// # Safety
+    /// The blocks must lie inside the n × n output and no other thread may
+    /// touch them meanwhile.
+    unsafe fn write_tile(
+        &self,
+        (i0, rows): (usize, usize),
+        (j0, cols): (usize, usize),
+        buf: &[f64],
+        ld: usize,
+    ) {
+        let n = self.n;
+        for a in 0..rows {
+            let dst = std::slice::from_raw_parts_mut(self.ptr.add((i0 + a) * n + j0), cols);
+            for (d, &v) in dst.iter_mut().zip(&buf[a * ld..a * ld + cols]) {
+                *d = T::from_f64(v);
+            }
+        }
+        if i0 == j0 {
+            return;
+        }
+        // 8 source rows at a time: each destination row gets 8 values from
+        // 8 buffer rows that stay in L1
+        for a0 in (0..rows).step_by(8) {
+            let a1 = (a0 + 8).min(rows);
+            for b in 0..cols {
+                let dst =
+                    std::slice::from_raw_parts_mut(self.ptr.add((j0 + b) * n + i0 + a0), a1 - a0);
+                for (d, a) in dst.iter_mut().zip(a0..a1) {
+                    *d = T::from_f64(buf[a * ld + b]);
+                }
+            }
+        }
+    }
+}
+
+/// Fills the n × n row-major `out` tile by tile over the upper triangle.
+///
+/// For each tile (rows `i0..i0+rows`, columns `j0..j0+cols`, `i0 ≤ j0`),
+/// every pair `(a, b)` of `products` is multiplied into its own buffer
+/// (`a[i0..]·b[j0..]ᵀ`, row stride `tile`), then `finish` turns the buffers
+/// into the metric's values in the first one; the tile is written with its
+/// transpose. Tiles on the diagonal are made exactly symmetric from their
+/// upper part.
+pub(crate) fn tiled_symmetric<T, F>(
+    n: usize,
+    tile: usize,
+    products: &[(&Operand<'_>, &Operand<'_>)],
+    out: &mut [T],
+    finish: F,
+) where
+    T: MatrixElement,
+    F: Fn((usize, usize), (usize, usize), &mut [Vec<f64>], usize) + Sync,
+{
+    if n == 0 || products.is_empty() || out.len() < n * n {
+        return;
+    }
+    // a multiple of both kernel block sizes
+    let tile = tile.div_ceil(NR * MR / gcd(NR, MR)) * (NR * MR / gcd(NR, MR));
+    let blocks = n.div_ceil(tile);
+    let tiles: Vec<(usize, usize)> = (0..blocks)
+        .flat_map(|bi| (bi..blocks).map(move |bj| (bi, bj)))
+        .collect();
+    let shared = SharedOut {
+        ptr: out.as_mut_ptr(),
+        n,
+    };
+    let shared = &shared;
+    tiles.par_iter().for_each_init(
+        || vec![vec![0.0f64; tile * tile]; products.len()],
+        |bufs, &(bi, bj)| {
+            let (i0, j0) = (bi * tile, bj * tile);
+            let rows = tile.min(n - i0);
+            let cols = tile.min(n - j0);
+            for (buf, (a, b)) in bufs.iter_mut().zip(products) {
+                product(a, b, (i0, rows), (j0, cols), buf, tile);
+            }
+            finish((i0, rows), (j0, cols), bufs, tile);
+            let buf = &mut bufs[0];
+            if bi == bj {
+                for a in 0..rows {
+                    for b in 0..a {
+                        buf[a * tile + b] = buf[b * tile + a];
+                    }
+                }
+            }
+            // SAFETY: the tiles (bi ≤ bj) are distinct pairs of blocks, and
+            // tile (bi, bj) alone writes blocks (bi, bj) and (bj, bi), both
+            // inside the n × n output (rows and cols are clipped to n).
+            unsafe { shared.write_tile((i0, rows), (j0, cols), buf, tile) };
+        },
+    );
+}
+
+fn gcd(a: usize, b: usize) -> usize {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
+}
+
+/// The transform of a dense product: rows already normalised (or centred),
+/// one product per tile, `value(i, j, dot)` per entry.
+pub(crate) fn dense_symmetric<T, V>(z: &Array2<f64>, tile: usize, out: &mut [T], value: V)
+where
+    T: MatrixElement,
+    V: Fn(usize, usize, f64) -> f64 + Sync,
+{
+    let op = Operand::new(z.view());
+    tiled_symmetric(
+        z.nrows(),
+        tile,
+        &[(&op, &op)],
+        out,
+        |(i0, rows), (j0, cols), bufs, ld| {
+            let buf = &mut bufs[0];
+            for a in 0..rows {
+                for (b, v) in buf[a * ld..a * ld + cols].iter_mut().enumerate() {
+                    *v = value(i0 + a, j0 + b, *v);
+                }
+            }
+        },
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::Array2;
+
+    fn data(n: usize, k: usize, seed: u64) -> Array2<f64> {
+        let mut s = seed;
+        Array2::from_shape_fn((n, k), |_| {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+        })
+    }
+
+    /// Every tile, edge and K-block of the products equals the plain
+    /// product (and the matrix is exactly symmetric).
+    #[test]
+    fn tiled_products_match_the_plain_product() {
+        for &(n, k) in &[(1, 3), (25, 0), (50, 7), (211, 40), (100, 300), (97, 513)] {
+            let z = data(n, k, (n * 1000 + k) as u64);
+            let want = z.dot(&z.t());
+            let mut out = vec![f64::NAN; n * n];
+            dense_symmetric(&z, 48, &mut out, |_, _, v| v);
+            for i in 0..n {
+                for j in 0..n {
+                    let (got, w) = (out[i * n + j], want[[i, j]]);
+                    assert!((got - w).abs() <= 1e-12 * (1.0 + w.abs()), "{n}×{k} at ({i},{j})");
+                    assert_eq!(got.to_bits(), out[j * n + i].to_bits());
+                }
+            }
+        }
+    }
+
+    /// Products of two different operands (the pairwise-complete sums),
+    /// through the packed kernel (where the CPU has it) and through
+    /// `matrixmultiply`.
+    #[test]
+    fn mixed_products_match_the_plain_product() {
+        let (n, k) = (130, 29);
+        let a = data(n, k, 1);
+        let b = data(n, k, 2);
+        let want = a.dot(&b.t());
+        for packed in [avx512(), false] {
+            let pa = Operand::with_packing(a.view(), packed);
+            let pb = Operand::with_packing(b.view(), packed);
+            let mut out = vec![0.0f64; n * n];
+            tiled_symmetric(n, 24, &[(&pa, &pb)], &mut out, |_, _, _, _| {});
+            for i in 0..n {
+                for j in i..n {
+                    assert!((out[i * n + j] - want[[i, j]]).abs() < 1e-12);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn float32_output_is_the_rounded_float64_one() {
+        let z = data(70, 11, 3);
+        let mut wide = vec![0.0f64; 70 * 70];
+        let mut narrow = vec![0.0f32; 70 * 70];
+        dense_symmetric(&z, 24, &mut wide, |_, _, v| v);
+        dense_symmetric(&z, 24, &mut narrow, |_, _, v| v);
+        assert!(wide.iter().zip(&narrow).all(|(&w, &s)| w as f32 == s));
+    }
+}
