@@ -149,6 +149,9 @@ fn prepare(x: ArrayView2<'_, f64>, metric: Metric) -> Result<Array2<f64>, Simila
         _ => x.to_owned(),
     };
     // row slices below need C order, whatever order the input had
+    if prepared.is_standard_layout() {
+        return Ok(prepared);
+    }
     Ok(prepared.as_standard_layout().into_owned())
 }
 
@@ -435,17 +438,19 @@ fn dense_matrix<T: MatrixElement>(data: &Array2<f64>, opts: &SimilarityOptions, 
         Metric::Euclidean => centred_columns(data),
         m => normalised_rows(data, m),
     };
-    let sq: Vec<f64> = z.rows().into_iter().map(|r| r.dot(&r)).collect();
-    let euclidean = opts.metric == Metric::Euclidean;
-    tiles::dense_symmetric(&z, DENSE_TILE, out, |i, j, v| {
-        let raw = if euclidean {
-            (sq[i] + sq[j] - 2.0 * v).max(0.0).sqrt()
-        } else {
-            v.clamp(-1.0, 1.0)
-        };
-        opts.finish(raw)
-    });
-    for (i, &s) in sq.iter().enumerate() {
+    let sq = tiles::padded_norms(&z);
+    let epilogue = if opts.metric == Metric::Euclidean {
+        tiles::Epilogue::Euclidean {
+            sq: &sq,
+            similarity: !opts.distance,
+        }
+    } else {
+        tiles::Epilogue::Correlation {
+            distance: opts.distance,
+        }
+    };
+    tiles::dense_symmetric(&z, DENSE_TILE, epilogue, out);
+    for (i, &s) in sq.iter().take(n).enumerate() {
         let self_raw = if opts.metric.is_distance() {
             0.0
         } else if s > 0.0 {
@@ -516,6 +521,7 @@ fn masked_matrix<T: MatrixElement>(data: &Array2<f64>, opts: &SimilarityOptions,
         n,
         MASKED_TILE,
         &products,
+        tiles::Epilogue::Raw,
         out,
         |(_, rows), (_, cols), bufs, ld| {
             let Some((sxy, rest)) = bufs.split_first_mut() else {

@@ -28,9 +28,60 @@ const NR: usize = 24;
 /// the right factor (24 · 256 · 8 B = 48 KiB) within reach of L1.
 const KC: usize = 256;
 
+/// What becomes of a finished product entry before it is stored, applied
+/// in registers by the kernel (the same operations, entry by entry, on the
+/// `matrixmultiply` path).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Epilogue<'a> {
+    /// The raw sums (pairwise-complete products, finished per pair later).
+    Raw,
+    /// Clamp to [−1, 1] (rounding of unit rows), then `1 − v` for distances.
+    Correlation {
+        /// Store `1 − v`.
+        distance: bool,
+    },
+    /// `d = √max(|x_i|² + |x_j|² − 2v, 0)`, then `1 / (1 + d)` for
+    /// similarities. `sq` holds the squared norms, zero-padded to whole
+    /// panels.
+    Euclidean {
+        /// Squared row norms, padded.
+        sq: &'a [f64],
+        /// Store `1 / (1 + d)`.
+        similarity: bool,
+    },
+}
+
+impl Epilogue<'_> {
+    #[inline(always)]
+    fn apply(self, i: usize, j: usize, v: f64) -> f64 {
+        match self {
+            Epilogue::Raw => v,
+            Epilogue::Correlation { distance } => {
+                let c = v.clamp(-1.0, 1.0);
+                if distance {
+                    1.0 - c
+                } else {
+                    c
+                }
+            }
+            Epilogue::Euclidean { sq, similarity } => {
+                let d = (sq[i] + sq[j] - 2.0 * v).max(0.0).sqrt();
+                if similarity {
+                    1.0 / (1.0 + d)
+                } else {
+                    d
+                }
+            }
+        }
+    }
+}
+
 /// An element type the full matrix can be written in (`f64` or `f32`); the
 /// computation runs in `f64` and each value is rounded once when stored.
 pub trait MatrixElement: Copy + Send + Sync + private::Sealed + 'static {
+    /// Whether this is `f32` (stores then narrow each vector of 8 values).
+    #[doc(hidden)]
+    const SINGLE: bool;
     /// The value rounded to this type.
     fn from_f64(v: f64) -> Self;
     /// The value widened to `f64`.
@@ -38,6 +89,7 @@ pub trait MatrixElement: Copy + Send + Sync + private::Sealed + 'static {
 }
 
 impl MatrixElement for f64 {
+    const SINGLE: bool = false;
     #[inline(always)]
     fn from_f64(v: f64) -> Self {
         v
@@ -49,6 +101,7 @@ impl MatrixElement for f64 {
 }
 
 impl MatrixElement for f32 {
+    const SINGLE: bool = true;
     #[inline(always)]
     fn from_f64(v: f64) -> Self {
         v as f32
@@ -135,6 +188,7 @@ fn product(
     (j0, cols): (usize, usize),
     c: &mut [f64],
     ldc: usize,
+    epilogue: Epilogue<'_>,
 ) {
     let k = a.rows.ncols();
     #[cfg(target_arch = "x86_64")]
@@ -146,12 +200,14 @@ fn product(
             && ldc >= col_panels * NR
             && c.len() >= row_panels * MR * ldc
             && a.left.len() >= (i0 / MR + row_panels) * MR * k
-            && b.right.len() >= (j0 / NR + col_panels) * NR * k;
-        if fits {
-            if k == 0 {
-                c.fill(0.0);
-                return;
-            }
+            && b.right.len() >= (j0 / NR + col_panels) * NR * k
+            && match epilogue {
+                Epilogue::Euclidean { sq, .. } => {
+                    sq.len() >= (i0 + row_panels * MR).max(j0 + col_panels * NR)
+                }
+                _ => true,
+            };
+        if fits && k > 0 {
             let mut k0 = 0;
             while k0 < k {
                 let kc = KC.min(k - k0);
@@ -160,9 +216,23 @@ fn product(
                     for p in 0..row_panels {
                         let ap = &a.left[(i0 / MR + p) * MR * k + k0 * MR..];
                         let cp = &mut c[p * MR * ldc + q * NR..];
+                        let last = k0 + kc == k;
+                        let epi = match epilogue {
+                            _ if !last => Epilogue::Raw,
+                            Epilogue::Euclidean { sq, similarity } => Epilogue::Euclidean {
+                                sq: &sq[i0 + p * MR..],
+                                similarity,
+                            },
+                            other => other,
+                        };
+                        let sq_j: &[f64] = match epilogue {
+                            Epilogue::Euclidean { sq, .. } => &sq[j0 + q * NR..],
+                            _ => &[],
+                        };
                         // SAFETY: `fits` checked that every panel holds kc
-                        // more columns from k0 and that the 8 × 24 block at
-                        // cp lies inside c; avx512() was checked on packing.
+                        // more columns from k0, that the 8 × 24 block at cp
+                        // lies inside c and that the norms cover the block;
+                        // avx512() was checked on packing.
                         unsafe {
                             kernel_avx512(
                                 kc,
@@ -171,6 +241,8 @@ fn product(
                                 cp.as_mut_ptr(),
                                 ldc,
                                 k0 > 0,
+                                epi,
+                                sq_j.as_ptr(),
                             )
                         };
                     }
@@ -190,18 +262,29 @@ fn product(
         0.0,
         &mut view,
     );
+    if !matches!(epilogue, Epilogue::Raw) {
+        for (r, mut row) in view.rows_mut().into_iter().enumerate() {
+            for (q, v) in row.iter_mut().enumerate() {
+                *v = epilogue.apply(i0 + r, j0 + q, *v);
+            }
+        }
+    }
 }
 
 /// The 8 × 24 block `C = A·Bᵀ` (or `C += A·Bᵀ` with `accumulate`) over `kc`
 /// columns: `a` is a panel of 8 rows (8 values per column), `b` one of 24.
 /// Accumulating continues each entry's fused multiply-add chain exactly
-/// where the previous columns left it.
+/// where the previous columns left it. The epilogue is applied in registers
+/// before the store (the same IEEE operations as [`Epilogue::apply`]; the
+/// maximum and minimum keep NaN, as `f64::clamp` does).
 ///
 /// # Safety
 /// AVX-512F must be available; `a` must hold `8·kc`, `b` `24·kc` values and
-/// `c` 8 rows of 24 values at row stride `ldc`.
+/// `c` 8 rows of 24 values at row stride `ldc`; with a Euclidean epilogue its
+/// `sq` must hold 8 values and `sq_j` 24.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
+#[allow(clippy::too_many_arguments)]
 unsafe fn kernel_avx512(
     kc: usize,
     a: *const f64,
@@ -209,6 +292,8 @@ unsafe fn kernel_avx512(
     c: *mut f64,
     ldc: usize,
     accumulate: bool,
+    epilogue: Epilogue<'_>,
+    sq_j: *const f64,
 ) {
     use std::arch::x86_64::*;
     let mut acc = [[_mm512_setzero_pd(); 3]; MR];
@@ -232,6 +317,40 @@ unsafe fn kernel_avx512(
             row[2] = _mm512_fmadd_pd(ai, b2, row[2]);
         }
     }
+    let one = _mm512_set1_pd(1.0);
+    match epilogue {
+        Epilogue::Raw => {}
+        Epilogue::Correlation { distance } => {
+            let lo = _mm512_set1_pd(-1.0);
+            for reg in acc.iter_mut().flatten() {
+                // max(lo, v) and min(one, v) return v when v is NaN
+                let c = _mm512_min_pd(one, _mm512_max_pd(lo, *reg));
+                *reg = if distance { _mm512_sub_pd(one, c) } else { c };
+            }
+        }
+        Epilogue::Euclidean { sq, similarity } => {
+            let two = _mm512_set1_pd(2.0);
+            let zero = _mm512_setzero_pd();
+            let sqj = [
+                _mm512_loadu_pd(sq_j),
+                _mm512_loadu_pd(sq_j.add(8)),
+                _mm512_loadu_pd(sq_j.add(16)),
+            ];
+            for (i, row) in acc.iter_mut().enumerate() {
+                let sqi = _mm512_set1_pd(*sq.as_ptr().add(i));
+                for (reg, &sj) in row.iter_mut().zip(&sqj) {
+                    let t = _mm512_sub_pd(_mm512_add_pd(sqi, sj), _mm512_mul_pd(two, *reg));
+                    // max(t, zero) is zero for a NaN t, as f64::max is
+                    let d = _mm512_sqrt_pd(_mm512_max_pd(t, zero));
+                    *reg = if similarity {
+                        _mm512_div_pd(one, _mm512_add_pd(one, d))
+                    } else {
+                        d
+                    };
+                }
+            }
+        }
+    }
     for (i, row) in acc.iter().enumerate() {
         for (v, reg) in row.iter().enumerate() {
             _mm512_storeu_pd(c.add(i * ldc + 8 * v), *reg);
@@ -244,6 +363,7 @@ unsafe fn kernel_avx512(
 struct SharedOut<T> {
     ptr: *mut T,
     n: usize,
+    simd: bool,
 }
 
 // SAFETY: tiles write disjoint entries (see `tiled_symmetric`), and the
@@ -257,8 +377,8 @@ impl<T: MatrixElement> SharedOut<T> {
     /// columns `i0..`.
     ///
     /// # Safety
-    /// The blocks must lie inside the n × n output and no other thread may
-    /// touch them meanwhile.
+    /// The blocks must lie inside the n × n output, no other thread may
+    /// touch them meanwhile, and `buf` must hold `rows` rows of `ld ≥ cols`.
     unsafe fn write_tile(
         &self,
         (i0, rows): (usize, usize),
@@ -267,6 +387,12 @@ impl<T: MatrixElement> SharedOut<T> {
         ld: usize,
     ) {
         let n = self.n;
+        #[cfg(target_arch = "x86_64")]
+        if self.simd {
+            // SAFETY: as for the caller; avx512() was checked.
+            unsafe { self.write_tile_avx512((i0, rows), (j0, cols), buf, ld) };
+            return;
+        }
         for a in 0..rows {
             let dst = std::slice::from_raw_parts_mut(self.ptr.add((i0 + a) * n + j0), cols);
             for (d, &v) in dst.iter_mut().zip(&buf[a * ld..a * ld + cols]) {
@@ -276,8 +402,8 @@ impl<T: MatrixElement> SharedOut<T> {
         if i0 == j0 {
             return;
         }
-        // 8 source rows at a time: each destination row gets 8 values from
-        // 8 buffer rows that stay in L1
+        // the transpose, 8 source rows at a time: each destination row gets
+        // 8 values from 8 buffer rows that stay in L1
         for a0 in (0..rows).step_by(8) {
             let a1 = (a0 + 8).min(rows);
             for b in 0..cols {
@@ -289,20 +415,117 @@ impl<T: MatrixElement> SharedOut<T> {
             }
         }
     }
+
+    /// [`SharedOut::write_tile`] with AVX-512: vectors of 8 values, stored
+    /// with non-temporal stores where the destination is aligned (the
+    /// output is far larger than the caches and written once: streaming
+    /// stores skip reading each line before overwriting it), the transpose
+    /// by gathers of 8 values down a buffer column.
+    ///
+    /// # Safety
+    /// As [`SharedOut::write_tile`], with AVX-512F available.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn write_tile_avx512(
+        &self,
+        (i0, rows): (usize, usize),
+        (j0, cols): (usize, usize),
+        buf: &[f64],
+        ld: usize,
+    ) {
+        use std::arch::x86_64::*;
+        let n = self.n;
+        let src = buf.as_ptr();
+        for a in 0..rows {
+            let dst = self.ptr.add((i0 + a) * n + j0);
+            let row = src.add(a * ld);
+            // scalar up to the first 64-byte boundary, then whole vectors
+            let head = (dst.align_offset(64)).min(cols);
+            for b in 0..head {
+                *dst.add(b) = T::from_f64(*row.add(b));
+            }
+            let mut b = head;
+            while b + 8 <= cols {
+                store8::<T>(dst.add(b), _mm512_loadu_pd(row.add(b)));
+                b += 8;
+            }
+            for b in b..cols {
+                *dst.add(b) = T::from_f64(*row.add(b));
+            }
+        }
+        if i0 != j0 {
+            let step = ld as i64;
+            let idx = _mm512_setr_epi64(
+                0,
+                step,
+                2 * step,
+                3 * step,
+                4 * step,
+                5 * step,
+                6 * step,
+                7 * step,
+            );
+            let whole = rows - rows % 8;
+            for a0 in (0..whole).step_by(8) {
+                let col0 = src.add(a0 * ld);
+                for b in 0..cols {
+                    let v = _mm512_i64gather_pd::<8>(idx, col0.add(b));
+                    store8::<T>(self.ptr.add((j0 + b) * n + i0 + a0), v);
+                }
+            }
+            for a in whole..rows {
+                for b in 0..cols {
+                    *self.ptr.add((j0 + b) * n + i0 + a) = T::from_f64(*src.add(a * ld + b));
+                }
+            }
+        }
+        // streaming stores are weakly ordered: complete them before the
+        // tile counts as written
+        _mm_sfence();
+    }
+}
+
+/// Stores 8 values at `dst` as `T`: streaming when `dst` is aligned to the
+/// store's width, a plain store otherwise.
+///
+/// # Safety
+/// AVX-512F; `dst` valid for 8 values of `T`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[inline]
+unsafe fn store8<T: MatrixElement>(dst: *mut T, v: std::arch::x86_64::__m512d) {
+    use std::arch::x86_64::*;
+    if T::SINGLE {
+        let d = dst.cast::<f32>();
+        let w = _mm512_cvtpd_ps(v);
+        if d.align_offset(32) == 0 {
+            _mm256_stream_ps(d, w);
+        } else {
+            _mm256_storeu_ps(d, w);
+        }
+    } else {
+        let d = dst.cast::<f64>();
+        if d.align_offset(64) == 0 {
+            _mm512_stream_pd(d, v);
+        } else {
+            _mm512_storeu_pd(d, v);
+        }
+    }
 }
 
 /// Fills the n × n row-major `out` tile by tile over the upper triangle.
 ///
 /// For each tile (rows `i0..i0+rows`, columns `j0..j0+cols`, `i0 ≤ j0`),
 /// every pair `(a, b)` of `products` is multiplied into its own buffer
-/// (`a[i0..]·b[j0..]ᵀ`, row stride `tile`), then `finish` turns the buffers
-/// into the metric's values in the first one; the tile is written with its
-/// transpose. Tiles on the diagonal are made exactly symmetric from their
+/// (`a[i0..]·b[j0..]ᵀ`, row stride `tile`; the first with `epilogue`
+/// applied), then `finish` turns the buffers into the metric's values in
+/// the first one; the tile is written with its transpose. Tiles on the diagonal are made exactly symmetric from their
 /// upper part.
 pub(crate) fn tiled_symmetric<T, F>(
     n: usize,
     tile: usize,
     products: &[(&Operand<'_>, &Operand<'_>)],
+    epilogue: Epilogue<'_>,
     out: &mut [T],
     finish: F,
 ) where
@@ -321,6 +544,7 @@ pub(crate) fn tiled_symmetric<T, F>(
     let shared = SharedOut {
         ptr: out.as_mut_ptr(),
         n,
+        simd: avx512(),
     };
     let shared = &shared;
     tiles.par_iter().for_each_init(
@@ -329,8 +553,9 @@ pub(crate) fn tiled_symmetric<T, F>(
             let (i0, j0) = (bi * tile, bj * tile);
             let rows = tile.min(n - i0);
             let cols = tile.min(n - j0);
-            for (buf, (a, b)) in bufs.iter_mut().zip(products) {
-                product(a, b, (i0, rows), (j0, cols), buf, tile);
+            for (p, (buf, (a, b))) in bufs.iter_mut().zip(products).enumerate() {
+                let epi = if p == 0 { epilogue } else { Epilogue::Raw };
+                product(a, b, (i0, rows), (j0, cols), buf, tile, epi);
             }
             finish((i0, rows), (j0, cols), bufs, tile);
             let buf = &mut bufs[0];
@@ -357,28 +582,30 @@ fn gcd(a: usize, b: usize) -> usize {
     }
 }
 
-/// The transform of a dense product: rows already normalised (or centred),
-/// one product per tile, `value(i, j, dot)` per entry.
-pub(crate) fn dense_symmetric<T, V>(z: &Array2<f64>, tile: usize, out: &mut [T], value: V)
-where
-    T: MatrixElement,
-    V: Fn(usize, usize, f64) -> f64 + Sync,
-{
+/// The full matrix of a dense product: rows already normalised (or
+/// centred), one product per tile, finished in the kernel by `epilogue`.
+pub(crate) fn dense_symmetric<T: MatrixElement>(
+    z: &Array2<f64>,
+    tile: usize,
+    epilogue: Epilogue<'_>,
+    out: &mut [T],
+) {
     let op = Operand::new(z.view());
     tiled_symmetric(
         z.nrows(),
         tile,
         &[(&op, &op)],
+        epilogue,
         out,
-        |(i0, rows), (j0, cols), bufs, ld| {
-            let buf = &mut bufs[0];
-            for a in 0..rows {
-                for (b, v) in buf[a * ld..a * ld + cols].iter_mut().enumerate() {
-                    *v = value(i0 + a, j0 + b, *v);
-                }
-            }
-        },
+        |_, _, _, _| {},
     );
+}
+
+/// Squared norms zero-padded to whole panels, for [`Epilogue::Euclidean`].
+pub(crate) fn padded_norms(z: &Array2<f64>) -> Vec<f64> {
+    let mut sq: Vec<f64> = z.rows().into_iter().map(|r| r.dot(&r)).collect();
+    sq.resize(z.nrows().div_ceil(NR * MR) * NR * MR, 0.0);
+    sq
 }
 
 #[cfg(test)]
@@ -404,11 +631,14 @@ mod tests {
             let z = data(n, k, (n * 1000 + k) as u64);
             let want = z.dot(&z.t());
             let mut out = vec![f64::NAN; n * n];
-            dense_symmetric(&z, 48, &mut out, |_, _, v| v);
+            dense_symmetric(&z, 48, Epilogue::Raw, &mut out);
             for i in 0..n {
                 for j in 0..n {
                     let (got, w) = (out[i * n + j], want[[i, j]]);
-                    assert!((got - w).abs() <= 1e-12 * (1.0 + w.abs()), "{n}×{k} at ({i},{j})");
+                    assert!(
+                        (got - w).abs() <= 1e-12 * (1.0 + w.abs()),
+                        "{n}×{k} at ({i},{j})"
+                    );
                     assert_eq!(got.to_bits(), out[j * n + i].to_bits());
                 }
             }
@@ -428,7 +658,14 @@ mod tests {
             let pa = Operand::with_packing(a.view(), packed);
             let pb = Operand::with_packing(b.view(), packed);
             let mut out = vec![0.0f64; n * n];
-            tiled_symmetric(n, 24, &[(&pa, &pb)], &mut out, |_, _, _, _| {});
+            tiled_symmetric(
+                n,
+                24,
+                &[(&pa, &pb)],
+                Epilogue::Raw,
+                &mut out,
+                |_, _, _, _| {},
+            );
             for i in 0..n {
                 for j in i..n {
                     assert!((out[i * n + j] - want[[i, j]]).abs() < 1e-12);
@@ -442,8 +679,8 @@ mod tests {
         let z = data(70, 11, 3);
         let mut wide = vec![0.0f64; 70 * 70];
         let mut narrow = vec![0.0f32; 70 * 70];
-        dense_symmetric(&z, 24, &mut wide, |_, _, v| v);
-        dense_symmetric(&z, 24, &mut narrow, |_, _, v| v);
+        dense_symmetric(&z, 24, Epilogue::Raw, &mut wide);
+        dense_symmetric(&z, 24, Epilogue::Raw, &mut narrow);
         assert!(wide.iter().zip(&narrow).all(|(&w, &s)| w as f32 == s));
     }
 }
