@@ -1,9 +1,9 @@
 //! Bindings of `skillsmap::similarity` (GIL released around the kernels).
 
 use ndarray::ArrayView2;
-use numpy::{PyArray2, PyArrayMethods, PyReadonlyArray2};
+use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray2};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PySlice};
 use skillsmap::similarity::{self, MatrixElement, Metric, SimilarityOptions};
 
 use crate::convert::to_numpy;
@@ -61,8 +61,7 @@ fn matrix_into<'py, T: MatrixElement + numpy::Element>(
     view: ArrayView2<'_, f64>,
     opts: &SimilarityOptions,
 ) -> PyResult<Bound<'py, PyArray2<T>>> {
-    let n = view.nrows();
-    let out = PyArray2::<T>::zeros(py, [n, n], false);
+    let out = aligned_zeros::<T>(py, view.nrows())?;
     {
         let mut guard = out
             .try_readwrite()
@@ -72,6 +71,20 @@ fn matrix_into<'py, T: MatrixElement + numpy::Element>(
             .py_err(py)?;
     }
     Ok(out)
+}
+
+/// A zeroed n × n numpy array whose data start on a 64-byte boundary (a
+/// view into a slightly longer allocation): with rows of whole cache lines
+/// the core's streaming stores cover every line of the output. numpy's
+/// calloc alone gives 16-byte alignment for arrays this large.
+fn aligned_zeros<T: numpy::Element>(py: Python<'_>, n: usize) -> PyResult<Bound<'_, PyArray2<T>>> {
+    let len = n * n;
+    let pad = 64 / std::mem::size_of::<T>();
+    let flat = PyArray1::<T>::zeros(py, len + pad, false);
+    let offset = flat.data().align_offset(64).min(pad);
+    let slice = PySlice::new(py, offset as isize, (offset + len) as isize, 1);
+    let square = flat.get_item(slice)?.call_method1("reshape", ((n, n),))?;
+    Ok(square.cast_into::<PyArray2<T>>()?)
 }
 
 /// The k nearest rows of every row: `source`, `target`, `score` arrays.
