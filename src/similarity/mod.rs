@@ -523,38 +523,9 @@ fn masked_matrix<T: MatrixElement>(data: &Array2<f64>, opts: &SimilarityOptions,
         &products,
         tiles::Epilogue::Raw,
         out,
-        |(_, rows), (_, cols), bufs, ld| {
-            let Some((sxy, rest)) = bufs.split_first_mut() else {
-                return;
-            };
-            for a in 0..rows {
-                for b in 0..cols {
-                    let e = a * ld + b;
-                    let (c, qi, qj) = (rest[0][e], rest[1][e], rest[2][e]);
-                    let raw = if c < min_overlap {
-                        f64::NAN
-                    } else {
-                        match opts.metric {
-                            Metric::Cosine => sxy[e] / (qi.sqrt() * qj.sqrt()),
-                            Metric::Euclidean => (qi + qj - 2.0 * sxy[e]).max(0.0).sqrt(),
-                            _ if pearson => {
-                                let (p, q) = (rest[3][e], rest[4][e]);
-                                let cov = c * sxy[e] - p * q;
-                                let va = c * qi - p * p;
-                                let vb = c * qj - q * q;
-                                if va <= CONSTANT_TOL.sqrt() * c * qi
-                                    || vb <= CONSTANT_TOL.sqrt() * c * qj
-                                {
-                                    f64::NAN
-                                } else {
-                                    (cov / (va.sqrt() * vb.sqrt())).clamp(-1.0, 1.0)
-                                }
-                            }
-                            _ => f64::NAN,
-                        }
-                    };
-                    sxy[e] = opts.finish(raw);
-                }
+        |(_, rows), _, bufs, ld| {
+            if let Some((sxy, rest)) = bufs.split_first_mut() {
+                masked_values(opts, min_overlap, &mut sxy[..rows * ld], rest);
             }
         },
     );
@@ -564,6 +535,79 @@ fn masked_matrix<T: MatrixElement>(data: &Array2<f64>, opts: &SimilarityOptions,
         if !out[i * n + i].to_f64().is_nan() {
             out[i * n + i] = self_value;
         }
+    }
+}
+
+/// The metric from the pairwise-complete sums of a tile, entry by entry, in
+/// place of Σxy: `rest` holds the count, Σx_i², Σx_j² and for Pearson Σx_i,
+/// Σx_j. Written without branches so that it runs on whole vectors (with
+/// AVX-512 where the CPU has it; sqrt and division are exact either way).
+fn masked_values(opts: &SimilarityOptions, min_overlap: f64, sxy: &mut [f64], rest: &[Vec<f64>]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx512f") {
+        // SAFETY: the CPU has AVX-512F.
+        unsafe { masked_values_avx512(opts, min_overlap, sxy, rest) };
+        return;
+    }
+    masked_values_body(opts, min_overlap, sxy, rest);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn masked_values_avx512(
+    opts: &SimilarityOptions,
+    min_overlap: f64,
+    sxy: &mut [f64],
+    rest: &[Vec<f64>],
+) {
+    masked_values_body(opts, min_overlap, sxy, rest);
+}
+
+#[inline(always)]
+fn masked_values_body(
+    opts: &SimilarityOptions,
+    min_overlap: f64,
+    sxy: &mut [f64],
+    rest: &[Vec<f64>],
+) {
+    let len = sxy.len();
+    let sums = |r: usize| rest.get(r).and_then(|v| v.get(..len));
+    let (Some(cnt), Some(qi), Some(qj)) = (sums(0), sums(1), sums(2)) else {
+        sxy.fill(f64::NAN);
+        return;
+    };
+    let distance = opts.distance;
+    match (opts.metric, sums(3), sums(4)) {
+        (Metric::Pearson, Some(p), Some(q)) => {
+            let tol = CONSTANT_TOL.sqrt();
+            for e in 0..len {
+                let c = cnt[e];
+                let cov = c * sxy[e] - p[e] * q[e];
+                let va = c * qi[e] - p[e] * p[e];
+                let vb = c * qj[e] - q[e] * q[e];
+                let r = (cov / (va.sqrt() * vb.sqrt())).clamp(-1.0, 1.0);
+                // fewer shared columns than asked, or a row constant over
+                // them (its spread is rounding noise): no correlation
+                let ok = c >= min_overlap && va > tol * c * qi[e] && vb > tol * c * qj[e];
+                let v = if ok { r } else { f64::NAN };
+                sxy[e] = if distance { 1.0 - v } else { v };
+            }
+        }
+        (Metric::Cosine, _, _) => {
+            for e in 0..len {
+                let v = sxy[e] / (qi[e].sqrt() * qj[e].sqrt());
+                let v = if cnt[e] >= min_overlap { v } else { f64::NAN };
+                sxy[e] = if distance { 1.0 - v } else { v };
+            }
+        }
+        (Metric::Euclidean, _, _) => {
+            for e in 0..len {
+                let d = (qi[e] + qj[e] - 2.0 * sxy[e]).max(0.0).sqrt();
+                let d = if cnt[e] >= min_overlap { d } else { f64::NAN };
+                sxy[e] = if distance { d } else { 1.0 / (1.0 + d) };
+            }
+        }
+        _ => sxy.fill(f64::NAN),
     }
 }
 
