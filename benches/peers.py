@@ -37,6 +37,10 @@ bootstrap-mwds
     counts from one ``bincount``, times the stacked data in one matrix
     product). Ours also returns the mean-gap intervals and rank stability.
 
+Similarity cases (cosine-*, pearson-pairwise, rca-proximity,
+esco-proximity, topk-200k) are described in BENCHMARKS.md. ``topk-200k``
+and ``cosine-30k-50`` run only when named with ``--case``.
+
 Every peer's result is checked against ours before it is timed. numpy runs
 with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset, as those settings (made
 for old OpenBLAS builds on this machine) slow a current numpy.
@@ -324,13 +328,29 @@ def _case_cosine(n: int, k: int) -> Callable[[], dict[str, Impl]]:
         import numpy as np
         import skillsmap as sm
         from sklearn.metrics.pairwise import cosine_similarity
+        from sklearn.preprocessing import normalize
 
         x = np.random.default_rng(n + k).random((n, k))
         probe = slice(0, 200)
         _check(sm.similarity(x[probe], "cosine"), cosine_similarity(x[probe]), "cosine")
+        if n <= 25_000:
+            return {
+                "skillsmap": lambda: sm.similarity(x, "cosine"),
+                "sklearn cosine_similarity": lambda: cosine_similarity(x),
+            }
+
+        # cosine_similarity's X @ X.T (numpy's syrk path) segfaults in
+        # OpenBLAS 0.3.31's SkylakeX kernels at N = 30,000 (numpy issue
+        # #19685); the known workaround multiplies by a copy of the
+        # transpose (a full gemm), same values.
+        def gemm_form(a: Any) -> Any:
+            an = normalize(a)
+            return an @ np.ascontiguousarray(an.T)
+
+        _check(sm.similarity(x[probe], "cosine"), gemm_form(x[probe]), "cosine gemm")
         return {
             "skillsmap": lambda: sm.similarity(x, "cosine"),
-            "sklearn cosine_similarity": lambda: cosine_similarity(x),
+            "sklearn normalize + gemm": lambda: gemm_form(x),
         }
 
     return make
@@ -426,6 +446,10 @@ def _case_topk_200k() -> dict[str, Impl]:
 
 # Cases too long to repeat: one call, timed and measured for memory at once.
 SINGLE_SHOT = {"topk-200k"}
+# Cases run only when named with --case: minutes of work, or a 7.2 GB result
+# per call (ours and the peer run one after the other, each result freed
+# before the next call, so the peak is one result).
+OPT_IN = {"topk-200k", "cosine-30k-50"}
 
 CASES: dict[str, tuple[Callable[[], dict[str, Impl]], str]] = {
     "ingest-1m": (_case_ingest, "1M answers from pandas, validated"),
@@ -435,6 +459,7 @@ CASES: dict[str, tuple[Callable[[], dict[str, Impl]], str]] = {
     "bootstrap-mwds": (_case_bootstrap, "1000 bootstrap replicates of MWDS, 5000 × 40"),
     "cosine-10k-50": (_case_cosine(10_000, 50), "full cosine matrix, N=10,000, K=50"),
     "cosine-10k-500": (_case_cosine(10_000, 500), "full cosine matrix, N=10,000, K=500"),
+    "cosine-30k-50": (_case_cosine(30_000, 50), "full cosine matrix, N=30,000, K=50 (7.2 GB)"),
     "pearson-pairwise": (_case_pairwise_pearson, "pairwise-complete Pearson, 2000 × 40, 20% NaN"),
     "rca-proximity": (_case_rca_proximity, "RCA + proximity, 3000 × 1000"),
     "esco-proximity": (_case_esco_proximity, "proximity at ESCO scale, 3000 × 13000, 2%"),
@@ -531,7 +556,7 @@ def main(argv: list[str] | None = None) -> int:
     if any(k in os.environ for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")):
         # Start again, once, without them: they must be unset before numpy loads.
         os.execve(sys.executable, [sys.executable, __file__, *sys.argv[1:]], _peer_env())
-    cases = args.case or list(CASES)
+    cases = args.case or [c for c in CASES if c not in OPT_IN]
     print(f"numpy BLAS: {_blas()}")
     print(f"one process; {args.repeat} timed calls per implementation (median reported)")
     print(f"{'case':<16} {'implementation':<26} {'median':>10} {'ours/peer':>10} {'peak MiB':>9}")

@@ -302,7 +302,8 @@ def similarity_matrix(
     distance: bool = False,
     pairwise_complete: bool = True,
     min_overlap: int = 1,
-) -> npt.NDArray[np.float64]: ...
+    dtype: str = "float64",
+) -> npt.NDArray[np.float64] | npt.NDArray[np.float32]: ...
 def top_k(
     x: npt.NDArray[np.float64],
     k: int,

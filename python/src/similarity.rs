@@ -1,12 +1,13 @@
 //! Bindings of `skillsmap::similarity` (GIL released around the kernels).
 
-use numpy::{IntoPyArray, PyArray2, PyReadonlyArray2};
+use ndarray::ArrayView2;
+use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray2};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
-use skillsmap::similarity::{self, Metric, SimilarityOptions};
+use pyo3::types::{PyDict, PySlice};
+use skillsmap::similarity::{self, MatrixElement, Metric, SimilarityOptions};
 
 use crate::convert::to_numpy;
-use crate::errors::IntoPyResult;
+use crate::errors::{configuration_error, IntoPyResult};
 
 fn options(
     metric: &str,
@@ -23,9 +24,16 @@ fn options(
     })
 }
 
-/// Full similarity (or distance) matrix of the rows of `x`.
+/// Full similarity (or distance) matrix of the rows of `x`, as float64 or
+/// float32.
+///
+/// The result is allocated by numpy (zeroed lazily by the kernel, with
+/// numpy's huge-page advice) and the core writes straight into it with the
+/// GIL released: no second N × N buffer, no copy, and float32 results are
+/// rounded as they are stored, never via a float64 matrix.
 #[pyfunction]
-#[pyo3(signature = (x, *, metric, threshold=None, distance=false, pairwise_complete=true, min_overlap=1))]
+#[pyo3(signature = (x, *, metric, threshold=None, distance=false, pairwise_complete=true, min_overlap=1, dtype="float64"))]
+#[allow(clippy::too_many_arguments)]
 pub fn similarity_matrix<'py>(
     py: Python<'py>,
     x: PyReadonlyArray2<'py, f64>,
@@ -34,13 +42,49 @@ pub fn similarity_matrix<'py>(
     distance: bool,
     pairwise_complete: bool,
     min_overlap: usize,
-) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    dtype: &str,
+) -> PyResult<Bound<'py, PyAny>> {
     let opts = options(metric, threshold, distance, pairwise_complete, min_overlap).py_err(py)?;
     let view = x.as_array();
-    let out = py
-        .detach(|| similarity::similarity_matrix(view, &opts))
-        .py_err(py)?;
-    Ok(out.into_pyarray(py))
+    match dtype {
+        "float64" => Ok(matrix_into::<f64>(py, view, &opts)?.into_any()),
+        "float32" => Ok(matrix_into::<f32>(py, view, &opts)?.into_any()),
+        other => Err(configuration_error(
+            py,
+            format!("dtype must be 'float64' or 'float32', got {other:?}"),
+        )),
+    }
+}
+
+fn matrix_into<'py, T: MatrixElement + numpy::Element>(
+    py: Python<'py>,
+    view: ArrayView2<'_, f64>,
+    opts: &SimilarityOptions,
+) -> PyResult<Bound<'py, PyArray2<T>>> {
+    let out = aligned_zeros::<T>(py, view.nrows())?;
+    {
+        let mut guard = out
+            .try_readwrite()
+            .map_err(|e| configuration_error(py, e.to_string()))?;
+        let target = guard.as_array_mut();
+        py.detach(|| similarity::similarity_matrix_into(view, opts, target))
+            .py_err(py)?;
+    }
+    Ok(out)
+}
+
+/// A zeroed n × n numpy array whose data start on a 64-byte boundary (a
+/// view into a slightly longer allocation): with rows of whole cache lines
+/// the core's streaming stores cover every line of the output. numpy's
+/// calloc alone gives 16-byte alignment for arrays this large.
+fn aligned_zeros<T: numpy::Element>(py: Python<'_>, n: usize) -> PyResult<Bound<'_, PyArray2<T>>> {
+    let len = n * n;
+    let pad = 64 / std::mem::size_of::<T>();
+    let flat = PyArray1::<T>::zeros(py, len + pad, false);
+    let offset = flat.data().align_offset(64).min(pad);
+    let slice = PySlice::new(py, offset as isize, (offset + len) as isize, 1);
+    let square = flat.get_item(slice)?.call_method1("reshape", ((n, n),))?;
+    Ok(square.cast_into::<PyArray2<T>>()?)
 }
 
 /// The k nearest rows of every row: `source`, `target`, `score` arrays.

@@ -16,8 +16,11 @@
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
-use ndarray::{s, Array2, ArrayView2};
+use ndarray::{s, Array2, ArrayView2, ArrayViewMut2};
 use rayon::prelude::*;
+
+mod tiles;
+pub use tiles::MatrixElement;
 
 /// Errors of the similarity functions.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -146,6 +149,9 @@ fn prepare(x: ArrayView2<'_, f64>, metric: Metric) -> Result<Array2<f64>, Simila
         _ => x.to_owned(),
     };
     // row slices below need C order, whatever order the input had
+    if prepared.is_standard_layout() {
+        return Ok(prepared);
+    }
     Ok(prepared.as_standard_layout().into_owned())
 }
 
@@ -288,30 +294,92 @@ fn centred_columns(data: &Array2<f64>) -> Array2<f64> {
 
 const BLOCK: usize = 256;
 
+/// Tile side of the pairwise-complete products: six tile buffers
+/// (6 · 96² · 8 B = 432 KiB) stay in L2 with the operands' panels.
+const MASKED_TILE: usize = 96;
+/// Tile side of the dense products (192² · 8 B = 288 KiB of buffer).
+const DENSE_TILE: usize = 192;
+
 /// The full N × N matrix of similarities (or distances) between rows.
 ///
 /// # Errors
 /// [`SimilarityError`] for infinite values or a Jaccard without threshold.
 ///
 /// # Complexity
-/// O(N²·K) time, parallel over row blocks; O(N²) memory for the result.
+/// O(N²·K) time, parallel over tiles; O(N²) memory for the result.
 /// Complete data use blocked matrix products over the upper triangle.
 pub fn similarity_matrix(
     x: ArrayView2<'_, f64>,
     opts: &SimilarityOptions,
 ) -> Result<Array2<f64>, SimilarityError> {
+    let n = x.nrows();
+    let mut out = Array2::zeros((n, n));
+    similarity_matrix_into(x, opts, out.view_mut())?;
+    Ok(out)
+}
+
+/// [`similarity_matrix`] written into a caller's N × N array (for example
+/// one a Python caller allocated), in `f64` or rounded once to `f32`.
+///
+/// The values are those of [`similarity_matrix`] (rounded to `T`). A
+/// contiguous row-major `out` is written in place with no other N × N
+/// buffer; any other layout goes through a temporary `f64` matrix.
+///
+/// # Errors
+/// As [`similarity_matrix`]; [`SimilarityError::Option`] if `out` is not
+/// N × N.
+///
+/// # Example
+/// ```
+/// use ndarray::{array, Array2};
+/// use skillsmap::similarity::{similarity_matrix_into, Metric, SimilarityOptions};
+///
+/// let x = array![[1.0, 0.0], [1.0, 1.0], [0.0, 2.0]];
+/// let mut out = Array2::<f32>::zeros((3, 3));
+/// similarity_matrix_into(x.view(), &SimilarityOptions::new(Metric::Cosine), out.view_mut())?;
+/// assert_eq!(out[[0, 0]], 1.0);
+/// # Ok::<(), skillsmap::similarity::SimilarityError>(())
+/// ```
+pub fn similarity_matrix_into<T: MatrixElement>(
+    x: ArrayView2<'_, f64>,
+    opts: &SimilarityOptions,
+    mut out: ArrayViewMut2<'_, T>,
+) -> Result<(), SimilarityError> {
+    let n = x.nrows();
+    if out.dim() != (n, n) {
+        return Err(SimilarityError::Option(format!(
+            "the output must be {n} × {n}, got {} × {}",
+            out.nrows(),
+            out.ncols()
+        )));
+    }
+    if let Some(buf) = out.as_slice_mut() {
+        return fill_matrix(x, opts, buf);
+    }
+    let full = similarity_matrix(x, opts)?;
+    out.zip_mut_with(&full, |o, &v| *o = T::from_f64(v));
+    Ok(())
+}
+
+/// The full matrix into a row-major n × n buffer.
+fn fill_matrix<T: MatrixElement>(
+    x: ArrayView2<'_, f64>,
+    opts: &SimilarityOptions,
+    out: &mut [T],
+) -> Result<(), SimilarityError> {
     let data = prepare(x, opts.metric)?;
     let n = data.nrows();
     let k = data.ncols();
     let has_nan = data.iter().any(|v| v.is_nan());
     if n == 0 {
-        return Ok(Array2::zeros((0, 0)));
+        return Ok(());
     }
     let dense_ok = !has_nan
         && k >= opts.min_overlap.max(1)
         && !matches!(opts.metric, Metric::Manhattan | Metric::Jaccard { .. });
     if dense_ok {
-        return Ok(dense_matrix(&data, opts));
+        dense_matrix(&data, opts, out);
+        return Ok(());
     }
     if opts.pairwise_complete
         && matches!(
@@ -319,13 +387,14 @@ pub fn similarity_matrix(
             Metric::Cosine | Metric::Pearson | Metric::Euclidean
         )
     {
-        return Ok(masked_matrix(&data, opts));
+        masked_matrix(&data, opts, out);
+        return Ok(());
     }
     // Per pair over the shared columns (Spearman, Manhattan, Jaccard, and
     // any metric without pairwise-complete mode): upper triangle by bands of
     // rows, then mirrored.
-    let mut buf = vec![f64::NAN; n * n];
-    buf.par_chunks_mut(BLOCK * n)
+    let nan = T::from_f64(f64::NAN);
+    out.par_chunks_mut(BLOCK * n)
         .enumerate()
         .for_each(|(bi, band)| {
             let i0 = bi * BLOCK;
@@ -338,32 +407,30 @@ pub fn similarity_matrix(
                         opts.metric,
                         opts.min_overlap,
                     );
-                    *slot = opts.finish(raw);
+                    *slot = T::from_f64(opts.finish(raw));
                 }
             }
         });
-    mirror_lower(&mut buf, n);
-    let mut out = Array2::from_shape_vec((n, n), buf).unwrap_or_else(|_| Array2::zeros((n, n)));
+    mirror_lower(out, n);
     if !opts.pairwise_complete {
         // any NaN in a row makes its results NaN
         for (i, row) in data.rows().into_iter().enumerate() {
             if row.iter().any(|v| v.is_nan()) {
-                out.row_mut(i).fill(f64::NAN);
-                out.column_mut(i).fill(f64::NAN);
+                out[i * n..(i + 1) * n].fill(nan);
+                for j in 0..n {
+                    out[j * n + i] = nan;
+                }
             }
         }
     }
-    Ok(out)
+    Ok(())
 }
 
-/// The full matrix of complete data, written in place: each band of rows
-/// computes its part of the upper triangle with one matrix product into the
-/// output (in parallel), then the lower triangle is copied from the upper
-/// one band after another, each band's rows in parallel.
-fn dense_matrix(data: &Array2<f64>, opts: &SimilarityOptions) -> Array2<f64> {
-    use ndarray::linalg::general_mat_mul;
-    use ndarray::ArrayViewMut2;
-
+/// The full matrix of complete data, written in place tile by tile (see
+/// [`tiles`]): one product of the normalised (or centred) rows per tile of
+/// the upper triangle, turned into the metric and written with its
+/// transpose; then the exact self-similarity on the diagonal.
+fn dense_matrix<T: MatrixElement>(data: &Array2<f64>, opts: &SimilarityOptions, out: &mut [T]) {
     let n = data.nrows();
     let z = match opts.metric {
         // centred columns keep |x|² + |y|² − 2x·y accurate; distances are
@@ -371,51 +438,28 @@ fn dense_matrix(data: &Array2<f64>, opts: &SimilarityOptions) -> Array2<f64> {
         Metric::Euclidean => centred_columns(data),
         m => normalised_rows(data, m),
     };
-    let sq: Vec<f64> = z.rows().into_iter().map(|r| r.dot(&r)).collect();
-    let mut buf = vec![0.0f64; n * n];
-    // 1. upper triangle (with the diagonal blocks), band by band
-    buf.par_chunks_mut(BLOCK * n)
-        .enumerate()
-        .for_each(|(bi, band)| {
-            let i0 = bi * BLOCK;
-            let rows = band.len() / n;
-            let Ok(mut view) = ArrayViewMut2::from_shape((rows, n), band) else {
-                return;
-            };
-            let mut upper = view.slice_mut(s![.., i0..]);
-            general_mat_mul(
-                1.0,
-                &z.slice(s![i0..i0 + rows, ..]),
-                &z.slice(s![i0.., ..]).t(),
-                0.0,
-                &mut upper,
-            );
-            for (a, mut row) in upper.rows_mut().into_iter().enumerate() {
-                let i = i0 + a;
-                for (b, v) in row.iter_mut().enumerate() {
-                    let j = i0 + b;
-                    let raw = match opts.metric {
-                        Metric::Euclidean => (sq[i] + sq[j] - 2.0 * *v).max(0.0).sqrt(),
-                        _ => v.clamp(-1.0, 1.0),
-                    };
-                    *v = opts.finish(raw);
-                }
-            }
-        });
-    // 2. lower triangle from the upper one (exactly symmetric)
-    mirror_lower(&mut buf, n);
-    // 3. exact self-similarity on the diagonal
-    for i in 0..n {
+    let sq = tiles::padded_norms(&z);
+    let epilogue = if opts.metric == Metric::Euclidean {
+        tiles::Epilogue::Euclidean {
+            sq: &sq,
+            similarity: !opts.distance,
+        }
+    } else {
+        tiles::Epilogue::Correlation {
+            distance: opts.distance,
+        }
+    };
+    tiles::dense_symmetric(&z, DENSE_TILE, epilogue, out);
+    for (i, &s) in sq.iter().take(n).enumerate() {
         let self_raw = if opts.metric.is_distance() {
             0.0
-        } else if sq[i] > 0.0 {
+        } else if s > 0.0 {
             1.0
         } else {
             f64::NAN
         };
-        buf[i * n + i] = opts.finish(self_raw);
+        out[i * n + i] = T::from_f64(opts.finish(self_raw));
     }
-    Array2::from_shape_vec((n, n), buf).unwrap_or_else(|_| Array2::zeros((n, n)))
 }
 
 /// Pairwise-complete cosine, Pearson and Euclidean through matrix products
@@ -423,13 +467,11 @@ fn dense_matrix(data: &Array2<f64>, opts: &SimilarityOptions) -> Array2<f64> {
 /// over co-observed columns are entries of `X·Xᵀ`, `X²·Mᵀ`, `X·Mᵀ` and
 /// `M·Mᵀ`. For Pearson, rows are first shifted by their own mean and for
 /// Euclidean columns by theirs (neither changes that metric) to keep the
-/// one-pass formulas accurate. Bands of rows are computed in parallel
-/// against the rows from the band on (the upper triangle) and the lower
-/// triangle is mirrored, so memory stays about one result plus a band, and
-/// the result is exactly symmetric.
-fn masked_matrix(data: &Array2<f64>, opts: &SimilarityOptions) -> Array2<f64> {
-    use ndarray::ArrayViewMut2;
-
+/// one-pass formulas accurate. The products run tile by tile over the upper
+/// triangle (see [`tiles`]), each tile's values written with their
+/// transpose, so the result is exactly symmetric and no N × N temporary is
+/// needed.
+fn masked_matrix<T: MatrixElement>(data: &Array2<f64>, opts: &SimilarityOptions, out: &mut [T]) {
     let n = data.nrows();
     let mut x0 = data.clone();
     match opts.metric {
@@ -462,88 +504,123 @@ fn masked_matrix(data: &Array2<f64>, opts: &SimilarityOptions) -> Array2<f64> {
     let mask = data.mapv(|v| if v.is_nan() { 0.0 } else { 1.0 });
     x0.mapv_inplace(|v| if v.is_nan() { 0.0 } else { v });
     let x2 = x0.mapv(|v| v * v);
+    let (x0, mask, x2) = (
+        tiles::Operand::new(x0.view()),
+        tiles::Operand::new(mask.view()),
+        tiles::Operand::new(x2.view()),
+    );
     let pearson = opts.metric == Metric::Pearson;
+    // buffers: Σxy, count, Σx_i² and Σx_j² over the shared columns, then
+    // for Pearson Σx_i and Σx_j
+    let mut products = vec![(&x0, &x0), (&mask, &mask), (&x2, &mask), (&mask, &x2)];
+    if pearson {
+        products.extend([(&x0, &mask), (&mask, &x0)]);
+    }
     let min_overlap = opts.min_overlap.max(1) as f64;
-    let mut buf = vec![f64::NAN; n * n];
-    buf.par_chunks_mut(BLOCK * n.max(1))
-        .enumerate()
-        .for_each(|(bi, band)| {
-            let i0 = bi * BLOCK;
-            let rows = band.len() / n;
-            let (xb, mb, x2b) = (
-                x0.slice(s![i0..i0 + rows, ..]),
-                mask.slice(s![i0..i0 + rows, ..]),
-                x2.slice(s![i0..i0 + rows, ..]),
-            );
-            let (xr, mr, x2r) = (
-                x0.slice(s![i0.., ..]),
-                mask.slice(s![i0.., ..]),
-                x2.slice(s![i0.., ..]),
-            );
-            let cnt = mb.dot(&mr.t());
-            let sxy = xb.dot(&xr.t());
-            let sxx_i = x2b.dot(&mr.t()); // Σ x_i² over the columns j also has
-            let sxx_j = mb.dot(&x2r.t()); // Σ x_j² over the columns i also has
-            let (sx_i, sx_j) = if pearson {
-                (Some(xb.dot(&mr.t())), Some(mb.dot(&xr.t())))
-            } else {
-                (None, None)
-            };
-            let Ok(mut view) = ArrayViewMut2::from_shape((rows, n), band) else {
-                return;
-            };
-            for a in 0..rows {
-                for b in a..n - i0 {
-                    let j = i0 + b;
-                    let c = cnt[[a, b]];
-                    if c < min_overlap {
-                        continue;
-                    }
-                    let (qi, qj) = (sxx_i[[a, b]], sxx_j[[a, b]]);
-                    let raw = match (opts.metric, &sx_i, &sx_j) {
-                        (Metric::Cosine, _, _) => sxy[[a, b]] / (qi.sqrt() * qj.sqrt()),
-                        (Metric::Euclidean, _, _) => (qi + qj - 2.0 * sxy[[a, b]]).max(0.0).sqrt(),
-                        (_, Some(si), Some(sj)) => {
-                            let (p, q) = (si[[a, b]], sj[[a, b]]);
-                            let cov = c * sxy[[a, b]] - p * q;
-                            let va = c * qi - p * p;
-                            let vb = c * qj - q * q;
-                            if va <= CONSTANT_TOL.sqrt() * c * qi
-                                || vb <= CONSTANT_TOL.sqrt() * c * qj
-                            {
-                                f64::NAN
-                            } else {
-                                (cov / (va.sqrt() * vb.sqrt())).clamp(-1.0, 1.0)
-                            }
-                        }
-                        _ => f64::NAN,
-                    };
-                    view[[a, j]] = opts.finish(raw);
-                }
+    tiles::tiled_symmetric(
+        n,
+        MASKED_TILE,
+        &products,
+        tiles::Epilogue::Raw,
+        out,
+        |(_, rows), _, bufs, ld| {
+            if let Some((sxy, rest)) = bufs.split_first_mut() {
+                masked_values(opts, min_overlap, &mut sxy[..rows * ld], rest);
             }
-        });
-    // lower triangle from the upper one, band by band
-    mirror_lower(&mut buf, n);
+        },
+    );
     // exact self-similarity where the row has one
-    let self_raw = if opts.metric.is_distance() { 0.0 } else { 1.0 };
+    let self_value = T::from_f64(opts.finish(if opts.metric.is_distance() { 0.0 } else { 1.0 }));
     for i in 0..n {
-        if !buf[i * n + i].is_nan() {
-            buf[i * n + i] = opts.finish(self_raw);
+        if !out[i * n + i].to_f64().is_nan() {
+            out[i * n + i] = self_value;
         }
     }
-    Array2::from_shape_vec((n, n), buf).unwrap_or_else(|_| Array2::zeros((n, n)))
+}
+
+/// The metric from the pairwise-complete sums of a tile, entry by entry, in
+/// place of Σxy: `rest` holds the count, Σx_i², Σx_j² and for Pearson Σx_i,
+/// Σx_j. Written without branches so that it runs on whole vectors (with
+/// AVX-512 where the CPU has it; sqrt and division are exact either way).
+fn masked_values(opts: &SimilarityOptions, min_overlap: f64, sxy: &mut [f64], rest: &[Vec<f64>]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx512f") {
+        // SAFETY: the CPU has AVX-512F.
+        unsafe { masked_values_avx512(opts, min_overlap, sxy, rest) };
+        return;
+    }
+    masked_values_body(opts, min_overlap, sxy, rest);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn masked_values_avx512(
+    opts: &SimilarityOptions,
+    min_overlap: f64,
+    sxy: &mut [f64],
+    rest: &[Vec<f64>],
+) {
+    masked_values_body(opts, min_overlap, sxy, rest);
+}
+
+#[inline(always)]
+fn masked_values_body(
+    opts: &SimilarityOptions,
+    min_overlap: f64,
+    sxy: &mut [f64],
+    rest: &[Vec<f64>],
+) {
+    let len = sxy.len();
+    let sums = |r: usize| rest.get(r).and_then(|v| v.get(..len));
+    let (Some(cnt), Some(qi), Some(qj)) = (sums(0), sums(1), sums(2)) else {
+        sxy.fill(f64::NAN);
+        return;
+    };
+    let distance = opts.distance;
+    match (opts.metric, sums(3), sums(4)) {
+        (Metric::Pearson, Some(p), Some(q)) => {
+            let tol = CONSTANT_TOL.sqrt();
+            for e in 0..len {
+                let c = cnt[e];
+                let cov = c * sxy[e] - p[e] * q[e];
+                let va = c * qi[e] - p[e] * p[e];
+                let vb = c * qj[e] - q[e] * q[e];
+                let r = (cov / (va.sqrt() * vb.sqrt())).clamp(-1.0, 1.0);
+                // fewer shared columns than asked, or a row constant over
+                // them (its spread is rounding noise): no correlation
+                let ok = c >= min_overlap && va > tol * c * qi[e] && vb > tol * c * qj[e];
+                let v = if ok { r } else { f64::NAN };
+                sxy[e] = if distance { 1.0 - v } else { v };
+            }
+        }
+        (Metric::Cosine, _, _) => {
+            for e in 0..len {
+                let v = sxy[e] / (qi[e].sqrt() * qj[e].sqrt());
+                let v = if cnt[e] >= min_overlap { v } else { f64::NAN };
+                sxy[e] = if distance { 1.0 - v } else { v };
+            }
+        }
+        (Metric::Euclidean, _, _) => {
+            for e in 0..len {
+                let d = (qi[e] + qj[e] - 2.0 * sxy[e]).max(0.0).sqrt();
+                let d = if cnt[e] >= min_overlap { d } else { f64::NAN };
+                sxy[e] = if distance { d } else { 1.0 / (1.0 + d) };
+            }
+        }
+        _ => sxy.fill(f64::NAN),
+    }
 }
 
 /// Copies the upper triangle of a square row-major buffer into its lower
 /// triangle: bands of rows in turn, each band's rows in parallel (the rows
 /// above a band are read-only while it is written).
-fn mirror_lower(buf: &mut [f64], n: usize) {
+fn mirror_lower<T: Copy + Send + Sync>(buf: &mut [T], n: usize) {
     let n_bands = n.div_ceil(BLOCK);
     for bi in 0..n_bands {
         let i0 = bi * BLOCK;
         let (before, rest) = buf.split_at_mut(i0 * n);
         let band_len = (BLOCK * n).min(rest.len());
-        let before: &[f64] = before;
+        let before: &[T] = before;
         // chunks of 32 rows: each earlier row's 32 values are read at once
         rest[..band_len]
             .par_chunks_mut(32 * n.max(1))

@@ -129,7 +129,11 @@ def test_parallel_and_serial_paths_agree(X):
         "X = np.random.default_rng(5).normal(size=(700, 30));"
         "X[X > 1.5] = np.nan;"
         "a = sm.similarity(X, 'pearson'); b = sm.similarity(np.nan_to_num(X), 'cosine');"
-        "print(hashlib.sha256(a.tobytes() + b.tobytes()).hexdigest())"
+        "c = sm.distance(X, 'euclidean', min_overlap=3);"
+        "d = sm.similarity(np.nan_to_num(X), 'pearson', dtype='float32');"
+        "W = np.random.default_rng(6).normal(size=(410, 300));"  # columns in two blocks
+        "e = sm.similarity(W, 'cosine'); f = sm.distance(W, 'euclidean');"
+        "print(hashlib.sha256(b''.join(v.tobytes() for v in (a, b, c, d, e, f))).hexdigest())"
     )
     outs = set()
     for threads in ("1", "2"):
@@ -140,6 +144,17 @@ def test_parallel_and_serial_paths_agree(X):
             ).stdout
         )
     assert len(outs) == 1
+
+
+@pytest.mark.parametrize("metric", ["cosine", "pearson", "euclidean", "spearman"])
+@pytest.mark.parametrize("with_nan", [False, True])
+def test_float32_is_the_float64_result_rounded(X, Xnan, metric, with_nan):
+    data = Xnan if with_nan else X
+    wide = sm.similarity(data, metric)
+    narrow = sm.similarity(data, metric, dtype="float32")
+    assert narrow.dtype == np.float32
+    np.testing.assert_array_equal(narrow, wide.astype(np.float32))
+    np.testing.assert_allclose(narrow, wide, atol=1e-5)
 
 
 def test_bad_arguments():

@@ -1,0 +1,738 @@
+//! Symmetric products by tiles: the engine under the full similarity
+//! matrices.
+//!
+//! The upper triangle is cut into square tiles. Each tile's products are
+//! computed into small buffers that stay in cache, turned into the metric's
+//! values, and written to the output together with their transpose, so the
+//! lower triangle costs no second pass over memory. Tiles run in parallel in
+//! any order: each output entry is written by exactly one tile, and its value
+//! is one multiply-add chain over the columns in order, whichever thread
+//! computes it, so results never depend on the thread count.
+//!
+//! On x86-64 with AVX-512 the products use packed panels and a
+//! register-blocked micro-kernel (8 × 24 entries held in 24 vector
+//! registers); elsewhere they go through `matrixmultiply`, one call per tile.
+//!
+//! This is the only module with `unsafe` code: the SIMD intrinsics, and
+//! tiles writing their disjoint parts of one output buffer from several
+//! threads.
+
+use ndarray::{s, Array2, ArrayView2, ArrayViewMut2, ShapeBuilder};
+use rayon::prelude::*;
+
+/// Rows of the micro-kernel's block (left factor, broadcast).
+const MR: usize = 8;
+/// Columns of the micro-kernel's block (right factor, three vectors of 8).
+const NR: usize = 24;
+/// Columns multiplied per pass of the micro-kernel: keeps a 24-row panel of
+/// the right factor (24 · 256 · 8 B = 48 KiB) within reach of L1.
+const KC: usize = 256;
+
+/// What becomes of a finished product entry before it is stored, applied
+/// in registers by the kernel (the same operations, entry by entry, on the
+/// `matrixmultiply` path).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Epilogue<'a> {
+    /// The raw sums (pairwise-complete products, finished per pair later).
+    Raw,
+    /// Clamp to [−1, 1] (rounding of unit rows), then `1 − v` for distances.
+    Correlation {
+        /// Store `1 − v`.
+        distance: bool,
+    },
+    /// `d = √max(|x_i|² + |x_j|² − 2v, 0)`, then `1 / (1 + d)` for
+    /// similarities. `sq` holds the squared norms, zero-padded to whole
+    /// panels.
+    Euclidean {
+        /// Squared row norms, padded.
+        sq: &'a [f64],
+        /// Store `1 / (1 + d)`.
+        similarity: bool,
+    },
+}
+
+impl Epilogue<'_> {
+    #[inline(always)]
+    fn apply(self, i: usize, j: usize, v: f64) -> f64 {
+        match self {
+            Epilogue::Raw => v,
+            Epilogue::Correlation { distance } => {
+                let c = v.clamp(-1.0, 1.0);
+                if distance {
+                    1.0 - c
+                } else {
+                    c
+                }
+            }
+            Epilogue::Euclidean { sq, similarity } => {
+                let d = (sq[i] + sq[j] - 2.0 * v).max(0.0).sqrt();
+                if similarity {
+                    1.0 / (1.0 + d)
+                } else {
+                    d
+                }
+            }
+        }
+    }
+}
+
+/// An element type the full matrix can be written in (`f64` or `f32`); the
+/// computation runs in `f64` and each value is rounded once when stored.
+pub trait MatrixElement: Copy + Send + Sync + private::Sealed + 'static {
+    /// Whether this is `f32` (stores then narrow each vector of 8 values).
+    #[doc(hidden)]
+    const SINGLE: bool;
+    /// The value rounded to this type.
+    fn from_f64(v: f64) -> Self;
+    /// The value widened to `f64`.
+    fn to_f64(self) -> f64;
+}
+
+impl MatrixElement for f64 {
+    const SINGLE: bool = false;
+    #[inline(always)]
+    fn from_f64(v: f64) -> Self {
+        v
+    }
+    #[inline(always)]
+    fn to_f64(self) -> f64 {
+        self
+    }
+}
+
+impl MatrixElement for f32 {
+    const SINGLE: bool = true;
+    #[inline(always)]
+    fn from_f64(v: f64) -> Self {
+        v as f32
+    }
+    #[inline(always)]
+    fn to_f64(self) -> f64 {
+        f64::from(self)
+    }
+}
+
+mod private {
+    pub trait Sealed {}
+    impl Sealed for f64 {}
+    impl Sealed for f32 {}
+}
+
+/// Whether the packed AVX-512 kernel can run here.
+fn avx512() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::is_x86_feature_detected!("avx512f")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// A factor of the products: the rows as given (for `matrixmultiply`) and,
+/// with AVX-512, packed once into the micro-kernel's panels.
+pub(crate) struct Operand<'a> {
+    rows: ArrayView2<'a, f64>,
+    /// Panels of MR rows, each column-major (for every column, MR values),
+    /// zero-padded: the left factor.
+    left: Vec<f64>,
+    /// The same in panels of NR rows: the right factor.
+    right: Vec<f64>,
+}
+
+impl<'a> Operand<'a> {
+    /// Packs `rows` (N × K) for the kernel in use.
+    pub(crate) fn new(rows: ArrayView2<'a, f64>) -> Self {
+        Self::with_packing(rows, avx512())
+    }
+
+    fn with_packing(rows: ArrayView2<'a, f64>, packed: bool) -> Self {
+        let (left, right) = if packed {
+            (pack(rows, MR), pack(rows, NR))
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        Operand { rows, left, right }
+    }
+
+    fn packed(&self) -> bool {
+        !self.left.is_empty() || self.rows.is_empty()
+    }
+}
+
+/// Panels of `width` rows, each stored column by column, zero-padded.
+fn pack(rows: ArrayView2<'_, f64>, width: usize) -> Vec<f64> {
+    let (n, k) = rows.dim();
+    let mut out = vec![0.0; n.div_ceil(width) * width * k];
+    out.par_chunks_mut((width * k).max(1))
+        .enumerate()
+        .for_each(|(p, panel)| {
+            for r in 0..width.min(n.saturating_sub(p * width)) {
+                for (c, &v) in rows.row(p * width + r).iter().enumerate() {
+                    panel[c * width + r] = v;
+                }
+            }
+        });
+    out
+}
+
+/// `C[..rows, ..cols] = A[i0.., :] · B[j0.., :]ᵀ` into a row-major buffer
+/// of row stride `ldc`. With packed operands `i0` is a multiple of MR, `j0`
+/// of NR, and `c` holds `rows` rounded up to MR rows of `ldc ≥ cols` rounded
+/// up to NR.
+fn product(
+    a: &Operand<'_>,
+    b: &Operand<'_>,
+    (i0, rows): (usize, usize),
+    (j0, cols): (usize, usize),
+    c: &mut [f64],
+    ldc: usize,
+    epilogue: Epilogue<'_>,
+) {
+    let k = a.rows.ncols();
+    #[cfg(target_arch = "x86_64")]
+    if a.packed() && b.packed() && k == b.rows.ncols() {
+        let row_panels = rows.div_ceil(MR);
+        let col_panels = cols.div_ceil(NR);
+        let fits = i0 % MR == 0
+            && j0 % NR == 0
+            && ldc >= col_panels * NR
+            && c.len() >= row_panels * MR * ldc
+            && a.left.len() >= (i0 / MR + row_panels) * MR * k
+            && b.right.len() >= (j0 / NR + col_panels) * NR * k
+            && match epilogue {
+                Epilogue::Euclidean { sq, .. } => {
+                    sq.len() >= (i0 + row_panels * MR).max(j0 + col_panels * NR)
+                }
+                _ => true,
+            };
+        if fits && k > 0 {
+            let mut k0 = 0;
+            while k0 < k {
+                let kc = KC.min(k - k0);
+                for q in 0..col_panels {
+                    let bp = &b.right[(j0 / NR + q) * NR * k + k0 * NR..];
+                    for p in 0..row_panels {
+                        let ap = &a.left[(i0 / MR + p) * MR * k + k0 * MR..];
+                        let cp = &mut c[p * MR * ldc + q * NR..];
+                        let last = k0 + kc == k;
+                        let epi = match epilogue {
+                            _ if !last => Epilogue::Raw,
+                            Epilogue::Euclidean { sq, similarity } => Epilogue::Euclidean {
+                                sq: &sq[i0 + p * MR..],
+                                similarity,
+                            },
+                            other => other,
+                        };
+                        let sq_j: &[f64] = match epilogue {
+                            Epilogue::Euclidean { sq, .. } => &sq[j0 + q * NR..],
+                            _ => &[],
+                        };
+                        // SAFETY: `fits` checked that every panel holds kc
+                        // more columns from k0, that the 8 × 24 block at cp
+                        // lies inside c and that the norms cover the block;
+                        // avx512() was checked on packing.
+                        unsafe {
+                            kernel_avx512(
+                                kc,
+                                ap.as_ptr(),
+                                bp.as_ptr(),
+                                cp.as_mut_ptr(),
+                                ldc,
+                                k0 > 0,
+                                epi,
+                                sq_j.as_ptr(),
+                            )
+                        };
+                    }
+                }
+                k0 += kc;
+            }
+            return;
+        }
+    }
+    let Ok(mut view) = ArrayViewMut2::from_shape((rows, cols).strides((ldc, 1)), c) else {
+        return;
+    };
+    ndarray::linalg::general_mat_mul(
+        1.0,
+        &a.rows.slice(s![i0..i0 + rows, ..]),
+        &b.rows.slice(s![j0..j0 + cols, ..]).t(),
+        0.0,
+        &mut view,
+    );
+    if !matches!(epilogue, Epilogue::Raw) {
+        for (r, mut row) in view.rows_mut().into_iter().enumerate() {
+            for (q, v) in row.iter_mut().enumerate() {
+                *v = epilogue.apply(i0 + r, j0 + q, *v);
+            }
+        }
+    }
+}
+
+/// The 8 × 24 block `C = A·Bᵀ` (or `C += A·Bᵀ` with `accumulate`) over `kc`
+/// columns: `a` is a panel of 8 rows (8 values per column), `b` one of 24.
+/// Accumulating continues each entry's fused multiply-add chain exactly
+/// where the previous columns left it. The epilogue is applied in registers
+/// before the store (the same IEEE operations as [`Epilogue::apply`]; the
+/// maximum and minimum keep NaN, as `f64::clamp` does).
+///
+/// # Safety
+/// AVX-512F must be available; `a` must hold `8·kc`, `b` `24·kc` values and
+/// `c` 8 rows of 24 values at row stride `ldc`; with a Euclidean epilogue its
+/// `sq` must hold 8 values and `sq_j` 24.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn kernel_avx512(
+    kc: usize,
+    a: *const f64,
+    b: *const f64,
+    c: *mut f64,
+    ldc: usize,
+    accumulate: bool,
+    epilogue: Epilogue<'_>,
+    sq_j: *const f64,
+) {
+    use std::arch::x86_64::*;
+    let mut acc = [[_mm512_setzero_pd(); 3]; MR];
+    if accumulate {
+        for (i, row) in acc.iter_mut().enumerate() {
+            for (v, reg) in row.iter_mut().enumerate() {
+                *reg = _mm512_loadu_pd(c.add(i * ldc + 8 * v));
+            }
+        }
+    }
+    for k in 0..kc {
+        let bp = b.add(k * NR);
+        let b0 = _mm512_loadu_pd(bp);
+        let b1 = _mm512_loadu_pd(bp.add(8));
+        let b2 = _mm512_loadu_pd(bp.add(16));
+        let ap = a.add(k * MR);
+        for (i, row) in acc.iter_mut().enumerate() {
+            let ai = _mm512_set1_pd(*ap.add(i));
+            row[0] = _mm512_fmadd_pd(ai, b0, row[0]);
+            row[1] = _mm512_fmadd_pd(ai, b1, row[1]);
+            row[2] = _mm512_fmadd_pd(ai, b2, row[2]);
+        }
+    }
+    let one = _mm512_set1_pd(1.0);
+    match epilogue {
+        Epilogue::Raw => {}
+        Epilogue::Correlation { distance } => {
+            let lo = _mm512_set1_pd(-1.0);
+            for reg in acc.iter_mut().flatten() {
+                // max(lo, v) and min(one, v) return v when v is NaN
+                let c = _mm512_min_pd(one, _mm512_max_pd(lo, *reg));
+                *reg = if distance { _mm512_sub_pd(one, c) } else { c };
+            }
+        }
+        Epilogue::Euclidean { sq, similarity } => {
+            let two = _mm512_set1_pd(2.0);
+            let zero = _mm512_setzero_pd();
+            let sqj = [
+                _mm512_loadu_pd(sq_j),
+                _mm512_loadu_pd(sq_j.add(8)),
+                _mm512_loadu_pd(sq_j.add(16)),
+            ];
+            for (i, row) in acc.iter_mut().enumerate() {
+                let sqi = _mm512_set1_pd(*sq.as_ptr().add(i));
+                for (reg, &sj) in row.iter_mut().zip(&sqj) {
+                    let t = _mm512_sub_pd(_mm512_add_pd(sqi, sj), _mm512_mul_pd(two, *reg));
+                    // max(t, zero) is zero for a NaN t, as f64::max is
+                    let d = _mm512_sqrt_pd(_mm512_max_pd(t, zero));
+                    *reg = if similarity {
+                        _mm512_div_pd(one, _mm512_add_pd(one, d))
+                    } else {
+                        d
+                    };
+                }
+            }
+        }
+    }
+    for (i, row) in acc.iter().enumerate() {
+        for (v, reg) in row.iter().enumerate() {
+            _mm512_storeu_pd(c.add(i * ldc + 8 * v), *reg);
+        }
+    }
+}
+
+/// The output, shared by the tiles: each writes only its own block and the
+/// transposed block, which no other tile touches.
+struct SharedOut<T> {
+    ptr: *mut T,
+    n: usize,
+    simd: bool,
+}
+
+// SAFETY: tiles write disjoint entries (see `tiled_symmetric`), and the
+// buffer outlives the parallel loop that uses it.
+unsafe impl<T: Send> Send for SharedOut<T> {}
+unsafe impl<T: Send> Sync for SharedOut<T> {}
+
+impl<T: MatrixElement> SharedOut<T> {
+    /// Writes the tile at rows `i0..`, columns `j0..` from `buf` (row stride
+    /// `ld`), and unless it is on the diagonal its transpose at rows `j0..`,
+    /// columns `i0..`.
+    ///
+    /// # Safety
+    /// The blocks must lie inside the n × n output, no other thread may
+    /// touch them meanwhile, and `buf` must hold `rows` rows of `ld ≥ cols`.
+    unsafe fn write_tile(
+        &self,
+        (i0, rows): (usize, usize),
+        (j0, cols): (usize, usize),
+        buf: &[f64],
+        ld: usize,
+    ) {
+        let n = self.n;
+        #[cfg(target_arch = "x86_64")]
+        if self.simd {
+            // SAFETY: as for the caller; avx512() was checked.
+            unsafe { self.write_tile_avx512((i0, rows), (j0, cols), buf, ld) };
+            return;
+        }
+        for a in 0..rows {
+            let dst = std::slice::from_raw_parts_mut(self.ptr.add((i0 + a) * n + j0), cols);
+            for (d, &v) in dst.iter_mut().zip(&buf[a * ld..a * ld + cols]) {
+                *d = T::from_f64(v);
+            }
+        }
+        if i0 == j0 {
+            return;
+        }
+        // the transpose, 8 source rows at a time: each destination row gets
+        // 8 values from 8 buffer rows that stay in L1
+        for a0 in (0..rows).step_by(8) {
+            let a1 = (a0 + 8).min(rows);
+            for b in 0..cols {
+                let dst =
+                    std::slice::from_raw_parts_mut(self.ptr.add((j0 + b) * n + i0 + a0), a1 - a0);
+                for (d, a) in dst.iter_mut().zip(a0..a1) {
+                    *d = T::from_f64(buf[a * ld + b]);
+                }
+            }
+        }
+    }
+
+    /// [`SharedOut::write_tile`] with AVX-512: vectors of 8 values, stored
+    /// with non-temporal stores where the destination is aligned (the
+    /// output is far larger than the caches and written once: streaming
+    /// stores skip reading each line before overwriting it), the transpose
+    /// by gathers of 8 values down a buffer column.
+    ///
+    /// # Safety
+    /// As [`SharedOut::write_tile`], with AVX-512F available.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn write_tile_avx512(
+        &self,
+        (i0, rows): (usize, usize),
+        (j0, cols): (usize, usize),
+        buf: &[f64],
+        ld: usize,
+    ) {
+        use std::arch::x86_64::*;
+        let n = self.n;
+        let src = buf.as_ptr();
+        for a in 0..rows {
+            let dst = self.ptr.add((i0 + a) * n + j0);
+            let row = src.add(a * ld);
+            // scalar up to the first 64-byte boundary, then whole vectors
+            let head = (dst.align_offset(64)).min(cols);
+            for b in 0..head {
+                *dst.add(b) = T::from_f64(*row.add(b));
+            }
+            let mut b = head;
+            while b + 8 <= cols {
+                store8::<T>(dst.add(b), _mm512_loadu_pd(row.add(b)));
+                b += 8;
+            }
+            for b in b..cols {
+                *dst.add(b) = T::from_f64(*row.add(b));
+            }
+        }
+        if i0 != j0 {
+            let step = ld as i64;
+            let idx = _mm512_setr_epi64(
+                0,
+                step,
+                2 * step,
+                3 * step,
+                4 * step,
+                5 * step,
+                6 * step,
+                7 * step,
+            );
+            let whole = rows - rows % 8;
+            for a0 in (0..whole).step_by(8) {
+                let col0 = src.add(a0 * ld);
+                for b in 0..cols {
+                    let v = _mm512_i64gather_pd::<8>(idx, col0.add(b));
+                    store8::<T>(self.ptr.add((j0 + b) * n + i0 + a0), v);
+                }
+            }
+            for a in whole..rows {
+                for b in 0..cols {
+                    *self.ptr.add((j0 + b) * n + i0 + a) = T::from_f64(*src.add(a * ld + b));
+                }
+            }
+        }
+        // streaming stores are weakly ordered: complete them before the
+        // tile counts as written
+        _mm_sfence();
+    }
+}
+
+/// Stores 8 values at `dst` as `T`: streaming when `dst` is aligned to the
+/// store's width, a plain store otherwise.
+///
+/// # Safety
+/// AVX-512F; `dst` valid for 8 values of `T`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[inline]
+unsafe fn store8<T: MatrixElement>(dst: *mut T, v: std::arch::x86_64::__m512d) {
+    use std::arch::x86_64::*;
+    if T::SINGLE {
+        let d = dst.cast::<f32>();
+        let w = _mm512_cvtpd_ps(v);
+        if d.align_offset(32) == 0 {
+            _mm256_stream_ps(d, w);
+        } else {
+            _mm256_storeu_ps(d, w);
+        }
+    } else {
+        let d = dst.cast::<f64>();
+        if d.align_offset(64) == 0 {
+            _mm512_stream_pd(d, v);
+        } else {
+            _mm512_storeu_pd(d, v);
+        }
+    }
+}
+
+/// Fills the n × n row-major `out` tile by tile over the upper triangle.
+///
+/// For each tile (rows `i0..i0+rows`, columns `j0..j0+cols`, `i0 ≤ j0`),
+/// every pair `(a, b)` of `products` is multiplied into its own buffer
+/// (`a[i0..]·b[j0..]ᵀ`, row stride `tile`; the first with `epilogue`
+/// applied), then `finish` turns the buffers into the metric's values in
+/// the first one; the tile is written with its transpose. Tiles on the diagonal are made exactly symmetric from their
+/// upper part.
+pub(crate) fn tiled_symmetric<T, F>(
+    n: usize,
+    tile: usize,
+    products: &[(&Operand<'_>, &Operand<'_>)],
+    epilogue: Epilogue<'_>,
+    out: &mut [T],
+    finish: F,
+) where
+    T: MatrixElement,
+    F: Fn((usize, usize), (usize, usize), &mut [Vec<f64>], usize) + Sync,
+{
+    if n == 0 || products.is_empty() || out.len() < n * n {
+        return;
+    }
+    // a multiple of both kernel block sizes
+    let tile = tile.div_ceil(NR * MR / gcd(NR, MR)) * (NR * MR / gcd(NR, MR));
+    let blocks = n.div_ceil(tile);
+    let tiles: Vec<(usize, usize)> = (0..blocks)
+        .flat_map(|bi| (bi..blocks).map(move |bj| (bi, bj)))
+        .collect();
+    // SIMD writes go with the packed kernel (tests turn both off together)
+    let simd = products.iter().all(|(a, b)| a.packed() && b.packed()) && avx512();
+    let shared = SharedOut {
+        ptr: out.as_mut_ptr(),
+        n,
+        simd,
+    };
+    let shared = &shared;
+    tiles.par_iter().for_each_init(
+        || vec![vec![0.0f64; tile * tile]; products.len()],
+        |bufs, &(bi, bj)| {
+            let (i0, j0) = (bi * tile, bj * tile);
+            let rows = tile.min(n - i0);
+            let cols = tile.min(n - j0);
+            for (p, (buf, (a, b))) in bufs.iter_mut().zip(products).enumerate() {
+                let epi = if p == 0 { epilogue } else { Epilogue::Raw };
+                product(a, b, (i0, rows), (j0, cols), buf, tile, epi);
+            }
+            finish((i0, rows), (j0, cols), bufs, tile);
+            let buf = &mut bufs[0];
+            if bi == bj {
+                for a in 0..rows {
+                    for b in 0..a {
+                        buf[a * tile + b] = buf[b * tile + a];
+                    }
+                }
+            }
+            // SAFETY: the tiles (bi ≤ bj) are distinct pairs of blocks, and
+            // tile (bi, bj) alone writes blocks (bi, bj) and (bj, bi), both
+            // inside the n × n output (rows and cols are clipped to n).
+            unsafe { shared.write_tile((i0, rows), (j0, cols), buf, tile) };
+        },
+    );
+}
+
+fn gcd(a: usize, b: usize) -> usize {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
+}
+
+/// The full matrix of a dense product: rows already normalised (or
+/// centred), one product per tile, finished in the kernel by `epilogue`.
+pub(crate) fn dense_symmetric<T: MatrixElement>(
+    z: &Array2<f64>,
+    tile: usize,
+    epilogue: Epilogue<'_>,
+    out: &mut [T],
+) {
+    let op = Operand::new(z.view());
+    tiled_symmetric(
+        z.nrows(),
+        tile,
+        &[(&op, &op)],
+        epilogue,
+        out,
+        |_, _, _, _| {},
+    );
+}
+
+/// Squared norms zero-padded to whole panels, for [`Epilogue::Euclidean`].
+pub(crate) fn padded_norms(z: &Array2<f64>) -> Vec<f64> {
+    let mut sq: Vec<f64> = z.rows().into_iter().map(|r| r.dot(&r)).collect();
+    sq.resize(z.nrows().div_ceil(NR * MR) * NR * MR, 0.0);
+    sq
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::Array2;
+
+    fn data(n: usize, k: usize, seed: u64) -> Array2<f64> {
+        let mut s = seed;
+        Array2::from_shape_fn((n, k), |_| {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+        })
+    }
+
+    /// Every tile, edge and K-block of the products equals the plain
+    /// product (and the matrix is exactly symmetric).
+    #[test]
+    fn tiled_products_match_the_plain_product() {
+        for &(n, k) in &[(1, 3), (25, 0), (50, 7), (211, 40), (100, 300), (97, 513)] {
+            let z = data(n, k, (n * 1000 + k) as u64);
+            let want = z.dot(&z.t());
+            let mut out = vec![f64::NAN; n * n];
+            dense_symmetric(&z, 48, Epilogue::Raw, &mut out);
+            for i in 0..n {
+                for j in 0..n {
+                    let (got, w) = (out[i * n + j], want[[i, j]]);
+                    assert!(
+                        (got - w).abs() <= 1e-12 * (1.0 + w.abs()),
+                        "{n}×{k} at ({i},{j})"
+                    );
+                    assert_eq!(got.to_bits(), out[j * n + i].to_bits());
+                }
+            }
+        }
+    }
+
+    /// Products of two different operands (the pairwise-complete sums),
+    /// through the packed kernel (where the CPU has it) and through
+    /// `matrixmultiply`.
+    #[test]
+    fn mixed_products_match_the_plain_product() {
+        let (n, k) = (130, 29);
+        let a = data(n, k, 1);
+        let b = data(n, k, 2);
+        let want = a.dot(&b.t());
+        for packed in [avx512(), false] {
+            let pa = Operand::with_packing(a.view(), packed);
+            let pb = Operand::with_packing(b.view(), packed);
+            let mut out = vec![0.0f64; n * n];
+            tiled_symmetric(
+                n,
+                24,
+                &[(&pa, &pb)],
+                Epilogue::Raw,
+                &mut out,
+                |_, _, _, _| {},
+            );
+            for i in 0..n {
+                for j in i..n {
+                    assert!((out[i * n + j] - want[[i, j]]).abs() < 1e-12);
+                    assert_eq!(out[i * n + j].to_bits(), out[j * n + i].to_bits());
+                }
+            }
+            // the f32 writes (streamed or not) round the same values
+            let mut narrow = vec![0.0f32; n * n];
+            let pair = [(&pa, &pb)];
+            tiled_symmetric(n, 24, &pair, Epilogue::Raw, &mut narrow, |_, _, _, _| {});
+            assert!(out.iter().zip(&narrow).all(|(&w, &s)| w as f32 == s));
+        }
+    }
+
+    /// The epilogues give the same values in the kernel's registers as
+    /// entry by entry after `matrixmultiply`, NaN included.
+    #[test]
+    fn epilogues_agree_between_the_kernel_and_the_fallback() {
+        let (n, k) = (77, 13);
+        let mut z = data(n, k, 4);
+        z.row_mut(5).fill(f64::NAN);
+        let sq = padded_norms(&z);
+        let epilogues = [
+            Epilogue::Correlation { distance: false },
+            Epilogue::Correlation { distance: true },
+            Epilogue::Euclidean {
+                sq: &sq,
+                similarity: false,
+            },
+            Epilogue::Euclidean {
+                sq: &sq,
+                similarity: true,
+            },
+        ];
+        for epilogue in epilogues {
+            let mut got = Vec::new();
+            for packed in [avx512(), false] {
+                let op = Operand::with_packing(z.view(), packed);
+                let mut out = vec![0.0f64; n * n];
+                tiled_symmetric(n, 24, &[(&op, &op)], epilogue, &mut out, |_, _, _, _| {});
+                got.push(out);
+            }
+            for (e, (a, b)) in got[0].iter().zip(&got[1]).enumerate() {
+                let (i, j) = (e / n, e % n);
+                assert_eq!(a.is_nan(), b.is_nan(), "{a} {b} at ({i},{j})");
+                // a NaN row (a constant row under Pearson) stays NaN; the
+                // Euclidean path never sees one (its rows are finite)
+                if matches!(epilogue, Epilogue::Correlation { .. }) {
+                    assert_eq!(a.is_nan(), i == 5 || j == 5, "({i},{j})");
+                }
+                assert!(
+                    a.is_nan() || (a - b).abs() < 1e-12,
+                    "{epilogue:?} at ({i},{j})"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn float32_output_is_the_rounded_float64_one() {
+        let z = data(70, 11, 3);
+        let mut wide = vec![0.0f64; 70 * 70];
+        let mut narrow = vec![0.0f32; 70 * 70];
+        dense_symmetric(&z, 24, Epilogue::Raw, &mut wide);
+        dense_symmetric(&z, 24, Epilogue::Raw, &mut narrow);
+        assert!(wide.iter().zip(&narrow).all(|(&w, &s)| w as f32 == s));
+    }
+}
