@@ -16,6 +16,20 @@ pub const EIGENVECTOR_TOL: f64 = 1e-12;
 /// Maximum number of eigenvector power iterations.
 pub const EIGENVECTOR_MAX_ITER: usize = 10_000;
 
+/// Graphs with at most this many nodes get the exact limit of the
+/// eigenvector power iteration from a dense symmetric eigensolver, which
+/// needs no convergence (the iteration can take arbitrarily long when the
+/// two largest eigenvalues are close, e.g. two components of nearly equal
+/// weight); larger graphs are iterated.
+pub const EIGENVECTOR_DENSE_MAX: usize = 160;
+
+/// Relative gap under which two eigenvalues count as equal in the dense path.
+const EIGENVECTOR_TIE: f64 = 1e-9;
+
+/// Sweeps of the Jacobi eigensolver (it converges quadratically: a dozen
+/// sweeps suffice in practice).
+const JACOBI_MAX_SWEEPS: usize = 100;
+
 /// Sources per unit of parallel betweenness work; results are summed chunk
 /// by chunk in source order, so they do not depend on the thread count.
 const SOURCE_CHUNK: usize = 32;
@@ -45,22 +59,28 @@ pub struct Centrality {
 ///   `networkx.betweenness_centrality(G, normalized=True, weight="distance")`
 ///   with `distance = 1 / weight` on every edge.
 /// - **Eigenvector** centrality is the Perron vector of the weighted
-///   adjacency matrix `A`, found by power iteration on `A + I` (the shift
-///   keeps bipartite graphs from oscillating) from the uniform vector,
-///   normalised to unit Euclidean norm each step, until the L1 change is
-///   below `n ·` [`EIGENVECTOR_TOL`]. This is the iteration of
+///   adjacency matrix `A`: the limit of the power iteration on `A + I` (the
+///   shift keeps bipartite graphs from oscillating) from the uniform
+///   vector, normalised to unit Euclidean norm. This is the iteration of
 ///   `networkx.eigenvector_centrality(G, weight="weight")`; with networkx's
 ///   default `tol=1e-6` the two agree only to about 1e-6, with
-///   `tol=1e-12` to rounding. On a disconnected graph the vector is the
-///   limit of that iteration from the uniform start, as in networkx.
+///   `tol=1e-12` to rounding. Up to [`EIGENVECTOR_DENSE_MAX`] nodes the
+///   limit is computed exactly (a Jacobi eigendecomposition, then the
+///   uniform vector projected onto the top eigenspace), so it exists even
+///   where the iteration would crawl (two components of nearly equal
+///   weight: the heavier one takes all); larger graphs are iterated until
+///   the L1 change is below `n ·` [`EIGENVECTOR_TOL`]. On a disconnected
+///   graph the vector is that limit, as in networkx.
 ///
 /// # Errors
-/// [`NetworkError::NotConverged`] when the power iteration has not
-/// converged after [`EIGENVECTOR_MAX_ITER`] iterations.
+/// [`NetworkError::NotConverged`] when, on a graph of more than
+/// [`EIGENVECTOR_DENSE_MAX`] nodes, the power iteration has not converged
+/// after [`EIGENVECTOR_MAX_ITER`] iterations.
 ///
 /// # Complexity
 /// Betweenness O(n · m log n) time (parallel over sources), O(n + m) memory
-/// per thread; eigenvector O(m) per iteration.
+/// per thread; eigenvector O(n³) up to [`EIGENVECTOR_DENSE_MAX`] nodes, then
+/// O(m) per iteration.
 ///
 /// ```
 /// use skillsmap::network::{centrality, WeightedGraph};
@@ -245,6 +265,15 @@ fn eigenvector(graph: &WeightedGraph) -> Result<Vec<f64>, NetworkError> {
     if n == 0 {
         return Ok(Vec::new());
     }
+    if n <= EIGENVECTOR_DENSE_MAX {
+        return Ok(eigenvector_dense(graph));
+    }
+    eigenvector_power(graph)
+}
+
+/// Power iteration on `A + I` from the uniform vector (networkx's iteration).
+fn eigenvector_power(graph: &WeightedGraph) -> Result<Vec<f64>, NetworkError> {
+    let n = graph.n_nodes();
     let mut x = vec![1.0 / n as f64; n];
     let mut next = vec![0.0f64; n];
     let tol = n as f64 * EIGENVECTOR_TOL;
@@ -272,4 +301,189 @@ fn eigenvector(graph: &WeightedGraph) -> Result<Vec<f64>, NetworkError> {
     Err(NetworkError::NotConverged {
         iterations: EIGENVECTOR_MAX_ITER,
     })
+}
+
+/// The limit of the power iteration, computed exactly: the uniform start
+/// vector projected onto the eigenspace of the largest eigenvalue of `A`
+/// (every eigenvector of `A + I` with the largest modulus belongs to it, as
+/// `A` is non-negative), normalised. Eigenvalues within a relative
+/// [`EIGENVECTOR_TIE`] of the largest count as equal (e.g. two identical
+/// components, whose weights the iteration keeps as they start).
+fn eigenvector_dense(graph: &WeightedGraph) -> Vec<f64> {
+    let n = graph.n_nodes();
+    let mut a = vec![0.0f64; n * n];
+    for &(i, j, w) in graph.edges() {
+        let (i, j) = (i as usize, j as usize);
+        a[i * n + j] += w;
+        a[j * n + i] += w;
+    }
+    let (values, vectors) = symmetric_eigen(a, n);
+    let top = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let tie = EIGENVECTOR_TIE * top.abs().max(1.0);
+    let mut x = vec![0.0f64; n];
+    for (k, &lambda) in values.iter().enumerate() {
+        if lambda < top - tie {
+            continue;
+        }
+        // coefficient of the uniform vector on eigenvector k
+        let coef: f64 = (0..n).map(|r| vectors[r * n + k]).sum();
+        for (r, xr) in x.iter_mut().enumerate() {
+            *xr += coef * vectors[r * n + k];
+        }
+    }
+    let norm = x.iter().map(|v| v * v).sum::<f64>().sqrt();
+    if norm > 0.0 && norm.is_finite() {
+        // the Perron vector is non-negative: only rounding can make an
+        // entry negative
+        x.iter_mut().for_each(|v| *v = (*v / norm).max(0.0));
+        let norm = x.iter().map(|v| v * v).sum::<f64>().sqrt();
+        x.iter_mut().for_each(|v| *v /= norm);
+        x
+    } else {
+        vec![1.0 / (n as f64).sqrt(); n]
+    }
+}
+
+/// Eigenvalues and eigenvectors of a symmetric `n × n` matrix (row-major)
+/// by the cyclic Jacobi method; eigenvector `k` is column `k` of the
+/// returned row-major matrix. Accurate to a few units of rounding relative
+/// to the matrix norm, also for (nearly) repeated eigenvalues.
+fn symmetric_eigen(mut a: Vec<f64>, n: usize) -> (Vec<f64>, Vec<f64>) {
+    let mut v = vec![0.0f64; n * n];
+    for i in 0..n {
+        v[i * n + i] = 1.0;
+    }
+    let frob: f64 = a.iter().map(|x| x * x).sum();
+    for _sweep in 0..JACOBI_MAX_SWEEPS {
+        let mut off = 0.0;
+        for p in 0..n {
+            for q in p + 1..n {
+                off += a[p * n + q] * a[p * n + q];
+            }
+        }
+        if off <= f64::EPSILON * f64::EPSILON * frob || off == 0.0 {
+            break;
+        }
+        for p in 0..n {
+            for q in p + 1..n {
+                let apq = a[p * n + q];
+                if apq == 0.0 {
+                    continue;
+                }
+                let theta = (a[q * n + q] - a[p * n + p]) / (2.0 * apq);
+                let t = theta.signum() / (theta.abs() + (theta * theta + 1.0).sqrt());
+                let t = if theta == 0.0 { 1.0 } else { t };
+                let c = 1.0 / (t * t + 1.0).sqrt();
+                let s = t * c;
+                for k in 0..n {
+                    let (akp, akq) = (a[k * n + p], a[k * n + q]);
+                    a[k * n + p] = c * akp - s * akq;
+                    a[k * n + q] = s * akp + c * akq;
+                }
+                for k in 0..n {
+                    let (apk, aqk) = (a[p * n + k], a[q * n + k]);
+                    a[p * n + k] = c * apk - s * aqk;
+                    a[q * n + k] = s * apk + c * aqk;
+                }
+                for k in 0..n {
+                    let (vkp, vkq) = (v[k * n + p], v[k * n + q]);
+                    v[k * n + p] = c * vkp - s * vkq;
+                    v[k * n + q] = s * vkp + c * vkq;
+                }
+            }
+        }
+    }
+    let values = (0..n).map(|i| a[i * n + i]).collect();
+    (values, v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lcg(state: &mut u64) -> f64 {
+        *state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (*state >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    #[test]
+    fn jacobi_reconstructs_the_matrix() {
+        let n = 12;
+        let mut state = 7u64;
+        let mut a = vec![0.0; n * n];
+        for i in 0..n {
+            for j in i..n {
+                let x = lcg(&mut state) - 0.5;
+                a[i * n + j] = x;
+                a[j * n + i] = x;
+            }
+        }
+        let (values, v) = symmetric_eigen(a.clone(), n);
+        for i in 0..n {
+            for j in 0..n {
+                let back: f64 = (0..n)
+                    .map(|k| v[i * n + k] * values[k] * v[j * n + k])
+                    .sum();
+                assert!((back - a[i * n + j]).abs() < 1e-12, "A[{i}][{j}]");
+                let dot: f64 = (0..n).map(|k| v[k * n + i] * v[k * n + j]).sum();
+                let want = if i == j { 1.0 } else { 0.0 };
+                assert!((dot - want).abs() < 1e-12, "V orthogonal at {i},{j}");
+            }
+        }
+    }
+
+    #[test]
+    fn dense_limit_equals_the_converged_iteration() {
+        let mut state = 3u64;
+        for n in [2usize, 5, 17, 40] {
+            // a connected random graph: a path plus random chords
+            let mut edges: Vec<(u32, u32, f64)> = (1..n)
+                .map(|v| ((v - 1) as u32, v as u32, 0.5 + lcg(&mut state)))
+                .collect();
+            for _ in 0..2 * n {
+                let i = (lcg(&mut state) * n as f64) as u32;
+                let j = (lcg(&mut state) * n as f64) as u32;
+                if i != j
+                    && !edges
+                        .iter()
+                        .any(|&(a, b, _)| (a, b) == (i.min(j), i.max(j)))
+                {
+                    edges.push((i.min(j), i.max(j), 0.1 + 5.0 * lcg(&mut state)));
+                }
+            }
+            let g = WeightedGraph::new(n, edges).expect("valid graph");
+            let dense = eigenvector_dense(&g);
+            let power = eigenvector_power(&g).expect("converges");
+            for (d, p) in dense.iter().zip(&power) {
+                assert!((d - p).abs() < 1e-9, "n = {n}: {d} vs {p}");
+            }
+        }
+    }
+
+    #[test]
+    fn nearly_equal_components_need_no_convergence() {
+        // found by proptest: two stars whose largest eigenvalues differ by
+        // 0.1 %; the iteration crawls, the limit is the heavier star alone
+        let g = WeightedGraph::new(
+            16,
+            vec![(1, 0, 0.05), (7, 5, 1.05), (5, 8, 9.70), (9, 0, 9.77)],
+        )
+        .expect("valid graph");
+        assert!(eigenvector_power(&g).is_err());
+        let x = eigenvector(&g).expect("dense path");
+        let heavy = (0.05f64.powi(2) + 9.77f64.powi(2)).sqrt();
+        assert!((x[0] - 0.5f64.sqrt()).abs() < 1e-12);
+        assert!((x[9] - 9.77 / heavy * 0.5f64.sqrt()).abs() < 1e-12);
+        assert!(x[5] == 0.0 && x[7] == 0.0 && x[8] == 0.0);
+        // identical components share the weight, as the iteration does
+        let twin = WeightedGraph::new(4, vec![(0, 1, 2.0), (2, 3, 2.0)]).expect("valid graph");
+        let x = eigenvector(&twin).expect("dense path");
+        assert!(x.iter().all(|v| (v - 0.5).abs() < 1e-12));
+        // no edges: the uniform vector
+        let empty = WeightedGraph::new(3, vec![]).expect("valid graph");
+        let x = eigenvector(&empty).expect("dense path");
+        assert!(x.iter().all(|v| (v - 3f64.sqrt().recip()).abs() < 1e-12));
+    }
 }

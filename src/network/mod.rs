@@ -237,7 +237,8 @@ impl WeightedGraph {
     /// # Complexity
     /// O(degree of `v`).
     pub fn strength(&self, v: usize) -> f64 {
-        self.neighbors(v).iter().map(|&(_, w)| w).sum()
+        // fold from +0.0: an empty f64 `sum()` is -0.0
+        self.neighbors(v).iter().fold(0.0, |acc, &(_, w)| acc + w)
     }
 
     /// The weight of edge `(i, j)` in either orientation, if present.
