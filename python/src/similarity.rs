@@ -78,8 +78,15 @@ fn matrix_into<'py, T: MatrixElement + numpy::Element>(
 /// the core's streaming stores cover every line of the output. numpy's
 /// calloc alone gives 16-byte alignment for arrays this large.
 fn aligned_zeros<T: numpy::Element>(py: Python<'_>, n: usize) -> PyResult<Bound<'_, PyArray2<T>>> {
-    let len = n * n;
     let pad = 64 / std::mem::size_of::<T>();
+    let len = n
+        .checked_mul(n)
+        .filter(|len| len.checked_add(pad).is_some())
+        .ok_or_else(|| {
+            pyo3::exceptions::PyMemoryError::new_err(format!(
+                "a {n} × {n} similarity matrix does not fit in memory; use top_k"
+            ))
+        })?;
     let flat = PyArray1::<T>::zeros(py, len + pad, false);
     let offset = flat.data().align_offset(64).min(pad);
     let slice = PySlice::new(py, offset as isize, (offset + len) as isize, 1);

@@ -26,6 +26,7 @@ const MR: usize = 8;
 const NR: usize = 24;
 /// Columns multiplied per pass of the micro-kernel: keeps a 24-row panel of
 /// the right factor (24 · 256 · 8 B = 48 KiB) within reach of L1.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 const KC: usize = 256;
 
 /// What becomes of a finished product entry before it is stored, applied
@@ -138,7 +139,11 @@ pub(crate) struct Operand<'a> {
     /// zero-padded: the left factor.
     left: Vec<f64>,
     /// The same in panels of NR rows: the right factor.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     right: Vec<f64>,
+    /// Whether the AVX-512 kernel multiplies this operand: set only where
+    /// AVX-512F was detected, whatever packing the caller asked for.
+    simd: bool,
 }
 
 impl<'a> Operand<'a> {
@@ -148,16 +153,22 @@ impl<'a> Operand<'a> {
     }
 
     fn with_packing(rows: ArrayView2<'a, f64>, packed: bool) -> Self {
-        let (left, right) = if packed {
+        let simd = packed && avx512();
+        let (left, right) = if simd {
             (pack(rows, MR), pack(rows, NR))
         } else {
             (Vec::new(), Vec::new())
         };
-        Operand { rows, left, right }
+        Operand {
+            rows,
+            left,
+            right,
+            simd,
+        }
     }
 
     fn packed(&self) -> bool {
-        !self.left.is_empty() || self.rows.is_empty()
+        self.simd
     }
 }
 
@@ -190,9 +201,9 @@ fn product(
     ldc: usize,
     epilogue: Epilogue<'_>,
 ) {
-    let k = a.rows.ncols();
     #[cfg(target_arch = "x86_64")]
-    if a.packed() && b.packed() && k == b.rows.ncols() {
+    if a.packed() && b.packed() && a.rows.ncols() == b.rows.ncols() {
+        let k = a.rows.ncols();
         let row_panels = rows.div_ceil(MR);
         let col_panels = cols.div_ceil(NR);
         let fits = i0 % MR == 0
@@ -252,8 +263,10 @@ fn product(
             return;
         }
     }
+    // callers size every tile buffer for `rows × ldc`: a failure here is a
+    // bug, and returning would leave a stale tile in the output
     let Ok(mut view) = ArrayViewMut2::from_shape((rows, cols).strides((ldc, 1)), c) else {
-        return;
+        unreachable!("tile buffer too small for {rows} × {cols} at stride {ldc}");
     };
     ndarray::linalg::general_mat_mul(
         1.0,
@@ -363,6 +376,7 @@ unsafe fn kernel_avx512(
 struct SharedOut<T> {
     ptr: *mut T,
     n: usize,
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     simd: bool,
 }
 
@@ -532,9 +546,17 @@ pub(crate) fn tiled_symmetric<T, F>(
     T: MatrixElement,
     F: Fn((usize, usize), (usize, usize), &mut [Vec<f64>], usize) + Sync,
 {
-    if n == 0 || products.is_empty() || out.len() < n * n {
+    if n == 0 || products.is_empty() {
         return;
     }
+    // every caller passes an n × n matrix: anything else is a bug here, and
+    // the writes below rely on it
+    assert!(
+        n.checked_mul(n).is_some_and(|len| out.len() >= len),
+        "tiled_symmetric: output of {} values for n = {n}",
+        out.len()
+    );
+    debug_assert!(tile > 0, "tile size 0");
     // a multiple of both kernel block sizes
     let tile = tile.div_ceil(NR * MR / gcd(NR, MR)) * (NR * MR / gcd(NR, MR));
     let blocks = n.div_ceil(tile);
@@ -629,11 +651,32 @@ mod tests {
     /// product (and the matrix is exactly symmetric).
     #[test]
     fn tiled_products_match_the_plain_product() {
-        for &(n, k) in &[(1, 3), (25, 0), (50, 7), (211, 40), (100, 300), (97, 513)] {
+        let shapes = [
+            (1, 3),
+            (25, 0),
+            (50, 7),
+            (211, 40),
+            (100, 300),
+            (97, 513),
+            (97, 1),
+            (193, 17),
+            (192, 8),
+            (2, 257),
+        ];
+        // both the packed kernel (where the CPU has it) and matrixmultiply
+        for (&(n, k), packed) in shapes.iter().flat_map(|s| [(s, true), (s, false)]) {
             let z = data(n, k, (n * 1000 + k) as u64);
             let want = z.dot(&z.t());
             let mut out = vec![f64::NAN; n * n];
-            dense_symmetric(&z, 48, Epilogue::Raw, &mut out);
+            let op = Operand::with_packing(z.view(), packed);
+            tiled_symmetric(
+                n,
+                48,
+                &[(&op, &op)],
+                Epilogue::Raw,
+                &mut out,
+                |_, _, _, _| {},
+            );
             for i in 0..n {
                 for j in 0..n {
                     let (got, w) = (out[i * n + j], want[[i, j]]);

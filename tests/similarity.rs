@@ -1,0 +1,191 @@
+//! The full similarity matrix through the public API against a naive
+//! pairwise reference, over awkward shapes, metrics, missing values, output
+//! layouts and alignments, and thread counts.
+
+use ndarray::{Array2, ArrayViewMut2, ShapeBuilder};
+use skillsmap::similarity::{
+    similarity_matrix, similarity_matrix_into, Metric, SimilarityError, SimilarityOptions,
+};
+
+fn data(n: usize, k: usize, seed: u64, nan_every: usize) -> Array2<f64> {
+    let mut s = seed;
+    let mut i = 0usize;
+    Array2::from_shape_fn((n, k), |_| {
+        s = s
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        i += 1;
+        if nan_every > 0 && i.is_multiple_of(nan_every) {
+            f64::NAN
+        } else {
+            ((s >> 11) as f64 / (1u64 << 53) as f64 * 4.0).round() - 1.5
+        }
+    })
+}
+
+/// One pair by definition: the columns both rows have.
+fn naive(x: &Array2<f64>, i: usize, j: usize, metric: Metric, min_overlap: usize) -> f64 {
+    let (a, b): (Vec<f64>, Vec<f64>) = x
+        .row(i)
+        .iter()
+        .zip(x.row(j).iter())
+        .filter(|(p, q)| !p.is_nan() && !q.is_nan())
+        .map(|(p, q)| (*p, *q))
+        .unzip();
+    if a.len() < min_overlap.max(1) {
+        return f64::NAN;
+    }
+    let dot = |u: &[f64], v: &[f64]| u.iter().zip(v).map(|(p, q)| p * q).sum::<f64>();
+    match metric {
+        Metric::Cosine => {
+            let d = (dot(&a, &a) * dot(&b, &b)).sqrt();
+            if d == 0.0 {
+                f64::NAN
+            } else {
+                (dot(&a, &b) / d).clamp(-1.0, 1.0)
+            }
+        }
+        Metric::Pearson => {
+            let ma = a.iter().sum::<f64>() / a.len() as f64;
+            let mb = b.iter().sum::<f64>() / b.len() as f64;
+            let ca: Vec<f64> = a.iter().map(|v| v - ma).collect();
+            let cb: Vec<f64> = b.iter().map(|v| v - mb).collect();
+            let d = (dot(&ca, &ca) * dot(&cb, &cb)).sqrt();
+            if d == 0.0 {
+                f64::NAN
+            } else {
+                (dot(&ca, &cb) / d).clamp(-1.0, 1.0)
+            }
+        }
+        Metric::Euclidean => {
+            let d = a
+                .iter()
+                .zip(&b)
+                .map(|(p, q)| (p - q) * (p - q))
+                .sum::<f64>()
+                .sqrt();
+            1.0 / (1.0 + d)
+        }
+        _ => unreachable!("not used here"),
+    }
+}
+
+fn close(got: f64, want: f64) -> bool {
+    (got.is_nan() && want.is_nan()) || (got - want).abs() <= 1e-10 * (1.0 + want.abs())
+}
+
+#[test]
+fn full_matrices_match_the_pairwise_definition() {
+    let shapes = [
+        (0, 5),
+        (1, 1),
+        (2, 3),
+        (9, 17),
+        (97, 1),
+        (97, 40),
+        (193, 17),
+        (200, 33),
+    ];
+    for &(n, k) in &shapes {
+        for nan_every in [0usize, 7] {
+            let x = data(n, k, (n * 31 + k) as u64, nan_every);
+            for metric in [Metric::Cosine, Metric::Pearson, Metric::Euclidean] {
+                let mut opts = SimilarityOptions::new(metric);
+                opts.min_overlap = 2;
+                let got = similarity_matrix(x.view(), &opts).expect("valid input");
+                for i in 0..n {
+                    for j in 0..n {
+                        let want = if i == j && !naive(&x, i, i, metric, 2).is_nan() {
+                            1.0
+                        } else {
+                            naive(&x, i, j, metric, 2)
+                        };
+                        // the diagonal of a defined row is exactly 1
+                        let g = got[[i, j]];
+                        assert!(
+                            close(g, want),
+                            "{metric:?} {n}×{k} nan/{nan_every} at ({i},{j}): {g} vs {want}"
+                        );
+                        assert_eq!(g.to_bits(), got[[j, i]].to_bits(), "symmetry");
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn any_output_layout_and_alignment_gives_the_same_bits() {
+    let (n, k) = (101, 23);
+    let x = data(n, k, 5, 0);
+    let opts = SimilarityOptions::new(Metric::Cosine);
+    let want = similarity_matrix(x.view(), &opts).expect("valid input");
+    // misaligned row-major slices of a longer buffer, f64 and f32
+    for offset in [1usize, 3] {
+        let mut buf = vec![f64::NAN; n * n + offset + 8];
+        {
+            let view = ArrayViewMut2::from_shape((n, n), &mut buf[offset..offset + n * n])
+                .expect("shape fits");
+            similarity_matrix_into(x.view(), &opts, view).expect("written");
+        }
+        let got = &buf[offset..offset + n * n];
+        assert!(got
+            .iter()
+            .zip(want.iter())
+            .all(|(a, b)| a.to_bits() == b.to_bits()));
+        assert!(
+            buf[..offset].iter().all(|v| v.is_nan()),
+            "nothing written before"
+        );
+        assert!(
+            buf[offset + n * n..].iter().all(|v| v.is_nan()),
+            "nothing written after"
+        );
+        let mut buf32 = vec![f32::NAN; n * n + offset + 16];
+        {
+            let view = ArrayViewMut2::from_shape((n, n), &mut buf32[offset..offset + n * n])
+                .expect("shape fits");
+            similarity_matrix_into(x.view(), &opts, view).expect("written");
+        }
+        let got32 = &buf32[offset..offset + n * n];
+        assert!(got32.iter().zip(want.iter()).all(|(a, b)| *a == *b as f32));
+    }
+    // column-major output
+    let mut f = Array2::<f64>::zeros((n, n).f());
+    similarity_matrix_into(x.view(), &opts, f.view_mut()).expect("written");
+    assert!(f
+        .iter()
+        .zip(want.iter())
+        .all(|(a, b)| a.to_bits() == b.to_bits()));
+}
+
+#[test]
+fn a_wrong_output_shape_is_an_error() {
+    let x = data(5, 3, 1, 0);
+    let opts = SimilarityOptions::new(Metric::Cosine);
+    for shape in [(4, 5), (5, 4), (0, 0), (6, 6)] {
+        let mut out = Array2::<f64>::zeros(shape);
+        let err = similarity_matrix_into(x.view(), &opts, out.view_mut());
+        assert!(matches!(err, Err(SimilarityError::Option(_))), "{shape:?}");
+    }
+}
+
+#[test]
+fn results_do_not_depend_on_the_thread_count() {
+    let x = data(300, 45, 9, 11);
+    for metric in [Metric::Cosine, Metric::Pearson, Metric::Euclidean] {
+        let opts = SimilarityOptions::new(metric);
+        let run = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("pool")
+                .install(|| similarity_matrix(x.view(), &opts).expect("valid input"))
+        };
+        let (one, two) = (run(1), run(2));
+        assert!(one
+            .iter()
+            .zip(two.iter())
+            .all(|(a, b)| a.to_bits() == b.to_bits()));
+    }
+}
