@@ -30,7 +30,9 @@ mod cogap;
 mod community;
 
 pub use backbone::disparity_backbone;
-pub use centrality::{centrality, Centrality, EIGENVECTOR_MAX_ITER, EIGENVECTOR_TOL};
+pub use centrality::{
+    centrality, Centrality, EIGENVECTOR_DENSE_MAX, EIGENVECTOR_MAX_ITER, EIGENVECTOR_TOL,
+};
 pub use cogap::{cogap_network, CoGap};
 pub use community::{louvain, modularity, LOUVAIN_THRESHOLD};
 
