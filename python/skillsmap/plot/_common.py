@@ -74,6 +74,26 @@ def colormap(name: str) -> Any:
         raise ConfigurationError(f"unknown colormap {name!r}") from err
 
 
+def annotate_cells(ax: Axes, image: Any, fmt: str = "{:.2f}", fontsize: float = 7.0) -> None:
+    """Write each finite value of an ``imshow`` image in its cell, white on
+    dark colours and black on light ones."""
+    mat = np.ma.filled(np.ma.asarray(image.get_array(), dtype=np.float64), np.nan)
+    for i, j in zip(*np.nonzero(np.isfinite(mat)), strict=True):
+        v = mat[i, j]
+        r, g, b, _ = image.cmap(image.norm(v))
+        dark = 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.45
+        ax.text(
+            j,
+            i,
+            fmt.format(v),
+            ha="center",
+            va="center",
+            fontsize=fontsize,
+            color="white" if dark else "black",
+            zorder=4,
+        )
+
+
 def is_synthetic(*objs: Any) -> bool:
     """Whether any of the inputs comes from synthetic data (``attrs`` or
     a ``synthetic`` attribute)."""

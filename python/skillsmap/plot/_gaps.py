@@ -14,6 +14,7 @@ from ._common import (
     DIVERGING,
     OKABE_ITO,
     SEQUENTIAL,
+    annotate_cells,
     as_frame,
     category_colours,
     colormap,
@@ -239,23 +240,7 @@ def gap_heatmap(
     cell_h = bbox.height / max(n_items, 1) * 72 / fig.dpi
     fits = cell_w >= 26 and cell_h >= 9
     if annotate or (annotate is None and fits):
-        for i in range(n_items):
-            for j in range(n_ent):
-                v = mat[i, j]
-                if not np.isfinite(v):
-                    continue
-                r, g, b, _ = cm(norm(v))
-                dark = 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.45
-                ax.text(
-                    j,
-                    i,
-                    f"{v:.2f}",
-                    ha="center",
-                    va="center",
-                    fontsize=6.5,
-                    color="white" if dark else "black",
-                    zorder=4,
-                )
+        annotate_cells(ax, image, fontsize=6.5)
     ax.set_xlim(-0.5, n_ent - 0.5)
     ax.set_ylim(n_items - 0.5, -0.5)
     default = f"{_VALUE_LABELS.get(value, value).split(' (')[0].capitalize()} by competence"

@@ -11,6 +11,7 @@ import pandas as pd
 from ..errors import ConfigurationError
 from ._common import (
     SEQUENTIAL,
+    annotate_cells,
     as_frame,
     entity_label,
     group_names,
@@ -134,21 +135,7 @@ def similarity_clustermap(
     ax.set_xlim(-0.5, n - 0.5)
     ax.set_ylim(n - 0.5, -0.5)
     if annotate or (annotate is None and n <= 12):
-        for i in range(n):
-            for j in range(n):
-                v = mat[i, j]
-                if np.isfinite(v):
-                    r, g, b, _ = image.cmap(image.norm(v))
-                    dark = 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.45
-                    ax.text(
-                        j,
-                        i,
-                        f"{v:.2f}",
-                        ha="center",
-                        va="center",
-                        fontsize=7,
-                        color="white" if dark else "black",
-                    )
+        annotate_cells(ax, image, fontsize=7)
     tree = dendrogram(z, no_plot=True)
     for xs, ys in zip(tree["icoord"], tree["dcoord"], strict=True):
         dax.plot(ys, (np.asarray(xs) - 5.0) / 10.0, color="0.25", linewidth=0.9)
@@ -239,21 +226,7 @@ def learning_matches(
         mat = counts.to_numpy(dtype=np.float64)
         cm = pyplot().get_cmap(SEQUENTIAL).with_extremes(bad="0.92")
         image = ax.imshow(np.ma.masked_invalid(mat), cmap=cm, aspect="auto", vmin=0)
-        for i in range(nr):
-            for j in range(nc):
-                if not np.isfinite(mat[i, j]):
-                    continue
-                r, g, b, _ = image.cmap(image.norm(mat[i, j]))
-                dark = 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.45
-                ax.text(
-                    j,
-                    i,
-                    f"{int(mat[i, j])}" if competence is None else f"{mat[i, j]:.2f}",
-                    ha="center",
-                    va="center",
-                    fontsize=8,
-                    color="white" if dark else "black",
-                )
+        annotate_cells(ax, image, "{:.0f}" if competence is None else "{:.2f}", fontsize=8)
         ax.set_xticks(np.arange(nc))
         ax.set_yticks(np.arange(nr))
         long = max(map(len, cols))
