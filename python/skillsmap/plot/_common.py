@@ -358,7 +358,7 @@ def place_labels(
                     continue
                 taken.append(box)
                 if rad > 12:
-                    ann.arrow_patch = None
+                    # a far label gets a leader line: redraw it with one
                     ann.remove()
                     ann = ax.annotate(
                         texts[i],
