@@ -217,6 +217,37 @@ def gaps(
     return df
 
 
+def pivot(table: pd.DataFrame, value: str, *, mask_suppressed: bool = False) -> pd.DataFrame:
+    """Group × item matrix of one column of a gap table: rows the groups in
+    the table's order (a single row "all respondents" for a pooled table,
+    a MultiIndex for several keys), columns the items in the table's order,
+    ``attrs`` those of the table plus ``value``. With ``mask_suppressed``
+    suppressed cells are NaN whatever the column."""
+    keys = list(table.attrs.get("by") or [])
+    item = "area" if table.attrs.get("level") == "area" else "competence"
+    values = table[value].astype("float64")
+    if mask_suppressed:
+        values = values.where(~table["suppressed"].astype(bool))
+    items = list(dict.fromkeys(table[item]))
+    if not keys:
+        wide = pd.DataFrame(
+            [values.to_numpy()], index=pd.Index(["all respondents"]), columns=table[item]
+        )
+    else:
+        groups = list(dict.fromkeys(map(tuple, table[keys].to_numpy())))
+        wide = table.assign(_value=values).pivot(index=keys, columns=item, values="_value")
+        index: Any = (
+            [g[0] for g in groups]
+            if len(keys) == 1
+            else pd.MultiIndex.from_tuples(groups, names=keys)
+        )
+        wide = wide.reindex(index=index, columns=items)
+    wide = wide.astype("float64")
+    wide.columns.name = item
+    wide.attrs.update(table.attrs, value=value)
+    return wide
+
+
 def priorities(
     survey: Survey,
     by: Any = None,

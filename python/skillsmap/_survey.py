@@ -672,7 +672,6 @@ class Survey:
         keys = table.attrs["by"]
         if not keys:
             raise ConfigurationError("profiles need a grouping: by=region, stakeholder_type, …")
-        item = "area" if level == "area" else "competence"
         numeric = [
             c
             for c in table.columns
@@ -681,17 +680,9 @@ class Survey:
         ]
         if value not in numeric:
             raise ConfigurationError(f"value must be one of {', '.join(numeric)}; got {value!r}")
-        items = list(dict.fromkeys(table[item]))
-        groups = list(dict.fromkeys(map(tuple, table[keys].to_numpy())))
-        wide = table.pivot(index=keys, columns=item, values=value)
-        if len(keys) == 1:
-            wide = wide.reindex(index=[g[0] for g in groups], columns=items)
-        else:
-            wide = wide.reindex(index=pd.MultiIndex.from_tuples(groups, names=keys), columns=items)
-        wide = wide.astype("float64")
-        wide.columns.name = item
-        wide.attrs.update(table.attrs, value=value)
-        return wide
+        from ._gaps import pivot
+
+        return pivot(table, value)
 
     # -- maps and networks ------------------------------------------------------
     def skills_map(

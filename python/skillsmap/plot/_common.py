@@ -162,6 +162,15 @@ class Items:
     def area(self, item: Any) -> str:
         return self.area_of.get(str(item), str(item))
 
+    def areas_in(self, keys: Sequence[str]) -> list[str]:
+        """The distinct ``keys`` in framework area order, unknown ones after
+        in first-seen order."""
+        present = set(keys)
+        known = set(self.area_order)
+        return [a for a in self.area_order if a in present] + [
+            a for a in dict.fromkeys(keys) if a not in known
+        ]
+
 
 def resolve_framework(framework: Framework | str | None, *objs: Any) -> Framework | None:
     """The framework to label items with: the argument, or the one named in
@@ -235,6 +244,16 @@ def entity_label(key: Any, names: Mapping[str, str]) -> str:
     if isinstance(key, tuple):
         return literal(" · ".join(names.get(str(k), str(k)) for k in key))
     return literal(names.get(str(key), str(key)))
+
+
+def group_title(base: str, table: pd.DataFrame, source: Any) -> str:
+    """``base``, followed by the display name of the table's group when the
+    table (one group of a grouped table) has one."""
+    keys = list(table.attrs.get("by") or [])
+    if not keys or not len(table):
+        return base
+    key = tuple(table.iloc[0][k] for k in keys)
+    return f"{base} — {entity_label(key if len(key) > 1 else key[0], group_names(source, None))}"
 
 
 def select_group(table: pd.DataFrame, group: Any, what: str) -> pd.DataFrame:

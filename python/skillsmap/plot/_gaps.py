@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .._gaps import pivot
 from .._model import Framework
 from ..errors import ConfigurationError
 from ._common import (
@@ -20,6 +21,7 @@ from ._common import (
     colormap,
     entity_label,
     group_names,
+    group_title,
     is_synthetic,
     items,
     new_axes,
@@ -58,25 +60,7 @@ def _profiles(data: pd.DataFrame, value: str | None, what: str) -> tuple[pd.Data
             raise ConfigurationError(f"{what}: the gap table has no column {value!r}")
         if not pd.api.types.is_numeric_dtype(data[value]) or data[value].dtype == bool:
             raise ConfigurationError(f"{what}: {value!r} is not a numeric column of the gap table")
-        keys = list(data.attrs.get("by") or [])
-        item = "area" if data.attrs.get("level") == "area" else "competence"
-        vals = data[value].astype("float64").where(~data["suppressed"].astype(bool))
-        frame = data.assign(_v=vals)
-        if not keys:
-            wide = frame.set_index(item)[["_v"]].T
-            wide.index = pd.Index(["all respondents"])
-        else:
-            groups = list(dict.fromkeys(map(tuple, frame[keys].to_numpy())))
-            wide = frame.pivot(index=keys, columns=item, values="_v")
-            idx: Any = (
-                [g[0] for g in groups]
-                if len(keys) == 1
-                else pd.MultiIndex.from_tuples(groups, names=keys)
-            )
-            wide = wide.reindex(index=idx, columns=list(dict.fromkeys(frame[item])))
-        wide.columns.name = item
-        wide.attrs.update(data.attrs, value=value)
-        return wide.astype("float64"), value
+        return pivot(data, value, mask_suppressed=True), value
     attr_value = data.attrs.get("value")
     if value is not None and attr_value is not None and value != attr_value:
         raise ConfigurationError(
@@ -93,9 +77,11 @@ def _profiles(data: pd.DataFrame, value: str | None, what: str) -> tuple[pd.Data
 
 def _item_order(columns: Sequence[Any], info: Any) -> list[Any]:
     """Columns in framework order grouped by area; unknown ones keep their place at the end."""
-    known = [c for c in info.order if c in set(map(str, columns))]
-    known_areas = [c for c in info.area_order if c in set(map(str, columns))]
-    rest = [c for c in columns if str(c) not in set(known) | set(known_areas)]
+    names = set(map(str, columns))
+    known = [c for c in info.order if c in names]
+    known_areas = [c for c in info.area_order if c in names]
+    placed = set(known) | set(known_areas)
+    rest = [c for c in columns if str(c) not in placed]
     by_str = {str(c): c for c in columns}
     return [by_str[c] for c in known + known_areas] + rest
 
@@ -386,9 +372,7 @@ def borich_bars(
     labels = [short(info.label(c), 48) for c in kept[item]]
     ax = new_axes(ax, (8.5, 1.4 + 0.27 * n))
     area_keys = [info.area(c) if item == "competence" else str(c) for c in kept[item]]
-    order = [a for a in info.area_order if a in set(area_keys)] + [
-        a for a in dict.fromkeys(area_keys) if a not in info.area_order
-    ]
+    order = info.areas_in(area_keys)
     colours = category_colours(order)
     ypos = np.arange(n)
     vals = kept["mwds"].to_numpy(dtype=np.float64)
@@ -429,12 +413,7 @@ def borich_bars(
             Patch(color=colours[a], label=short(info.area_labels.get(a, a), 40)) for a in order
         ]
         ax.legend(handles=handles, fontsize=7, frameon=False, loc="best")
-    default = "Training priorities (Borich MWDS)"
-    keys = list(table.attrs.get("by") or [])
-    if keys and len(table):
-        key = tuple(table.iloc[0][k] for k in keys)
-        names = group_names(gaps, None)
-        default += f" — {entity_label(key if len(key) > 1 else key[0], names)}"
+    default = group_title("Training priorities (Borich MWDS)", table, gaps)
     if n_out:
         default += f"; {n_out} suppressed item{'s' if n_out != 1 else ''} not shown"
     titled(ax, title, default, is_synthetic(gaps))

@@ -100,9 +100,7 @@ def skills_network(
         group_order = sorted(set(group), key=lambda g: int(g.split()[-1]))
     else:
         group = [str(a) for a in comps["area"]]
-        group_order = [a for a in info.area_order if a in set(group)] + [
-            a for a in dict.fromkeys(group) if a not in info.area_order
-        ]
+        group_order = info.areas_in(group)
     colours = category_colours(group_order)
     if "competence" not in gaps.columns or "mean_gap" not in gaps.columns:
         raise ConfigurationError("gaps must be a pooled competence-level table of survey.gaps()")

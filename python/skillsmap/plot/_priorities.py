@@ -12,8 +12,7 @@ from ..errors import ConfigurationError
 from ._common import (
     as_frame,
     category_colours,
-    entity_label,
-    group_names,
+    group_title,
     is_synthetic,
     items,
     new_axes,
@@ -58,9 +57,7 @@ def _quadrant_plot(
     ax = new_axes(ax, (8.5, 6.8))
     ids = [str(c) for c in shown[item]]
     area_keys = [info.area(c) if item == "competence" else c for c in ids]
-    order = [a for a in info.area_order if a in set(area_keys)] + [
-        a for a in dict.fromkeys(area_keys) if a not in info.area_order
-    ]
+    order = info.areas_in(area_keys)
     colours = category_colours(order)
     xs = shown[x].to_numpy(dtype=np.float64)
     ys = shown[y].to_numpy(dtype=np.float64)
@@ -177,7 +174,7 @@ def ipa(
         },
         xlabel="performance: mean current level",
         ylabel=f"mean {'importance' if variable == 'importance' else 'required level'}",
-        default_title=_title("Importance–performance analysis", table, priorities),
+        default_title=group_title("Importance–performance analysis", table, priorities),
         first=table["importance"] - table["mean_current"],
         framework=framework,
         labels=labels,
@@ -219,7 +216,7 @@ def locus_for_focus(
         },
         xlabel=f"mean {'importance' if variable == 'importance' else 'required level'}",
         ylabel="mean gap (target − current)",
-        default_title=_title("Locus for Focus", table, priorities),
+        default_title=group_title("Locus for Focus", table, priorities),
         first=table["mwds"],
         framework=framework,
         labels=labels,
@@ -227,13 +224,3 @@ def locus_for_focus(
         title=title,
         source=priorities,
     )
-
-
-def _title(base: str, table: pd.DataFrame, source: pd.DataFrame) -> str:
-    keys = list(table.attrs.get("by") or [])
-    if keys and len(table):
-        key = tuple(table.iloc[0][k] for k in keys)
-        return (
-            f"{base} — {entity_label(key if len(key) > 1 else key[0], group_names(source, None))}"
-        )
-    return base

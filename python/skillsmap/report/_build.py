@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .. import plot
+from .._gaps import pivot
 from ..errors import ConfigurationError
 from . import Figure, Omitted, Report
 from ._html import page
@@ -43,12 +44,12 @@ class _Data:
         self.names = survey._group_names(by)
         present = list(dict.fromkeys(self.grouped[by]))
         # entities with at least one unsuppressed cell
-        live = self.grouped[~self.grouped["suppressed"]]
-        self.entities = [e for e in present if e in set(live[by])]
-        self.all_suppressed = [e for e in present if e not in set(self.entities)]
-        known = list(self.names)
-        self.empty = [e for e in known if e not in set(present)]
-        self.profiles = survey.profiles(by, min_n=min_n)
+        live = set(self.grouped.loc[~self.grouped["suppressed"], by])
+        self.entities = [e for e in present if e in live]
+        self.all_suppressed = [e for e in present if e not in live]
+        seen = set(present)
+        self.empty = [e for e in self.names if e not in seen]
+        self.profiles = pivot(self.grouped, "mean_gap")  # survey.profiles(by), not recomputed
         self.area_profiles = survey.profiles(by, level="area", min_n=min_n)
         sizes = survey.respondents.groupby(by, observed=True).size()
         self.sizes = {str(k): int(v) for k, v in sizes.items()}
