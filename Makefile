@@ -34,13 +34,17 @@ demo: build ## the report of the synthetic demo survey into out/demo (prints ind
 
 lint: $(DEPS) ## rustfmt, clippy, ruff
 	cargo fmt --all --check
-	cargo clippy --workspace --all-targets --quiet -- -D warnings
+	cargo clippy --workspace --all-targets --all-features --quiet -- -D warnings
 	$(VENV)/bin/ruff check python tests benches
 	$(VENV)/bin/ruff format --check python tests benches
 
-rust-test: ## Rust unit, integration and doc tests; docs without warnings
-	cargo test --quiet
-	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet -p skillsmap
+rust-test: ## Rust unit, integration and doc tests, the examples, a downstream crate; docs without warnings
+	cargo test --quiet --all-features -p skillsmap
+	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet --all-features -p skillsmap
+	cargo run --quiet --example quickstart > /dev/null
+	cargo run --quiet --example compare_regions > /dev/null
+	cargo run --quiet --features csv --example from_csv > /dev/null
+	cargo run --quiet -p skillsmap-downstream
 
 py-test: build ## pytest (doctests included), warnings are errors
 	$(PY) -m pytest -q -p no:cacheprovider
@@ -55,7 +59,7 @@ bench: build ## criterion benches and the Python peer comparison
 	$(PY) benches/peers.py
 
 doc: ## Rust API docs
-	cargo doc --no-deps -p skillsmap --open
+	cargo doc --no-deps --all-features -p skillsmap --open
 
 clean: ## remove build products and the virtualenv
 	cargo clean

@@ -1,12 +1,30 @@
-//! The crate-level error: one variant per module error, so that callers can
-//! match on the module that failed or simply propagate with `?`.
+//! The crate-level error.
+//!
+//! Every fallible public function of the crate returns [`crate::Result`],
+//! whose error is [`Error`]: one variant per module, each wrapping that
+//! module's typed error, so that a caller can match on the module and the
+//! precise cause, or simply propagate with `?`. [`Error::kind`] sorts every
+//! error into a small, stable set of [`ErrorKind`]s for callers that only
+//! need to know what went wrong in general (the Python bindings map kinds to
+//! exception classes).
+//!
+//! ```
+//! use skillsmap::{scoring::Level, ErrorKind};
+//!
+//! let err = "areas".parse::<Level>().unwrap_err();
+//! assert_eq!(err.kind(), ErrorKind::InvalidOption);
+//! assert_eq!(err.to_string(), "invalid option: level must be 'competence' or 'area', got \"areas\"");
+//! ```
 
 use crate::ingest::ValidationError;
 use crate::model::ModelError;
 use crate::synth::SynthError;
 
 /// Any error raised by skillsmap.
-#[derive(Debug, thiserror::Error)]
+///
+/// New variants may be added in minor releases; match with a wildcard arm.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// A scale, framework, typology, region set or survey definition is invalid.
     #[error(transparent)]
@@ -35,4 +53,169 @@ pub enum Error {
     /// A skills map could not be built, queried or read.
     #[error(transparent)]
     Graph(#[from] crate::graph::GraphError),
+    /// A file could not be read or parsed.
+    #[error(transparent)]
+    Io(#[from] crate::io::IoError),
 }
+
+/// What kind of problem an [`Error`] is, whatever module raised it.
+///
+/// New kinds may be added in minor releases; match with a wildcard arm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// Survey data failed validation ([`ValidationError`], every problem located).
+    Validation,
+    /// A value in an input array is not allowed (not finite, negative); the
+    /// error names its row and column.
+    InvalidValue,
+    /// A parameter is out of range or does not fit the data (an unknown
+    /// metric name, a grouping key the survey does not have, a bad edge).
+    InvalidOption,
+    /// No embedded framework, typology or region set, or no node of a skills
+    /// map, has this id.
+    UnknownName,
+    /// A scale, framework, typology or region set definition is malformed.
+    Definition,
+    /// A file or text is not in the expected format (a corrupt skills map,
+    /// a malformed framework file, a CSV file that cannot be parsed).
+    Format,
+    /// The operating system could not read or write a file.
+    Io,
+    /// The computation was cancelled through its control.
+    Cancelled,
+    /// An iterative method did not converge.
+    NotConverged,
+}
+
+impl Error {
+    /// The kind of problem, for callers that do not need the module detail.
+    pub fn kind(&self) -> ErrorKind {
+        use crate::graph::GraphError as G;
+        use crate::network::NetworkError as N;
+        use crate::relatedness::RelatednessError as R;
+        use crate::scoring::ScoringError as S;
+        use crate::similarity::SimilarityError as Sim;
+        match self {
+            Error::Validation(_) => ErrorKind::Validation,
+            Error::Model(ModelError::Unknown { .. }) => ErrorKind::UnknownName,
+            Error::Model(ModelError::Parse { .. }) => ErrorKind::Format,
+            Error::Model(_) => ErrorKind::Definition,
+            Error::Factorize(_) => ErrorKind::Format,
+            Error::Similarity(Sim::NotFinite { .. }) => ErrorKind::InvalidValue,
+            Error::Similarity(_) => ErrorKind::InvalidOption,
+            Error::Relatedness(R::BadValue { .. }) => ErrorKind::InvalidValue,
+            Error::Relatedness(_) => ErrorKind::InvalidOption,
+            Error::Scoring(S::Cancelled) => ErrorKind::Cancelled,
+            Error::Scoring(_) => ErrorKind::InvalidOption,
+            Error::Network(N::NotConverged { .. }) => ErrorKind::NotConverged,
+            Error::Network(_) => ErrorKind::InvalidOption,
+            Error::Synth(_) => ErrorKind::InvalidOption,
+            Error::Graph(G::UnknownNode { .. }) => ErrorKind::UnknownName,
+            Error::Graph(
+                G::TooLarge { .. }
+                | G::Format { .. }
+                | G::Version { .. }
+                | G::Parse { .. }
+                | G::Invalid { .. },
+            ) => ErrorKind::Format,
+            Error::Graph(_) => ErrorKind::InvalidOption,
+            Error::Io(e) => e.kind(),
+        }
+    }
+}
+
+impl Error {
+    /// The located problems of a [`ErrorKind::Validation`] or
+    /// [`ErrorKind::InvalidValue`] error (rows and columns of the input), or
+    /// an empty list for other errors.
+    ///
+    /// ```
+    /// use skillsmap::ndarray::array;
+    /// use skillsmap::{relatedness::rca, IssueCode};
+    ///
+    /// let err = rca(array![[1.0, -2.0]].view()).unwrap_err();
+    /// let issues = err.issues();
+    /// assert_eq!((issues[0].row, issues[0].code), (Some(0), IssueCode::NegativeValue));
+    /// assert_eq!(issues[0].column, "1");
+    /// ```
+    pub fn issues(&self) -> Vec<crate::ingest::Issue> {
+        use crate::ingest::{Issue, IssueCode};
+        let located = |row: usize, column: usize, value: f64, reason: String| {
+            let code = if value.is_finite() {
+                IssueCode::NegativeValue
+            } else {
+                IssueCode::NotFinite
+            };
+            vec![Issue::at(
+                row,
+                &column.to_string(),
+                value.to_string(),
+                code,
+                reason,
+            )]
+        };
+        match self {
+            Error::Validation(v) => v.issues.clone(),
+            Error::Similarity(crate::similarity::SimilarityError::NotFinite {
+                row,
+                column,
+                value,
+            }) => located(*row, *column, *value, "value is not finite".into()),
+            Error::Relatedness(crate::relatedness::RelatednessError::BadValue {
+                row,
+                column,
+                value,
+            }) => located(
+                *row,
+                *column,
+                *value,
+                "value must be finite and non-negative".into(),
+            ),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// A parameter that is out of range or not one of its allowed values.
+///
+/// `option` names the parameter (as the Rust field or the Python keyword
+/// calls it), so that a caller can tell which one without parsing the
+/// message; `reason` says what was wrong, in English.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid option: {reason}")]
+#[non_exhaustive]
+pub struct InvalidOption {
+    /// The parameter, e.g. `"ci"`, `"level"`, `"min_overlap"`.
+    pub option: &'static str,
+    /// What is wrong with its value, naming the value.
+    pub reason: String,
+}
+
+impl InvalidOption {
+    /// An invalid value of `option`, with the reason.
+    pub fn new(option: &'static str, reason: impl Into<String>) -> Self {
+        InvalidOption {
+            option,
+            reason: reason.into(),
+        }
+    }
+}
+
+macro_rules! into_error {
+    ($($module:ty => $variant:ident),* $(,)?) => {$(
+        impl From<InvalidOption> for $module {
+            fn from(e: InvalidOption) -> Self {
+                <$module>::$variant(e)
+            }
+        }
+    )*};
+}
+
+into_error!(
+    crate::scoring::ScoringError => InvalidOption,
+    crate::similarity::SimilarityError => InvalidOption,
+    crate::network::NetworkError => InvalidOption,
+    crate::graph::GraphError => InvalidOption,
+    crate::synth::SynthError => InvalidSetting,
+);

@@ -42,6 +42,7 @@
 pub mod error;
 pub mod graph;
 pub mod ingest;
+pub mod io;
 pub mod model;
 pub mod network;
 pub mod relatedness;
@@ -50,8 +51,16 @@ pub mod scoring;
 pub mod similarity;
 pub mod synth;
 
-pub use error::Error;
-pub use ingest::{Issue, LongTable, ValidationError};
+// Foreign crates whose types appear in the public API, re-exported so that
+// callers use the very versions this crate was built with.
+pub use ndarray;
+pub use petgraph;
+
+pub use error::{Error, ErrorKind, InvalidOption};
+pub use ingest::{
+    build_survey, survey_from_columns, Answer, IngestOptions, Issue, IssueCode, LongColumns,
+    LongTable, SurveyBuilder, ValidationError,
+};
 pub use model::{
     Area, Competence, Framework, Region, RegionSet, Scale, Sector, StakeholderType, Survey,
     Typology,

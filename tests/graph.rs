@@ -2,6 +2,7 @@
 //! queries, subgraphs, exact JSON round trips and rejection of bad files,
 //! well-formed GraphML and GEXF, node-link layout.
 
+use skillsmap::{Error, ErrorKind};
 use std::collections::{BTreeSet, HashSet};
 
 use skillsmap::graph::{
@@ -111,7 +112,7 @@ fn edge_statistics_equal_the_gap_tables() {
         let mut seen = 0;
         for (gi, labels) in g.labels.iter().enumerate() {
             let id = kind.node_id(&labels[0]);
-            let stats = map.gap_stats(&id);
+            let stats = map.gap_stats(&id).unwrap();
             let expected: Vec<(String, GapStats)> = (0..t.n_items)
                 .filter(|&j| t.n[gi * t.n_items + j] > 0)
                 .map(|j| {
@@ -153,12 +154,16 @@ fn edge_statistics_equal_the_gap_tables() {
 
     // a competence sees its regions and types
     let c0 = NodeKind::Competence.node_id(&fw.competences[0].id);
-    let around = map.gap_stats(&c0);
+    let around = map.gap_stats(&c0).unwrap();
     assert!(around.iter().any(|(id, _)| id.starts_with("region:")));
     assert!(around.iter().any(|(id, _)| id.starts_with("type:")));
-    assert!(map.gap_stats("area:nope").is_empty());
+    assert!(matches!(
+        map.gap_stats("area:nope"),
+        Err(Error::Graph(GraphError::UnknownNode { .. }))
+    ));
     assert!(map
         .gap_stats(&NodeKind::Area.node_id(&fw.areas[0].id))
+        .unwrap()
         .is_empty());
 }
 
@@ -171,7 +176,7 @@ fn area_level_is_refused() {
     };
     assert!(matches!(
         SkillsMap::from_survey(&s, &opts),
-        Err(GraphError::Option(_))
+        Err(Error::Graph(GraphError::InvalidOption(_)))
     ));
 }
 
@@ -181,7 +186,7 @@ fn neighbours_by_edge_kind() {
     let map = map_of(&s);
     let fw = s.framework();
     let area = NodeKind::Area.node_id(&fw.areas[0].id);
-    let members = map.neighbours(&area, EdgeKind::AreaCompetence);
+    let members = map.neighbours(&area, EdgeKind::AreaCompetence).unwrap();
     let expected: Vec<String> = fw
         .competences
         .iter()
@@ -190,17 +195,23 @@ fn neighbours_by_edge_kind() {
         .collect();
     assert_eq!(members, expected);
     assert_eq!(
-        map.neighbours(&expected[0], EdgeKind::AreaCompetence),
+        map.neighbours(&expected[0], EdgeKind::AreaCompetence)
+            .unwrap(),
         vec![area.as_str()]
     );
-    let types = map.neighbours("region:ES22", EdgeKind::RegionType);
+    let types = map.neighbours("region:ES22", EdgeKind::RegionType).unwrap();
     assert!(types.iter().all(|t| t.starts_with("type:")));
     for t in &types {
         assert!(map
             .neighbours(t, EdgeKind::RegionType)
+            .unwrap()
             .contains(&"region:ES22"));
     }
-    assert!(map.neighbours("nope", EdgeKind::RegionType).is_empty());
+    assert_eq!(
+        map.neighbours("nope", EdgeKind::RegionType)
+            .map_err(|e| e.kind()),
+        Err(ErrorKind::UnknownName)
+    );
 }
 
 #[test]
@@ -221,7 +232,8 @@ fn relatedness_edges() {
         .unwrap();
     assert_eq!(map.edge_count(), before + 2);
     assert_eq!(
-        map.neighbours(&ids[1], EdgeKind::CompetenceCompetence),
+        map.neighbours(&ids[1], EdgeKind::CompetenceCompetence)
+            .unwrap(),
         vec![ids[0].as_str()]
     );
     let weights: Vec<f64> = map
@@ -234,23 +246,23 @@ fn relatedness_edges() {
     assert_eq!(weights, vec![0.7, 0.2]);
     assert!(matches!(
         map.add_relatedness(&ids[0], &ids[0], "x", 1.0),
-        Err(GraphError::Relatedness(_))
+        Err(Error::Graph(GraphError::Relatedness { .. }))
     ));
     assert!(matches!(
         map.add_relatedness(&ids[0], &ids[2], "x", f64::NAN),
-        Err(GraphError::Relatedness(_))
+        Err(Error::Graph(GraphError::Relatedness { .. }))
     ));
     assert!(matches!(
         map.add_relatedness(&ids[0], &ids[2], " ", 1.0),
-        Err(GraphError::Relatedness(_))
+        Err(Error::Graph(GraphError::Relatedness { .. }))
     ));
     assert!(matches!(
         map.add_relatedness(&ids[0], "region:ES22", "x", 1.0),
-        Err(GraphError::WrongKind { .. })
+        Err(Error::Graph(GraphError::WrongKind { .. }))
     ));
     assert!(matches!(
         map.add_relatedness(&ids[0], "competence:nope", "x", 1.0),
-        Err(GraphError::UnknownNode(_))
+        Err(Error::Graph(GraphError::UnknownNode { .. }))
     ));
     // parallel edges make the node-link export a multigraph with keys
     let nl = map.to_node_link();
@@ -277,8 +289,8 @@ fn subgraphs_keep_what_they_document() {
         .map(|n| n.id.as_str())
         .collect();
     assert_eq!(regions, ["region:ES22", "region:FRI"]);
-    let mut types: Vec<&str> = map.neighbours("region:ES22", EdgeKind::RegionType);
-    types.extend(map.neighbours("region:FRI", EdgeKind::RegionType));
+    let mut types: Vec<&str> = map.neighbours("region:ES22", EdgeKind::RegionType).unwrap();
+    types.extend(map.neighbours("region:FRI", EdgeKind::RegionType).unwrap());
     let types: BTreeSet<&str> = types.into_iter().collect();
     let sub_types: BTreeSet<&str> = sub
         .nodes_of(NodeKind::StakeholderType)
@@ -294,7 +306,10 @@ fn subgraphs_keep_what_they_document() {
         .filter(|(a, b, _)| kept.contains(a) && kept.contains(b))
         .collect();
     assert_eq!(sub.edges().collect::<Vec<_>>(), expected);
-    assert_eq!(sub.gap_stats("region:ES22"), map.gap_stats("region:ES22"));
+    assert_eq!(
+        sub.gap_stats("region:ES22").unwrap(),
+        map.gap_stats("region:ES22").unwrap()
+    );
     assert_eq!(sub.meta(), map.meta());
 
     let ty = map
@@ -307,6 +322,7 @@ fn subgraphs_keep_what_they_document() {
     assert_eq!(sub.nodes_of(NodeKind::StakeholderType).count(), 1);
     let regions: BTreeSet<&str> = map
         .neighbours(&ty, EdgeKind::RegionType)
+        .unwrap()
         .into_iter()
         .collect();
     let sub_regions: BTreeSet<&str> = sub
@@ -320,7 +336,9 @@ fn subgraphs_keep_what_they_document() {
     assert_eq!(sub.nodes_of(NodeKind::Area).count(), 1);
     assert_eq!(
         sub.nodes_of(NodeKind::Competence).count(),
-        map.neighbours(&area, EdgeKind::AreaCompetence).len()
+        map.neighbours(&area, EdgeKind::AreaCompetence)
+            .unwrap()
+            .len()
     );
     assert_eq!(sub.nodes_of(NodeKind::Region).count(), 6);
     assert!(sub.edge_count() < map.edge_count());
@@ -335,11 +353,11 @@ fn subgraphs_keep_what_they_document() {
 
     assert!(matches!(
         map.subgraph_regions(&["Atlantis"]),
-        Err(GraphError::UnknownNode(_))
+        Err(Error::Graph(GraphError::UnknownNode { .. }))
     ));
     assert!(matches!(
         map.subgraph_regions(&[area.as_str()]),
-        Err(GraphError::WrongKind { .. })
+        Err(Error::Graph(GraphError::WrongKind { .. }))
     ));
     let empty = map.subgraph_areas::<&str>(&[]).unwrap();
     assert_eq!(empty.node_count(), 0);
@@ -414,52 +432,79 @@ fn json_rejects_bad_files() {
             at["surprise"] = serde_json::json!(1);
         });
         match r {
-            Err(GraphError::Parse(m)) => assert!(m.contains("surprise"), "{m}"),
+            Err(Error::Graph(GraphError::Parse { reason })) => {
+                assert!(reason.contains("surprise"), "{reason}")
+            }
             other => panic!("{path:?}: {other:?}"),
         }
     }
     // competence attributes too
     let last = v["nodes"].as_array().unwrap().len() - 1;
     let r = with(&|w| w["nodes"][last]["attrs"]["extra"] = serde_json::json!(true));
-    assert!(matches!(r, Err(GraphError::Parse(_))), "{r:?}");
+    assert!(
+        matches!(r, Err(Error::Graph(GraphError::Parse { .. }))),
+        "{r:?}"
+    );
 
     let r = with(&|w| w["version"] = serde_json::json!(2));
     match r {
-        Err(e @ GraphError::Version { .. }) => assert!(e.to_string().contains('2')),
+        Err(e @ Error::Graph(GraphError::Version { .. })) => assert!(e.to_string().contains('2')),
         other => panic!("{other:?}"),
     }
     let r = with(&|w| w["format"] = serde_json::json!("networkx"));
-    assert!(matches!(r, Err(GraphError::Format { .. })), "{r:?}");
+    assert!(
+        matches!(r, Err(Error::Graph(GraphError::Format { .. }))),
+        "{r:?}"
+    );
     let r = with(&|w| {
         w.as_object_mut().unwrap().remove("format");
     });
-    assert!(matches!(r, Err(GraphError::Format { .. })), "{r:?}");
+    assert!(
+        matches!(r, Err(Error::Graph(GraphError::Format { .. }))),
+        "{r:?}"
+    );
     assert!(matches!(
         SkillsMap::from_json("[1, 2]"),
-        Err(GraphError::Parse(_))
+        Err(Error::Graph(GraphError::Parse { .. }))
     ));
     assert!(matches!(
         SkillsMap::from_json("{\"format\": \"skillsmap.map\""),
-        Err(GraphError::Parse(_))
+        Err(Error::Graph(GraphError::Parse { .. }))
     ));
 
     // impossible maps
+    // (a map that cannot exist is a corrupt file, whatever check found it)
     let r = with(&|w| w["edges"][0]["target"] = serde_json::json!("type:nowhere"));
-    assert!(matches!(r, Err(GraphError::UnknownNode(_))), "{r:?}");
+    match &r {
+        Err(e @ Error::Graph(GraphError::Invalid { .. })) => {
+            assert!(e.to_string().contains("type:nowhere"), "{e}");
+            assert_eq!(e.kind(), ErrorKind::Format);
+        }
+        other => panic!("{other:?}"),
+    }
     let r = with(&|w| w["edges"][0]["edge"] = serde_json::json!({"kind": "area_competence"}));
-    assert!(matches!(r, Err(GraphError::WrongKind { .. })), "{r:?}");
+    assert!(
+        matches!(r, Err(Error::Graph(GraphError::Invalid { .. }))),
+        "{r:?}"
+    );
     let r = with(&|w| {
         let first = w["nodes"][0].clone();
         w["nodes"].as_array_mut().unwrap().push(first);
     });
-    assert!(matches!(r, Err(GraphError::Invalid(_))), "{r:?}");
+    assert!(
+        matches!(r, Err(Error::Graph(GraphError::Invalid { .. }))),
+        "{r:?}"
+    );
     let r = with(&|w| w["nodes"][0]["id"] = serde_json::json!("area:ES22"));
-    assert!(matches!(r, Err(GraphError::Invalid(_))), "{r:?}");
+    assert!(
+        matches!(r, Err(Error::Graph(GraphError::Invalid { .. }))),
+        "{r:?}"
+    );
 
     // size limit
     let r = SkillsMap::from_json_with_limit(&text, text.len() - 1);
     match r {
-        Err(e @ GraphError::TooLarge { .. }) => {
+        Err(e @ Error::Graph(GraphError::TooLarge { .. })) => {
             assert!(e.to_string().contains(&text.len().to_string()))
         }
         other => panic!("{other:?}"),

@@ -138,14 +138,14 @@ fn graph_is_normalised_and_validated() {
         assert!(
             matches!(
                 WeightedGraph::new(4, bad.clone()),
-                Err(NetworkError::InvalidEdge { .. })
+                Err(skillsmap::Error::Network(NetworkError::InvalidEdge { .. }))
             ),
             "{bad:?}"
         );
     }
     assert_eq!(
         WeightedGraph::new(4, vec![(0, 1, 1.0), (1, 0, 2.0)]),
-        Err(NetworkError::DuplicateEdge { i: 0, j: 1 })
+        Err(NetworkError::DuplicateEdge { i: 0, j: 1 }.into())
     );
     let e = WeightedGraph::empty(3).unwrap();
     assert_eq!((e.n_nodes(), e.n_edges()), (3, 0));
@@ -311,11 +311,12 @@ fn modularity_by_hand_and_errors() {
         Err(NetworkError::LabelsLength {
             expected: 6,
             got: 5
-        })
+        }
+        .into())
     );
     assert_eq!(
         modularity(&WeightedGraph::empty(2).unwrap(), &[0, 1]),
-        Err(NetworkError::NoEdges)
+        Err(NetworkError::NoEdges.into())
     );
     // Weighted, against networkx 3.6.1 modularity(W, [{0,1,3,7},{2,4,5,6}]).
     let w = WeightedGraph::new(
@@ -500,7 +501,7 @@ fn cogap_rejects_bad_thresholds() {
     for t in [0.0, -1.0, f64::NAN, f64::INFINITY] {
         assert!(matches!(
             cogap_network(&survey, t),
-            Err(NetworkError::Option(_))
+            Err(skillsmap::Error::Network(NetworkError::InvalidOption(_)))
         ));
     }
 }
@@ -522,7 +523,7 @@ fn backbone_by_hand() {
     assert_eq!(disparity_backbone(&g, 1.0).unwrap().edges(), g.edges());
     assert!(matches!(
         disparity_backbone(&g, 1.5),
-        Err(NetworkError::Option(_))
+        Err(skillsmap::Error::Network(NetworkError::InvalidOption(_)))
     ));
     assert!(disparity_backbone(&g, f64::NAN).is_err());
 }

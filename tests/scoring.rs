@@ -129,7 +129,7 @@ fn golden_borich_scores_ranks_and_quadrants() {
     assert_eq!(t.rank, vec![1, 3, 4, 2]);
     let q = quadrants(
         ItemMeans {
-            importance: &t.mean_importance,
+            importance: &t.borich_weight,
             gap: &t.mean_gap,
             current: &t.mean_current,
             rank: &t.rank,
@@ -157,7 +157,7 @@ fn golden_borich_scores_ranks_and_quadrants() {
     assert_eq!(q.priority, vec![Some(1), Some(3), Some(3), Some(3)]);
     let k2 = quadrants(
         ItemMeans {
-            importance: &t.mean_importance,
+            importance: &t.borich_weight,
             gap: &t.mean_gap,
             current: &t.mean_current,
             rank: &t.rank,
@@ -172,7 +172,7 @@ fn golden_borich_scores_ranks_and_quadrants() {
     assert_eq!(k2.priority, vec![Some(1), Some(3), Some(3), Some(2)]);
     let m = quadrants(
         ItemMeans {
-            importance: &t.mean_importance,
+            importance: &t.borich_weight,
             gap: &t.mean_gap,
             current: &t.mean_current,
             rank: &t.rank,
@@ -270,8 +270,14 @@ fn bootstrap_can_be_cancelled() {
     );
     assert!(matches!(
         r,
-        Err(skillsmap::scoring::ScoringError::Cancelled)
+        Err(skillsmap::Error::Scoring(
+            skillsmap::scoring::ScoringError::Cancelled
+        ))
     ));
+    assert_eq!(
+        r.map(|_| ()).unwrap_err().kind(),
+        skillsmap::ErrorKind::Cancelled
+    );
 }
 
 #[test]

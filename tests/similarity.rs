@@ -166,7 +166,15 @@ fn a_wrong_output_shape_is_an_error() {
     for shape in [(4, 5), (5, 4), (0, 0), (6, 6)] {
         let mut out = Array2::<f64>::zeros(shape);
         let err = similarity_matrix_into(x.view(), &opts, out.view_mut());
-        assert!(matches!(err, Err(SimilarityError::Option(_))), "{shape:?}");
+        assert!(
+            matches!(
+                err,
+                Err(skillsmap::Error::Similarity(
+                    SimilarityError::InvalidOption(skillsmap::InvalidOption { option: "out", .. })
+                ))
+            ),
+            "{shape:?}"
+        );
     }
 }
 

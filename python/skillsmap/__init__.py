@@ -25,7 +25,9 @@ from ._similarity import distance, similarity, top_k
 from ._survey import Survey, demo_survey, read_survey
 from .errors import (
     ConfigurationError,
+    ConvergenceError,
     DefinitionError,
+    FormatError,
     SkillsMapError,
     UnknownNameError,
     ValidationError,
@@ -35,7 +37,9 @@ from .report import report
 __all__ = [
     "CoGapNetwork",
     "ConfigurationError",
+    "ConvergenceError",
     "DefinitionError",
+    "FormatError",
     "Framework",
     "Regions",
     "Scale",

@@ -36,6 +36,12 @@ _STATS = [
 ]
 
 
+# Columns whose name in the core's gap table differs: the core's Ī is the
+# mean of the Borich variable (`borich_weight`), published as
+# `mean_importance` only when importance is that variable.
+_CORE_NAMES = {"mean_importance": "borich_weight"}
+
+
 def _by(by: Any) -> list[str]:
     if by is None:
         return []
@@ -134,7 +140,7 @@ def _gap_frame(
         skip.add("mean_required")
     for col in _STATS:
         if col not in skip:
-            data[col] = res[col]
+            data[col] = res[_CORE_NAMES.get(col, col)]
     rank = np.asarray(res["rank"], dtype=np.int64)
     data["rank"] = pd.arrays.IntegerArray(rank, rank == 0)
     df = pd.DataFrame(data)
@@ -266,7 +272,7 @@ def priorities(
     keys = table.attrs["by"]
     item = "area" if level == "area" else "competence"
     # x of both plots: the Borich variable (importance, else required)
-    importance = np.asarray(res["mean_importance"], dtype=np.float64)
+    importance = np.asarray(res["borich_weight"], dtype=np.float64)
     n_items = res["n_items"]
     imp_scale = (
         survey.importance_scale if table.attrs["borich_variable"] == "importance" else survey.scale

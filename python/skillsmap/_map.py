@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from . import _core
-from .errors import ConfigurationError
+from .errors import FormatError
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -61,14 +61,15 @@ class SkillsMap:
 
         Raises
         ------
-        ConfigurationError
+        FormatError
             For another format or version, unknown fields, inconsistent
             content, or a file larger than ``max_bytes``.
         """
         p = Path(path)
         size = p.stat().st_size
+        # checked before reading, so that a huge file is never read in
         if size > max_bytes:
-            raise ConfigurationError(
+            raise FormatError(
                 f"{p} is {size} bytes, more than max_bytes={max_bytes}; raise the limit "
                 "if the file is trusted"
             )
@@ -122,8 +123,6 @@ class SkillsMap:
         one row per neighbour (``n, n_missing, mean_current, mean_gap,
         mean_positive_gap, mwds, rank, suppressed``)."""
         rows = self._inner.gap_stats(node)
-        if not rows and self.nodes.query("id == @node").empty:
-            raise ConfigurationError(f"no node {node!r} in the map")
         return pd.DataFrame([{"neighbour": nb, **stats} for nb, stats in rows])
 
     def neighbours(self, node: str, kind: str) -> list[str]:

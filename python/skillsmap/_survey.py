@@ -363,9 +363,9 @@ class Survey:
                 "region": region,
                 "stakeholder_type": stakeholder_type,
             }
-            for row, column, value, reason in err._rows:
+            for row, column, value, reason, code in err._rows:
                 if row is None:
-                    rows.append((row, column, value, reason))
+                    rows.append((row, column, value, reason, code))
                     continue
                 wrow, j = divmod(row, k)
                 if column in col_of:
@@ -374,7 +374,7 @@ class Survey:
                     column = " / ".join(col_of[r][j] for r in patterns)
                 else:
                     column = wide_names.get(column, column)
-                rows.append((wrow, column, value, reason))
+                rows.append((wrow, column, value, reason, code))
             # a respondent-level cell is repeated once per competence
             rows = list(dict.fromkeys(rows))
             raise ValidationError(rows, source=err.source) from None

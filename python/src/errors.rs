@@ -1,9 +1,10 @@
-//! Maps core errors onto the Python exception tree defined in
-//! `skillsmap/errors.py`, so that Python and Rust raise the same classes.
+//! The one place where core errors become Python exceptions: each
+//! [`ErrorKind`] has its class in `skillsmap/errors.py`, and validation
+//! issues keep their row, column, value, reason and machine-readable code.
 
+use pyo3::exceptions::{PyKeyboardInterrupt, PyOSError};
 use pyo3::prelude::*;
-use skillsmap::model::ModelError;
-use skillsmap::Error;
+use skillsmap::{Error, ErrorKind};
 
 fn class<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
     py.import("skillsmap.errors")?.getattr(name)
@@ -17,31 +18,38 @@ fn raise(py: Python<'_>, name: &str, message: String) -> PyErr {
     }
 }
 
+/// A `skillsmap.errors.ValidationError` listing `err`'s located issues;
+/// `what` names the input in the message ("survey data", "input matrix").
+fn validation(py: Python<'_>, err: &Error, what: &str) -> PyErr {
+    let issues: Vec<(Option<usize>, String, String, String, &'static str)> = err
+        .issues()
+        .into_iter()
+        .map(|i| (i.row, i.column, i.value, i.reason, i.code.as_str()))
+        .collect();
+    let kwargs = pyo3::types::PyDict::new(py);
+    let made = kwargs
+        .set_item("what", what)
+        .and_then(|()| class(py, "ValidationError"))
+        .and_then(|cls| cls.call((issues,), Some(&kwargs)));
+    match made {
+        Ok(obj) => PyErr::from_value(obj),
+        Err(e) => e,
+    }
+}
+
 /// The Python exception for a core error.
 pub fn to_py(py: Python<'_>, err: Error) -> PyErr {
-    match err {
-        Error::Validation(v) => {
-            let issues: Vec<(Option<usize>, String, String, String)> = v
-                .issues
-                .into_iter()
-                .map(|i| (i.row, i.column, i.value, i.reason))
-                .collect();
-            match class(py, "ValidationError").and_then(|cls| cls.call1((issues,))) {
-                Ok(obj) => PyErr::from_value(obj),
-                Err(e) => e,
-            }
-        }
-        Error::Model(m @ ModelError::Unknown { .. }) => {
-            raise(py, "UnknownNameError", m.to_string())
-        }
-        Error::Model(m) => raise(py, "DefinitionError", m.to_string()),
-        Error::Synth(s) => raise(py, "ConfigurationError", s.to_string()),
-        Error::Similarity(s) => raise(py, "ConfigurationError", s.to_string()),
-        Error::Scoring(s) => raise(py, "ConfigurationError", s.to_string()),
-        Error::Relatedness(s) => raise(py, "ConfigurationError", s.to_string()),
-        Error::Factorize(s) => raise(py, "ConfigurationError", s.to_string()),
-        Error::Network(s) => raise(py, "ConfigurationError", s.to_string()),
-        Error::Graph(g) => raise(py, "ConfigurationError", g.to_string()),
+    match err.kind() {
+        ErrorKind::Validation => validation(py, &err, "survey data"),
+        ErrorKind::InvalidValue => validation(py, &err, "input matrix"),
+        ErrorKind::UnknownName => raise(py, "UnknownNameError", err.to_string()),
+        ErrorKind::Definition => raise(py, "DefinitionError", err.to_string()),
+        ErrorKind::Format => raise(py, "FormatError", err.to_string()),
+        ErrorKind::NotConverged => raise(py, "ConvergenceError", err.to_string()),
+        ErrorKind::Io => PyOSError::new_err(err.to_string()),
+        ErrorKind::Cancelled => PyKeyboardInterrupt::new_err(err.to_string()),
+        // InvalidOption, and any kind a newer core adds
+        _ => raise(py, "ConfigurationError", err.to_string()),
     }
 }
 
@@ -57,7 +65,14 @@ impl<T, E: Into<Error>> IntoPyResult<T> for Result<T, E> {
     }
 }
 
-/// A `skillsmap.errors.ConfigurationError` (a ValueError) with a message.
+/// Maps a core error to its Python exception where no `Python` token is at
+/// hand (inside `map_err` of a detached call).
+pub fn core_err(e: impl Into<Error>) -> PyErr {
+    Python::attach(|py| to_py(py, e.into()))
+}
+
+/// A `skillsmap.errors.ConfigurationError` (a ValueError) with a message,
+/// for checks of Python-only concerns (an array's layout).
 pub fn configuration_error(py: Python<'_>, message: String) -> PyErr {
     raise(py, "ConfigurationError", message)
 }

@@ -41,16 +41,7 @@ impl PySkillsMap {
         weights: bool,
         importance_mean: &str,
     ) -> PyResult<Self> {
-        let im = match importance_mean {
-            "complete" => ImportanceMean::Complete,
-            "all" => ImportanceMean::All,
-            other => {
-                return Err(configuration_error(
-                    py,
-                    format!("importance_mean must be 'complete' or 'all', got {other:?}"),
-                ))
-            }
-        };
+        let im: ImportanceMean = importance_mean.parse().py_err(py)?;
         let opts = GapOptions {
             level: Level::Competence,
             weights,
@@ -106,6 +97,7 @@ impl PySkillsMap {
     ) -> PyResult<Vec<(String, Bound<'py, PyDict>)>> {
         self.inner
             .gap_stats(node_id)
+            .py_err(py)?
             .into_iter()
             .map(|(id, s)| Ok((id.to_owned(), stats_dict(py, s)?)))
             .collect()
@@ -113,18 +105,11 @@ impl PySkillsMap {
 
     /// Neighbour ids of a node through edges of one kind.
     fn neighbours(&self, py: Python<'_>, node_id: &str, kind: &str) -> PyResult<Vec<String>> {
-        let kind = EdgeKind::parse(kind).ok_or_else(|| {
-            configuration_error(
-                py,
-                format!(
-                    "unknown edge kind {kind:?}; use one of {}",
-                    EdgeKind::ALL.map(|k| k.name()).join(", ")
-                ),
-            )
-        })?;
+        let kind: EdgeKind = kind.parse().py_err(py)?;
         Ok(self
             .inner
             .neighbours(node_id, kind)
+            .py_err(py)?
             .into_iter()
             .map(str::to_owned)
             .collect())

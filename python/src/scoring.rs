@@ -11,41 +11,19 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use skillsmap::scoring::{
     self, BootstrapOptions, BorichVariable, Control, Crosshair, GapOptions, GroupKey, Grouping,
-    ImportanceMean, Level, ScoringError,
+    Level, Target,
 };
 
 use crate::convert::{slice, to_numpy};
+use crate::errors::core_err;
 use crate::survey::PySurvey;
-
-fn scoring_err(e: ScoringError) -> PyErr {
-    Python::attach(|py| crate::errors::configuration_error(py, e.to_string()))
-}
-
-fn level_of(level: &str) -> PyResult<Level> {
-    match level {
-        "competence" => Ok(Level::Competence),
-        "area" => Ok(Level::Area),
-        other => Err(scoring_err(ScoringError::Option(format!(
-            "level must be 'competence' or 'area', got {other:?}"
-        )))),
-    }
-}
-
-fn importance_mean_of(s: &str) -> PyResult<ImportanceMean> {
-    match s {
-        "complete" => Ok(ImportanceMean::Complete),
-        "all" => Ok(ImportanceMean::All),
-        other => Err(scoring_err(ScoringError::Option(format!(
-            "importance_mean must be 'complete' or 'all', got {other:?}"
-        )))),
-    }
-}
 
 fn grouping(survey: &PySurvey, by: &[String]) -> PyResult<Grouping> {
     let keys: Vec<GroupKey> = by.iter().map(|k| GroupKey::parse(k)).collect();
-    Grouping::by(&survey.inner, &keys).map_err(scoring_err)
+    Grouping::by(&survey.inner, &keys).map_err(core_err)
 }
 
+/// The gap options; every name is parsed (and rejected) by the core.
 fn gap_options(
     level: &str,
     weights: bool,
@@ -53,21 +31,12 @@ fn gap_options(
     importance_mean: &str,
     borich: &str,
 ) -> PyResult<GapOptions> {
-    let borich = match borich {
-        "importance" => BorichVariable::Importance,
-        "required" => BorichVariable::Required,
-        other => {
-            return Err(scoring_err(ScoringError::Option(format!(
-                "borich must be 'importance' or 'required', got {other:?}"
-            ))))
-        }
-    };
     Ok(GapOptions {
-        level: level_of(level)?,
+        level: level.parse().map_err(core_err)?,
         weights,
         min_n,
-        importance_mean: importance_mean_of(importance_mean)?,
-        borich,
+        importance_mean: importance_mean.parse().map_err(core_err)?,
+        borich: borich.parse().map_err(core_err)?,
     })
 }
 
@@ -101,14 +70,14 @@ pub fn gap_table<'py>(
     let inner = survey.inner.clone();
     let t = py
         .detach(|| scoring::gap_table(&inner, &g, &opts))
-        .map_err(scoring_err)?;
+        .map_err(core_err)?;
     let d = PyDict::new(py);
     group_columns(py, &g, &d)?;
     d.set_item("n_items", t.n_items)?;
     d.set_item("n", to_numpy(py, &t.n))?;
     d.set_item("n_missing", to_numpy(py, &t.n_missing))?;
     d.set_item("n_borich", to_numpy(py, &t.n_borich))?;
-    d.set_item("mean_importance", to_numpy(py, &t.mean_importance))?;
+    d.set_item("borich_weight", to_numpy(py, &t.borich_weight))?;
     d.set_item("mean_required", to_numpy(py, &t.mean_required))?;
     d.set_item("mean_target", to_numpy(py, &t.mean_target))?;
     d.set_item("mean_current", to_numpy(py, &t.mean_current))?;
@@ -120,8 +89,11 @@ pub fn gap_table<'py>(
     d.set_item("mwds", to_numpy(py, &t.mwds))?;
     d.set_item("rank", to_numpy(py, &t.rank))?;
     d.set_item("suppressed", t.suppressed.clone())?;
-    d.set_item("borich_uses_importance", t.borich_uses_importance)?;
-    d.set_item("target_is_required", t.target_is_required)?;
+    d.set_item(
+        "borich_uses_importance",
+        t.borich_variable == BorichVariable::Importance,
+    )?;
+    d.set_item("target_is_required", t.target == Target::Required)?;
     Ok(d)
 }
 
@@ -140,27 +112,14 @@ pub fn quadrants<'py>(
     importance_scale: (f64, f64),
     top_k: Option<usize>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let how = match crosshair {
-        "mean" => Crosshair::Mean,
-        "median" => Crosshair::Median,
-        "scale" => Crosshair::Scale,
-        other => {
-            return Err(crate::errors::configuration_error(
-                py,
-                format!("crosshair must be 'mean', 'median' or 'scale', got {other:?}"),
-            ))
-        }
-    };
+    let how: Crosshair = crosshair.parse().map_err(core_err)?;
     let (imp, g, cur, rk) = (
         slice(&importance, "importance")?,
         slice(&gap, "gap")?,
         slice(&current, "current")?,
         slice(&rank, "rank")?,
     );
-    let mk = |(lo, hi): (f64, f64)| {
-        skillsmap::Scale::new(lo, hi)
-            .map_err(|e| crate::errors::configuration_error(py, e.to_string()))
-    };
+    let mk = |(lo, hi): (f64, f64)| skillsmap::Scale::new(lo, hi).map_err(core_err);
     let (cs, is) = (mk(current_scale)?, mk(importance_scale)?);
     let items = scoring::ItemMeans {
         importance: imp,
@@ -168,7 +127,7 @@ pub fn quadrants<'py>(
         current: cur,
         rank: rk,
     };
-    let q = scoring::quadrants(items, how, &cs, &is, top_k).map_err(scoring_err)?;
+    let q = scoring::quadrants(items, how, &cs, &is, top_k).map_err(core_err)?;
     let d = PyDict::new(py);
     d.set_item(
         "lff",
@@ -215,36 +174,12 @@ pub fn bootstrap<'py>(
     borich: &str,
 ) -> PyResult<Bound<'py, PyDict>> {
     let g = grouping(survey, &by)?;
-    // Strata: the combination of the keys' values, a missing value being a
-    // value of its own for each key (so one missing key does not pool
-    // respondents across the other keys).
-    let strata = match stratify {
-        Some(keys) if !keys.is_empty() => {
-            let mut combo = vec![0u64; survey.inner.n_respondents()];
-            for key in &keys {
-                let g = grouping(survey, std::slice::from_ref(key))?;
-                let levels = g.n_groups as u64 + 1;
-                for (c, &code) in combo.iter_mut().zip(&g.codes) {
-                    let v = if code == u32::MAX {
-                        g.n_groups as u64
-                    } else {
-                        u64::from(code)
-                    };
-                    *c = c.saturating_mul(levels).saturating_add(v);
-                }
-            }
-            let mut distinct = combo.clone();
-            distinct.sort_unstable();
-            distinct.dedup();
-            Some(
-                combo
-                    .iter()
-                    .map(|c| distinct.binary_search(c).map_or(u32::MAX, |p| p as u32))
-                    .collect(),
-            )
-        }
-        _ => None,
-    };
+    let keys: Vec<GroupKey> = stratify
+        .unwrap_or_default()
+        .iter()
+        .map(|k| GroupKey::parse(k))
+        .collect();
+    let strata = Grouping::strata(&survey.inner, &keys).map_err(core_err)?;
     let opts = BootstrapOptions {
         n_boot,
         seed,
@@ -305,7 +240,7 @@ pub fn bootstrap<'py>(
     }
     let (res, reported) = outcome;
     let r = match res {
-        Some(r) => r.map_err(scoring_err)?,
+        Some(r) => r.map_err(core_err)?,
         None => return Err(PyRuntimeError::new_err("bootstrap worker failed")),
     };
     if let Some(cb) = &progress {
@@ -339,11 +274,11 @@ pub fn paired_tests<'py>(
     correction: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
     let g = grouping(survey, &by)?;
-    let lvl = level_of(level)?;
+    let lvl: Level = level.parse().map_err(core_err)?;
     let inner = survey.inner.clone();
     let tests = py
         .detach(|| scoring::paired_tests(&inner, &g, lvl, correction))
-        .map_err(scoring_err)?;
+        .map_err(core_err)?;
     let d = PyDict::new(py);
     group_columns(py, &g, &d)?;
     let col =

@@ -26,22 +26,23 @@ use petgraph::Direction;
 use serde::{Deserialize, Serialize};
 
 use crate::model::Survey;
-use crate::scoring::{gap_table, GapOptions, GapTable, GroupKey, Grouping, Level, ScoringError};
+use crate::scoring::{gap_table, GapOptions, GapTable, GroupKey, Grouping, Level};
 
 pub use persist::{DEFAULT_JSON_LIMIT, FORMAT, VERSION};
 
 /// Errors of building, querying, editing and reading skills maps.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum GraphError {
-    /// The gap engine rejected the survey or the options.
-    #[error(transparent)]
-    Scoring(#[from] ScoringError),
     /// An option that the skills map cannot use.
-    #[error("invalid option: {0}")]
-    Option(String),
+    #[error(transparent)]
+    InvalidOption(crate::error::InvalidOption),
     /// No node has this id.
-    #[error("no node {0:?} in the skills map")]
-    UnknownNode(String),
+    #[error("no node {id:?} in the skills map")]
+    UnknownNode {
+        /// The id asked for.
+        id: String,
+    },
     /// A node exists but is of another kind than the operation needs.
     #[error("node {id:?} is a {found} node, expected a {expected} node")]
     WrongKind {
@@ -54,8 +55,11 @@ pub enum GraphError {
     },
     /// A relatedness edge that cannot be added (self-loop, empty kind,
     /// weight not finite).
-    #[error("invalid relatedness edge: {0}")]
-    Relatedness(String),
+    #[error("invalid relatedness edge: {reason}")]
+    Relatedness {
+        /// What is wrong with the edge.
+        reason: String,
+    },
     /// The JSON text is longer than the limit given to
     /// [`SkillsMap::from_json_with_limit`].
     #[error("skills map JSON is {size} bytes, over the limit of {limit} bytes")]
@@ -80,16 +84,23 @@ pub enum GraphError {
     },
     /// The JSON is malformed or does not match the format (unknown or
     /// missing fields, wrong types); the message gives line and column.
-    #[error("cannot read skills map JSON: {0}")]
-    Parse(String),
+    #[error("cannot read skills map JSON: {reason}")]
+    Parse {
+        /// The parser's explanation, with line and column.
+        reason: String,
+    },
     /// The file parses but describes an impossible map (duplicate ids, edges
     /// to missing nodes or between nodes of the wrong kinds, …).
-    #[error("invalid skills map: {0}")]
-    Invalid(String),
+    #[error("invalid skills map: {reason}")]
+    Invalid {
+        /// What is impossible about it.
+        reason: String,
+    },
 }
 
 /// The kind of a node.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum NodeKind {
     /// A region of the survey.
     Region,
@@ -153,6 +164,7 @@ impl fmt::Display for NodeKind {
 
 /// The kind of an edge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum EdgeKind {
     /// Region → stakeholder type, with the number of respondents.
     RegionType,
@@ -194,7 +206,27 @@ impl EdgeKind {
     pub fn parse(name: &str) -> Option<EdgeKind> {
         EdgeKind::ALL.into_iter().find(|k| k.name() == name)
     }
+}
 
+impl std::str::FromStr for EdgeKind {
+    type Err = crate::Error;
+
+    /// Parses a kind from its [name](EdgeKind::name), or says which exist.
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        EdgeKind::parse(name).ok_or_else(|| {
+            GraphError::InvalidOption(crate::error::InvalidOption::new(
+                "kind",
+                format!(
+                    "unknown edge kind {name:?}; use one of {}",
+                    EdgeKind::ALL.map(|k| k.name()).join(", ")
+                ),
+            ))
+            .into()
+        })
+    }
+}
+
+impl EdgeKind {
     /// The kinds of the source and target nodes of edges of this kind.
     pub fn endpoints(self) -> (NodeKind, NodeKind) {
         match self {
@@ -272,6 +304,7 @@ impl Node {
 /// The attributes of a node, by kind.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[non_exhaustive]
 pub enum NodeAttrs {
     /// A region.
     Region {
@@ -410,6 +443,7 @@ impl PartialEq for GapStats {
 /// An edge of the skills map.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[non_exhaustive]
 pub enum Edge {
     /// Region → stakeholder type.
     RegionType {
@@ -511,9 +545,9 @@ pub struct MapMeta {
 /// let survey = generate(&SynthConfig::new(200, 7))?;
 /// let map = SkillsMap::from_survey(&survey, &GapOptions::default())?;
 /// assert!(map.meta().synthetic);
-/// let types = map.neighbours("region:ES22", EdgeKind::RegionType);
+/// let types = map.neighbours("region:ES22", EdgeKind::RegionType)?;
 /// assert!(!types.is_empty());
-/// for (competence, stats) in map.gap_stats("region:ES22") {
+/// for (competence, stats) in map.gap_stats("region:ES22")? {
 ///     assert!(competence.starts_with("competence:"));
 ///     assert!(stats.n > 0);
 /// }
@@ -557,17 +591,18 @@ impl SkillsMap {
             .strip_prefix(kind.prefix())
             .is_some_and(|rest| rest.starts_with(':'));
         if !prefixed {
-            return Err(GraphError::Invalid(format!(
-                "node id {:?} of a {kind} node does not start with {:?}",
-                node.id,
-                format!("{}:", kind.prefix())
-            )));
+            return Err(GraphError::Invalid {
+                reason: format!(
+                    "node id {:?} of a {kind} node does not start with {:?}",
+                    node.id,
+                    format!("{}:", kind.prefix())
+                ),
+            });
         }
         if self.index.contains_key(&node.id) {
-            return Err(GraphError::Invalid(format!(
-                "duplicate node id {:?}",
-                node.id
-            )));
+            return Err(GraphError::Invalid {
+                reason: format!("duplicate node id {:?}", node.id),
+            });
         }
         let id = node.id.clone();
         let ix = self.graph.add_node(node);
@@ -592,7 +627,7 @@ impl SkillsMap {
         let ix = *self
             .index
             .get(id)
-            .ok_or_else(|| GraphError::UnknownNode(id.to_owned()))?;
+            .ok_or_else(|| GraphError::UnknownNode { id: id.to_owned() })?;
         let found = self.kind_of(ix);
         if found != Some(kind) {
             return Err(GraphError::WrongKind {
@@ -614,7 +649,7 @@ impl SkillsMap {
         if self.index.contains_key(&full) {
             return self.lookup_exact(&full, kind);
         }
-        Err(GraphError::UnknownNode(id.to_owned()))
+        Err(GraphError::UnknownNode { id: id.to_owned() })
     }
 
     fn kind_of(&self, ix: NodeIndex) -> Option<NodeKind> {
@@ -655,17 +690,31 @@ impl SkillsMap {
     ///   [`Level::Competence`].
     ///
     /// # Errors
-    /// [`GraphError::Option`] for `Level::Area`; [`GraphError::Scoring`] if
-    /// the gap engine fails.
+    /// [`GraphError::InvalidOption`] for `Level::Area`; the errors of
+    /// [`crate::scoring::gap_table`].
     ///
     /// # Complexity
     /// O(answers + (regions + types) × competences): three passes of the gap
     /// engine.
-    pub fn from_survey(survey: &Survey, opts: &GapOptions) -> Result<SkillsMap, GraphError> {
+    ///
+    /// # Example
+    /// ```
+    /// use skillsmap::graph::{NodeKind, SkillsMap};
+    /// use skillsmap::scoring::GapOptions;
+    /// use skillsmap::synth::{generate, SynthConfig};
+    ///
+    /// let survey = generate(&SynthConfig::new(200, 7))?;
+    /// let map = SkillsMap::from_survey(&survey, &GapOptions::default())?;
+    /// assert_eq!(map.nodes_of(NodeKind::Competence).count(), survey.framework().len());
+    /// # Ok::<(), skillsmap::Error>(())
+    /// ```
+    pub fn from_survey(survey: &Survey, opts: &GapOptions) -> crate::Result<SkillsMap> {
         if opts.level != Level::Competence {
-            return Err(GraphError::Option(
-                "a skills map needs competence-level statistics (level = competence)".into(),
-            ));
+            return Err(GraphError::InvalidOption(crate::error::InvalidOption::new(
+                "level",
+                "a skills map needs competence-level statistics (level = competence)",
+            ))
+            .into());
         }
         let fw = survey.framework();
         let regions = &survey.regions().regions;
@@ -681,10 +730,12 @@ impl SkillsMap {
         let n_items = fw.competences.len();
         for t in [&by_region, &by_type, &pooled] {
             if t.n_items != n_items {
-                return Err(GraphError::Invalid(format!(
-                    "gap table has {} items for {n_items} competences",
-                    t.n_items
-                )));
+                return Err(crate::Error::from(GraphError::Invalid {
+                    reason: format!(
+                        "gap table has {} items for {n_items} competences",
+                        t.n_items
+                    ),
+                }));
             }
         }
 
@@ -702,8 +753,9 @@ impl SkillsMap {
             min_n: opts.min_n,
             weighted: opts.weights && survey.has_weights(),
             importance_mean: opts.importance_mean.name().to_owned(),
-            target_is_required: pooled.target_is_required,
-            borich_uses_importance: pooled.borich_uses_importance,
+            target_is_required: pooled.target == crate::scoring::gaps::Target::Required,
+            borich_uses_importance: pooled.borich_variable
+                == crate::scoring::BorichVariable::Importance,
         };
         let mut map = SkillsMap::empty(meta);
 
@@ -759,9 +811,10 @@ impl SkillsMap {
             })?;
         }
         for (j, c) in fw.competences.iter().enumerate() {
-            let pooled_stats = GapStats::from_table(&pooled, j).ok_or_else(|| {
-                GraphError::Invalid(format!("no pooled statistics for competence {:?}", c.id))
-            })?;
+            let pooled_stats =
+                GapStats::from_table(&pooled, j).ok_or_else(|| GraphError::Invalid {
+                    reason: format!("no pooled statistics for competence {:?}", c.id),
+                })?;
             map.push_node(Node {
                 id: NodeKind::Competence.node_id(&c.id),
                 label: c.label.clone(),
@@ -907,21 +960,22 @@ impl SkillsMap {
     /// The gap statistics around a node: for a region or a stakeholder type,
     /// its competence edges as (competence id, statistics); for a
     /// competence, its region and type edges as (region or type id,
-    /// statistics). In edge insertion order; empty for an area or an
-    /// unknown id.
+    /// statistics). In edge insertion order; empty for an area.
+    ///
+    /// # Errors
+    /// [`GraphError::UnknownNode`] for an id that is not a node.
     ///
     /// # Complexity
     /// O(degree · log degree).
-    pub fn gap_stats(&self, node_id: &str) -> Vec<(&str, &GapStats)> {
-        let Some(&ix) = self.index.get(node_id) else {
-            return Vec::new();
-        };
+    pub fn gap_stats(&self, node_id: &str) -> crate::Result<Vec<(&str, &GapStats)>> {
+        let ix = self.node_index(node_id)?;
         let dir = match self.kind_of(ix) {
             Some(NodeKind::Region | NodeKind::StakeholderType) => Direction::Outgoing,
             Some(NodeKind::Competence) => Direction::Incoming,
-            _ => return Vec::new(),
+            _ => return Ok(Vec::new()),
         };
-        self.incident(ix, dir)
+        Ok(self
+            .incident(ix, dir)
             .into_iter()
             .filter_map(|e| {
                 let other = if dir == Direction::Outgoing {
@@ -931,7 +985,7 @@ impl SkillsMap {
                 };
                 Some((self.id_of(other), e.weight().gap_stats()?))
             })
-            .collect()
+            .collect())
     }
 
     /// The ids of the nodes linked to `id` by edges of kind `kind`, in
@@ -939,14 +993,14 @@ impl SkillsMap {
     /// of a region (`RegionType`), the regions of a type (`RegionType`), the
     /// competences of an area or the area of a competence
     /// (`AreaCompetence`), related competences (`CompetenceCompetence`).
-    /// Empty for an unknown id.
+    ///
+    /// # Errors
+    /// [`GraphError::UnknownNode`] for an id that is not a node.
     ///
     /// # Complexity
     /// O(degree · log degree).
-    pub fn neighbours(&self, id: &str, kind: EdgeKind) -> Vec<&str> {
-        let Some(&ix) = self.index.get(id) else {
-            return Vec::new();
-        };
+    pub fn neighbours(&self, id: &str, kind: EdgeKind) -> crate::Result<Vec<&str>> {
+        let ix = self.node_index(id)?;
         let mut edges: Vec<_> = self
             .graph
             .edges_directed(ix, Direction::Outgoing)
@@ -955,7 +1009,7 @@ impl SkillsMap {
             .collect();
         edges.sort_by_key(|e| e.id());
         let mut seen = HashSet::new();
-        edges
+        Ok(edges
             .into_iter()
             .map(|e| {
                 if e.source() == ix {
@@ -966,7 +1020,15 @@ impl SkillsMap {
             })
             .filter(|&n| seen.insert(n))
             .map(|n| self.id_of(n))
-            .collect()
+            .collect())
+    }
+
+    /// The index of a node by its exact id.
+    fn node_index(&self, id: &str) -> Result<NodeIndex, GraphError> {
+        self.index
+            .get(id)
+            .copied()
+            .ok_or_else(|| GraphError::UnknownNode { id: id.to_owned() })
     }
 
     /// Adds a relatedness edge between two competences, or updates the
@@ -992,7 +1054,7 @@ impl SkillsMap {
         b_id: &str,
         kind: &str,
         weight: f64,
-    ) -> Result<(), GraphError> {
+    ) -> crate::Result<()> {
         let a = self.lookup(a_id, NodeKind::Competence)?;
         let b = self.lookup(b_id, NodeKind::Competence)?;
         check_relatedness(a_id, if a == b { a_id } else { b_id }, kind, weight)?;
@@ -1037,8 +1099,8 @@ impl SkillsMap {
     ///
     /// # Complexity
     /// O(nodes + edges).
-    pub fn subgraph_regions<S: AsRef<str>>(&self, ids: &[S]) -> Result<SkillsMap, GraphError> {
-        self.subgraph(NodeKind::Region, ids)
+    pub fn subgraph_regions<S: AsRef<str>>(&self, ids: &[S]) -> crate::Result<SkillsMap> {
+        Ok(self.subgraph(NodeKind::Region, ids)?)
     }
 
     /// The part of the map around some stakeholder types.
@@ -1059,8 +1121,8 @@ impl SkillsMap {
     ///
     /// # Complexity
     /// O(nodes + edges).
-    pub fn subgraph_types<S: AsRef<str>>(&self, ids: &[S]) -> Result<SkillsMap, GraphError> {
-        self.subgraph(NodeKind::StakeholderType, ids)
+    pub fn subgraph_types<S: AsRef<str>>(&self, ids: &[S]) -> crate::Result<SkillsMap> {
+        Ok(self.subgraph(NodeKind::StakeholderType, ids)?)
     }
 
     /// The part of the map around some competence areas.
@@ -1080,8 +1142,8 @@ impl SkillsMap {
     ///
     /// # Complexity
     /// O(nodes + edges).
-    pub fn subgraph_areas<S: AsRef<str>>(&self, ids: &[S]) -> Result<SkillsMap, GraphError> {
-        self.subgraph(NodeKind::Area, ids)
+    pub fn subgraph_areas<S: AsRef<str>>(&self, ids: &[S]) -> crate::Result<SkillsMap> {
+        Ok(self.subgraph(NodeKind::Area, ids)?)
     }
 
     fn subgraph<S: AsRef<str>>(&self, kind: NodeKind, ids: &[S]) -> Result<SkillsMap, GraphError> {
@@ -1140,19 +1202,19 @@ impl SkillsMap {
 /// Checks a relatedness edge's fields.
 fn check_relatedness(a: &str, b: &str, kind: &str, weight: f64) -> Result<(), GraphError> {
     if a == b {
-        return Err(GraphError::Relatedness(format!(
-            "a competence cannot be related to itself ({a:?})"
-        )));
+        return Err(GraphError::Relatedness {
+            reason: format!("a competence cannot be related to itself ({a:?})"),
+        });
     }
     if kind.trim().is_empty() {
-        return Err(GraphError::Relatedness(format!(
-            "empty kind between {a:?} and {b:?}"
-        )));
+        return Err(GraphError::Relatedness {
+            reason: format!("empty kind between {a:?} and {b:?}"),
+        });
     }
     if !weight.is_finite() {
-        return Err(GraphError::Relatedness(format!(
-            "weight {weight} between {a:?} and {b:?} is not finite"
-        )));
+        return Err(GraphError::Relatedness {
+            reason: format!("weight {weight} between {a:?} and {b:?} is not finite"),
+        });
     }
     Ok(())
 }

@@ -75,6 +75,19 @@ impl SkillsMap {
     ///
     /// # Complexity
     /// O(nodes + edges).
+    ///
+    /// # Example
+    /// ```
+    /// use skillsmap::graph::SkillsMap;
+    /// use skillsmap::scoring::GapOptions;
+    /// use skillsmap::synth::{generate, SynthConfig};
+    ///
+    /// let survey = generate(&SynthConfig::new(100, 1))?;
+    /// let map = SkillsMap::from_survey(&survey, &GapOptions::default())?;
+    /// let text = map.to_json(); // save: write `text` to a file
+    /// assert!(text.contains("skillsmap.map"));
+    /// # Ok::<(), skillsmap::Error>(())
+    /// ```
     pub fn to_json(&self) -> String {
         let file = MapFileOut {
             format: FORMAT,
@@ -103,7 +116,24 @@ impl SkillsMap {
     ///
     /// # Complexity
     /// O(length of the text).
-    pub fn from_json(text: &str) -> Result<SkillsMap, GraphError> {
+    ///
+    /// # Example
+    /// ```
+    /// use skillsmap::graph::SkillsMap;
+    /// use skillsmap::scoring::GapOptions;
+    /// use skillsmap::synth::{generate, SynthConfig};
+    /// use skillsmap::ErrorKind;
+    ///
+    /// let survey = generate(&SynthConfig::new(100, 1))?;
+    /// let map = SkillsMap::from_survey(&survey, &GapOptions::default())?;
+    /// let back = SkillsMap::from_json(&map.to_json())?; // load
+    /// assert_eq!(back, map);
+    /// // a file that is not a skills map is a format error
+    /// let err = SkillsMap::from_json("{\"format\": \"networkx\"}").unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Format);
+    /// # Ok::<(), skillsmap::Error>(())
+    /// ```
+    pub fn from_json(text: &str) -> crate::Result<SkillsMap> {
         SkillsMap::from_json_with_limit(text, DEFAULT_JSON_LIMIT)
     }
 
@@ -116,15 +146,20 @@ impl SkillsMap {
     /// - [`GraphError::Version`] when `version` is not 1;
     /// - [`GraphError::Parse`] for malformed JSON, unknown or missing fields
     ///   and wrong types, with line and column;
-    /// - [`GraphError::Invalid`], [`GraphError::UnknownNode`],
-    ///   [`GraphError::WrongKind`] or [`GraphError::Relatedness`] for a map
-    ///   that cannot exist: duplicate or wrongly prefixed node ids, edges to
-    ///   missing nodes or between nodes of the wrong kinds, relatedness
-    ///   self-loops or non-finite weights.
+    /// - [`GraphError::Invalid`] for a map that cannot exist: duplicate or
+    ///   wrongly prefixed node ids, edges to missing nodes or between nodes
+    ///   of the wrong kinds, relatedness self-loops or non-finite weights.
+    ///
+    /// Every one of these is of [`crate::ErrorKind::Format`]: a file that
+    /// cannot be read, not a bad argument.
     ///
     /// # Complexity
     /// O(length of the text).
-    pub fn from_json_with_limit(text: &str, max_bytes: usize) -> Result<SkillsMap, GraphError> {
+    pub fn from_json_with_limit(text: &str, max_bytes: usize) -> crate::Result<SkillsMap> {
+        Ok(Self::read_json(text, max_bytes)?)
+    }
+
+    fn read_json(text: &str, max_bytes: usize) -> Result<SkillsMap, GraphError> {
         if text.len() > max_bytes {
             return Err(GraphError::TooLarge {
                 size: text.len(),
@@ -133,12 +168,14 @@ impl SkillsMap {
         }
         // serde reads a struct from a JSON array too; a map file is an object.
         if !text.trim_start().starts_with('{') {
-            return Err(GraphError::Parse(
-                "expected a JSON object at line 1".to_owned(),
-            ));
+            return Err(GraphError::Parse {
+                reason: "expected a JSON object at line 1".to_owned(),
+            });
         }
-        let header: Header =
-            serde_json::from_str(text).map_err(|e| GraphError::Parse(e.to_string()))?;
+        let parse = |e: serde_json::Error| GraphError::Parse {
+            reason: e.to_string(),
+        };
+        let header: Header = serde_json::from_str(text).map_err(parse)?;
         if header.format.as_ref().and_then(|v| v.as_str()) != Some(FORMAT) {
             return Err(GraphError::Format {
                 found: shown(header.format.as_ref()),
@@ -149,14 +186,22 @@ impl SkillsMap {
                 found: shown(header.version.as_ref()),
             });
         }
-        let file: MapFileIn =
-            serde_json::from_str(text).map_err(|e| GraphError::Parse(e.to_string()))?;
+        let file: MapFileIn = serde_json::from_str(text).map_err(parse)?;
+        // a map that cannot exist is a corrupt file, whatever the check
+        // that found it
+        let corrupt = |e: GraphError| match e {
+            GraphError::Invalid { .. } => e,
+            other => GraphError::Invalid {
+                reason: other.to_string(),
+            },
+        };
         let mut map = SkillsMap::empty(file.meta);
         for node in file.nodes {
-            map.push_node(node)?;
+            map.push_node(node).map_err(corrupt)?;
         }
         for e in file.edges {
-            map.push_edge(&e.source, &e.target, e.edge)?;
+            map.push_edge(&e.source, &e.target, e.edge)
+                .map_err(corrupt)?;
         }
         Ok(map)
     }

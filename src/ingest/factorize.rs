@@ -11,13 +11,20 @@ use rustc_hash::FxHashMap;
 
 /// Errors of factorisation.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum FactorizeError {
     /// Offsets that do not describe slices of the data buffer.
-    #[error("invalid string offsets at row {0}")]
-    Offsets(usize),
+    #[error("invalid string offsets at row {row}")]
+    Offsets {
+        /// The first row whose offsets are wrong.
+        row: usize,
+    },
     /// A value that is not UTF-8.
-    #[error("row {0} is not valid UTF-8")]
-    Utf8(usize),
+    #[error("row {row} is not valid UTF-8")]
+    Utf8 {
+        /// The row.
+        row: usize,
+    },
 }
 
 /// Arrow string offsets, 32- or 64-bit.
@@ -59,7 +66,7 @@ pub fn factorize_utf8<O: Offset>(
         let (a, b) = (offsets[i].to_usize(), offsets[i + 1].to_usize());
         match (a, b) {
             (Some(a), Some(b)) if a <= b && b <= data.len() => Ok(&data[a..b]),
-            _ => Err(FactorizeError::Offsets(i)),
+            _ => Err(FactorizeError::Offsets { row: i }),
         }
     };
     let is_valid = |i: usize| valid.is_none_or(|v| v.get(i).copied().unwrap_or(false));
@@ -130,7 +137,9 @@ pub fn factorize_utf8<O: Offset>(
             // locate the first row holding an invalid value
             let bad = (0..n)
                 .find(|&i| is_valid(i) && value(i).is_ok_and(|v| std::str::from_utf8(v).is_err()));
-            FactorizeError::Utf8(bad.unwrap_or(0))
+            FactorizeError::Utf8 {
+                row: bad.unwrap_or(0),
+            }
         })?;
     Ok((codes, labels))
 }

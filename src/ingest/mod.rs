@@ -9,7 +9,9 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
+mod builder;
 mod factorize;
+pub use builder::{survey_from_columns, Answer, LongColumns, SurveyBuilder};
 pub use factorize::{factorize_utf8, FactorizeError, Offset};
 use std::fmt;
 use std::sync::Arc;
@@ -20,7 +22,8 @@ use crate::model::{
 use crate::Error;
 
 /// One located problem in the input.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub struct Issue {
     /// 0-based data row, or `None` for problems of the whole table (a
     /// missing column, empty input).
@@ -29,8 +32,78 @@ pub struct Issue {
     pub column: String,
     /// The offending value, rendered as text (empty when there is none).
     pub value: String,
-    /// Why it was rejected.
+    /// What kind of problem it is, for programs (the reason is for people).
+    pub code: IssueCode,
+    /// Why it was rejected, in English.
     pub reason: String,
+}
+
+/// The machine-readable kind of an [`Issue`], stable across releases (like
+/// pydantic's error `type`); [`IssueCode::as_str`] gives its snake_case name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum IssueCode {
+    /// The table has no rows.
+    EmptyInput,
+    /// A column the survey needs is absent.
+    MissingColumn,
+    /// Columns of unequal length (a defect of the caller).
+    ColumnLength,
+    /// A required value (respondent id, region, type, competence, weight)
+    /// is missing.
+    MissingValue,
+    /// A region that the region set does not know.
+    UnknownRegion,
+    /// A stakeholder type that the typology does not know.
+    UnknownStakeholderType,
+    /// A competence that the framework does not know.
+    UnknownCompetence,
+    /// A level or weight that is infinite.
+    NotFinite,
+    /// A level outside its scale.
+    OutOfScale,
+    /// A negative respondent weight.
+    NegativeWeight,
+    /// A negative value where only non-negative ones are allowed (counts).
+    NegativeValue,
+    /// A respondent whose region, type, weight or attribute differs between
+    /// rows.
+    InconsistentRespondent,
+    /// A second answer of a respondent to the same competence.
+    DuplicateAnswer,
+    /// A value of the wrong type for its column (text in a level column).
+    InvalidType,
+    /// A file that cannot be read as a table.
+    UnreadableFile,
+}
+
+impl IssueCode {
+    /// The snake_case name, e.g. `unknown_region`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IssueCode::EmptyInput => "empty_input",
+            IssueCode::MissingColumn => "missing_column",
+            IssueCode::ColumnLength => "column_length",
+            IssueCode::MissingValue => "missing_value",
+            IssueCode::UnknownRegion => "unknown_region",
+            IssueCode::UnknownStakeholderType => "unknown_stakeholder_type",
+            IssueCode::UnknownCompetence => "unknown_competence",
+            IssueCode::NotFinite => "not_finite",
+            IssueCode::OutOfScale => "out_of_scale",
+            IssueCode::NegativeWeight => "negative_weight",
+            IssueCode::NegativeValue => "negative_value",
+            IssueCode::InconsistentRespondent => "inconsistent_respondent",
+            IssueCode::DuplicateAnswer => "duplicate_answer",
+            IssueCode::InvalidType => "invalid_type",
+            IssueCode::UnreadableFile => "unreadable_file",
+        }
+    }
+}
+
+impl fmt::Display for IssueCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl Issue {
@@ -39,22 +112,30 @@ impl Issue {
         row: usize,
         column: &str,
         value: impl Into<String>,
+        code: IssueCode,
         reason: impl Into<String>,
     ) -> Self {
         Issue {
             row: Some(row),
             column: column.to_owned(),
             value: value.into(),
+            code,
             reason: reason.into(),
         }
     }
 
     /// A problem of the whole table.
-    pub fn table(column: &str, value: impl Into<String>, reason: impl Into<String>) -> Self {
+    pub fn table(
+        column: &str,
+        value: impl Into<String>,
+        code: IssueCode,
+        reason: impl Into<String>,
+    ) -> Self {
         Issue {
             row: None,
             column: column.to_owned(),
             value: value.into(),
+            code,
             reason: reason.into(),
         }
     }
@@ -259,6 +340,7 @@ struct MetaColumn<'a, 'b> {
     order: usize,
     /// Why an unknown value is unknown: the known ids and the way out.
     unknown: &'b str,
+    unknown_code: IssueCode,
 }
 
 /// Collects the issues of one table; sorted and returned at the end.
@@ -290,6 +372,33 @@ impl Issues {
 /// # Complexity
 /// O(rows + distinct labels · lookup); duplicates are found with a bitmap
 /// when respondents × competences is small, else with a hash map.
+///
+/// # Example
+/// ```
+/// use skillsmap::ingest::{build_survey, Categorical, ColumnNames, IngestOptions, LongTable};
+///
+/// // columns already factorised (codes into labels, −1 = missing), as a
+/// // dataframe library holds them; see `SurveyBuilder` for plain strings
+/// let ids = ["r1".to_owned(), "r2".to_owned()];
+/// let regions = ["ES22".to_owned(), "ITH5".to_owned()];
+/// let types = ["cooperative".to_owned()];
+/// let comps = ["se.impact.measurement".to_owned()];
+/// let t = LongTable {
+///     respondent: Categorical { codes: &[0, 1], labels: &ids },
+///     region: Categorical { codes: &[0, 1], labels: &regions },
+///     stakeholder_type: Categorical { codes: &[0, 0], labels: &types },
+///     competence: Categorical { codes: &[0, 0], labels: &comps },
+///     current: &[2.0, 3.0],
+///     required: Some(&[4.0, 4.0]),
+///     importance: None,
+///     weight: None,
+///     attributes: Vec::new(),
+///     names: ColumnNames::default(),
+/// };
+/// let survey = build_survey(&t, &IngestOptions::defaults()?)?;
+/// assert_eq!(survey.n_respondents(), 2);
+/// # Ok::<(), skillsmap::Error>(())
+/// ```
 pub fn build_survey(t: &LongTable<'_>, opts: &IngestOptions) -> Result<Survey, Error> {
     let n = t.respondent.codes.len();
     let mut issues = Issues { list: Vec::new() };
@@ -322,6 +431,7 @@ pub fn build_survey(t: &LongTable<'_>, opts: &IngestOptions) -> Result<Survey, E
             Issue::table(
                 c,
                 l.to_string(),
+                IssueCode::ColumnLength,
                 format!("column has {l} rows, expected {n}"),
             )
         })
@@ -331,7 +441,12 @@ pub fn build_survey(t: &LongTable<'_>, opts: &IngestOptions) -> Result<Survey, E
     }
     if n == 0 {
         return Err(ValidationError {
-            issues: vec![Issue::table("", "", "empty input: the table has no rows")],
+            issues: vec![Issue::table(
+                "",
+                "",
+                IssueCode::EmptyInput,
+                "empty input: the table has no rows",
+            )],
         }
         .into());
     }
@@ -340,6 +455,7 @@ pub fn build_survey(t: &LongTable<'_>, opts: &IngestOptions) -> Result<Survey, E
             issues: vec![Issue::table(
                 &names.required,
                 "",
+                IssueCode::MissingColumn,
                 "missing column: a survey needs required levels or importance",
             )],
         }
@@ -467,7 +583,13 @@ pub fn build_survey(t: &LongTable<'_>, opts: &IngestOptions) -> Result<Survey, E
             None => {
                 issues.push(
                     0,
-                    Issue::at(row, &names.respondent, "", "missing respondent id"),
+                    Issue::at(
+                        row,
+                        &names.respondent,
+                        "",
+                        IssueCode::MissingValue,
+                        "missing respondent id",
+                    ),
                 );
                 None
             }
@@ -483,6 +605,7 @@ pub fn build_survey(t: &LongTable<'_>, opts: &IngestOptions) -> Result<Survey, E
                     what: "region",
                     order: 1,
                     unknown: &unknown_region,
+                    unknown_code: IssueCode::UnknownRegion,
                 },
                 &mut r_region,
             ),
@@ -494,6 +617,7 @@ pub fn build_survey(t: &LongTable<'_>, opts: &IngestOptions) -> Result<Survey, E
                     what: "stakeholder type",
                     order: 2,
                     unknown: &unknown_type,
+                    unknown_code: IssueCode::UnknownStakeholderType,
                 },
                 &mut r_type,
             ),
@@ -506,14 +630,34 @@ pub fn build_survey(t: &LongTable<'_>, opts: &IngestOptions) -> Result<Survey, E
                 what,
                 order,
                 unknown,
+                unknown_code,
             } = m;
             match cat.get(row) {
-                None => issues.push(order, Issue::at(row, col, "", format!("missing {what}"))),
+                None => issues.push(
+                    order,
+                    Issue::at(
+                        row,
+                        col,
+                        "",
+                        IssueCode::MissingValue,
+                        format!("missing {what}"),
+                    ),
+                ),
                 Some((code, label)) => match resolved[code] {
-                    None if label.trim().is_empty() => {
-                        issues.push(order, Issue::at(row, col, label, format!("missing {what}")))
-                    }
-                    None => issues.push(order, Issue::at(row, col, label, unknown.to_owned())),
+                    None if label.trim().is_empty() => issues.push(
+                        order,
+                        Issue::at(
+                            row,
+                            col,
+                            label,
+                            IssueCode::MissingValue,
+                            format!("missing {what}"),
+                        ),
+                    ),
+                    None => issues.push(
+                        order,
+                        Issue::at(row, col, label, unknown_code, unknown.to_owned()),
+                    ),
                     Some(v) => {
                         if let Some((r, rid)) = resp {
                             let slot = &mut store[r];
@@ -526,6 +670,7 @@ pub fn build_survey(t: &LongTable<'_>, opts: &IngestOptions) -> Result<Survey, E
                                         row,
                                         col,
                                         label,
+                                        IssueCode::InconsistentRespondent,
                                         format!(
                                             "respondent {rid:?} has a different {what} in row {}",
                                             first_row[r]
@@ -544,14 +689,26 @@ pub fn build_survey(t: &LongTable<'_>, opts: &IngestOptions) -> Result<Survey, E
             None => {
                 issues.push(
                     3,
-                    Issue::at(row, &names.competence, "", "missing competence"),
+                    Issue::at(
+                        row,
+                        &names.competence,
+                        "",
+                        IssueCode::MissingValue,
+                        "missing competence",
+                    ),
                 );
                 None
             }
             Some((_, label)) if label.trim().is_empty() => {
                 issues.push(
                     3,
-                    Issue::at(row, &names.competence, label, "missing competence"),
+                    Issue::at(
+                        row,
+                        &names.competence,
+                        label,
+                        IssueCode::MissingValue,
+                        "missing competence",
+                    ),
                 );
                 None
             }
@@ -563,6 +720,7 @@ pub fn build_survey(t: &LongTable<'_>, opts: &IngestOptions) -> Result<Survey, E
                             row,
                             &names.competence,
                             label,
+                            IssueCode::UnknownCompetence,
                             format!("unknown competence for framework {:?}", fw.id),
                         ),
                     );
@@ -579,6 +737,7 @@ pub fn build_survey(t: &LongTable<'_>, opts: &IngestOptions) -> Result<Survey, E
                         row,
                         &names.competence,
                         clabel,
+                        IssueCode::DuplicateAnswer,
                         format!("duplicate answer of respondent {rid:?} to this competence (first in row {prev})"),
                     ),
                 );
@@ -594,7 +753,13 @@ pub fn build_survey(t: &LongTable<'_>, opts: &IngestOptions) -> Result<Survey, E
             if !v.is_finite() {
                 issues.push(
                     4 + k,
-                    Issue::at(row, col, fmt_level(v), "level is not finite"),
+                    Issue::at(
+                        row,
+                        col,
+                        fmt_level(v),
+                        IssueCode::NotFinite,
+                        "level is not finite",
+                    ),
                 );
             } else if !scale.contains(v) {
                 issues.push(
@@ -603,6 +768,7 @@ pub fn build_survey(t: &LongTable<'_>, opts: &IngestOptions) -> Result<Survey, E
                         row,
                         col,
                         fmt_level(v),
+                        IssueCode::OutOfScale,
                         format!(
                             "level outside the scale {}–{}",
                             fmt_level(scale.min),
@@ -617,16 +783,18 @@ pub fn build_survey(t: &LongTable<'_>, opts: &IngestOptions) -> Result<Survey, E
         if let Some(w) = t.weight {
             let v = w[row];
             let problem = if v.is_nan() {
-                Some("missing weight")
+                Some((IssueCode::MissingValue, "missing weight"))
             } else if !v.is_finite() {
-                Some("weight is not finite")
+                Some((IssueCode::NotFinite, "weight is not finite"))
             } else if v < 0.0 {
-                Some("weight is negative")
+                Some((IssueCode::NegativeWeight, "weight is negative"))
             } else {
                 None
             };
             match (problem, resp) {
-                (Some(p), _) => issues.push(7, Issue::at(row, &names.weight, fmt_level(v), p)),
+                (Some((code, p)), _) => {
+                    issues.push(7, Issue::at(row, &names.weight, fmt_level(v), code, p))
+                }
                 (None, Some((r, rid))) => {
                     let slot = &mut r_weight[r];
                     if slot.is_nan() {
@@ -638,6 +806,7 @@ pub fn build_survey(t: &LongTable<'_>, opts: &IngestOptions) -> Result<Survey, E
                                 row,
                                 &names.weight,
                                 fmt_level(v),
+                                IssueCode::InconsistentRespondent,
                                 format!(
                                     "respondent {rid:?} has a different weight in row {}",
                                     first_row[r]
@@ -668,6 +837,7 @@ pub fn build_survey(t: &LongTable<'_>, opts: &IngestOptions) -> Result<Survey, E
                             row,
                             name,
                             value,
+                            IssueCode::InconsistentRespondent,
                             format!(
                                 "respondent {rid:?} has a different {name:?} in row {}",
                                 first_row[r]

@@ -248,8 +248,8 @@ impl Framework {
     ///
     /// # Errors
     /// [`ModelError::Unknown`] for any other id.
-    pub fn embedded(id: &str) -> Result<Arc<Framework>, ModelError> {
-        static CACHE: OnceLock<Vec<Result<Arc<Framework>, ModelError>>> = OnceLock::new();
+    pub fn embedded(id: &str) -> crate::Result<Arc<Framework>> {
+        static CACHE: OnceLock<Vec<crate::Result<Arc<Framework>>>> = OnceLock::new();
         let all = CACHE.get_or_init(|| {
             EMBEDDED
                 .iter()
@@ -267,7 +267,8 @@ impl Framework {
                 what: "framework",
                 id: id.to_owned(),
                 available: Self::available().join(", "),
-            }),
+            }
+            .into()),
         }
     }
 
@@ -276,7 +277,7 @@ impl Framework {
     /// # Errors
     /// [`ModelError::Parse`] for malformed JSON or unknown fields (with line
     /// and column), [`ModelError::Invalid`] for duplicate ids or empty areas.
-    pub fn from_json(text: &str) -> Result<Framework, ModelError> {
+    pub fn from_json(text: &str) -> crate::Result<Framework> {
         let file: FrameworkFile = serde_json::from_str(text).map_err(|e| ModelError::Parse {
             what: "framework".into(),
             reason: e.to_string(),
@@ -285,7 +286,8 @@ impl Framework {
             return Err(ModelError::Invalid {
                 what: format!("framework {:?}", file.id),
                 reason: format!("schema is {:?}, expected {FRAMEWORK_SCHEMA:?}", file.schema),
-            });
+            }
+            .into());
         }
         if let Some(s) = &file.scale {
             s.check()?;
@@ -304,7 +306,7 @@ impl Framework {
                 flatten(c, ai, None, &mut competences);
             }
         }
-        Framework::build(
+        Ok(Framework::build(
             FrameworkInfo {
                 id: file.id,
                 name: file.name,
@@ -317,7 +319,7 @@ impl Framework {
             },
             areas,
             competences,
-        )
+        )?)
     }
 
     /// Builds a framework from flat competence rows (one per competence), as
@@ -328,7 +330,7 @@ impl Framework {
     /// [`ModelError::Invalid`] listing every row with an empty or duplicate id,
     /// an empty area, an unknown parent, or an area label that contradicts an
     /// earlier one.
-    pub fn from_rows(info: FrameworkInfo, rows: &[CompetenceRow]) -> Result<Framework, ModelError> {
+    pub fn from_rows(info: FrameworkInfo, rows: &[CompetenceRow]) -> crate::Result<Framework> {
         let mut problems = Vec::new();
         let mut areas: Vec<Area> = Vec::new();
         let mut competences: Vec<Competence> = Vec::new();
@@ -395,9 +397,10 @@ impl Framework {
             return Err(ModelError::Invalid {
                 what: format!("framework {:?}", info.id),
                 reason: problems.join("; "),
-            });
+            }
+            .into());
         }
-        Framework::build(info, areas, competences)
+        Ok(Framework::build(info, areas, competences)?)
     }
 
     fn build(
@@ -641,7 +644,7 @@ mod tests {
         let bad = r#"{"schema":"skillsmap.framework/1","id":"x","name":"x","areas":[],"extra":1}"#;
         assert!(matches!(
             Framework::from_json(bad),
-            Err(ModelError::Parse { .. })
+            Err(crate::Error::Model(ModelError::Parse { .. }))
         ));
         let rows = vec![
             CompetenceRow {

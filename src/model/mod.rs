@@ -21,11 +21,15 @@ pub use typology::{Sector, StakeholderType, Typology};
 
 /// Errors in the definition of a scale, framework, typology or region set.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ModelError {
     /// A scale whose bounds are not finite or not increasing, or whose level
     /// labels do not match its levels.
-    #[error("invalid scale: {0}")]
-    InvalidScale(String),
+    #[error("invalid scale: {reason}")]
+    InvalidScale {
+        /// What is wrong with it.
+        reason: String,
+    },
     /// A definition file or table could not be parsed.
     #[error("cannot read {what}: {reason}")]
     Parse {

@@ -63,8 +63,8 @@ impl RegionSet {
     /// The six RESEES partner regions: ES22 Navarra, ES62 Región de Murcia,
     /// FRI Nouvelle-Aquitaine, SI032 Podravje, FI1D7 Lapland, ITH5
     /// Emilia-Romagna.
-    pub fn resees() -> Result<Arc<RegionSet>, ModelError> {
-        static CACHE: OnceLock<Result<Arc<RegionSet>, ModelError>> = OnceLock::new();
+    pub fn resees() -> crate::Result<Arc<RegionSet>> {
+        static CACHE: OnceLock<crate::Result<Arc<RegionSet>>> = OnceLock::new();
         CACHE
             .get_or_init(|| RegionSet::from_json(RESEES).map(Arc::new))
             .clone()
@@ -74,7 +74,7 @@ impl RegionSet {
     ///
     /// # Errors
     /// [`ModelError::Parse`] or [`ModelError::Invalid`].
-    pub fn from_json(text: &str) -> Result<RegionSet, ModelError> {
+    pub fn from_json(text: &str) -> crate::Result<RegionSet> {
         let f: RegionsFile = serde_json::from_str(text).map_err(|e| ModelError::Parse {
             what: "region set".into(),
             reason: e.to_string(),
@@ -83,7 +83,8 @@ impl RegionSet {
             return Err(ModelError::Invalid {
                 what: format!("region set {:?}", f.id),
                 reason: format!("schema is {:?}, expected {REGIONS_SCHEMA:?}", f.schema),
-            });
+            }
+            .into());
         }
         RegionSet::new(f.id, f.name, f.regions)
     }
@@ -92,12 +93,13 @@ impl RegionSet {
     ///
     /// # Errors
     /// [`ModelError::Invalid`] for no regions or an empty or duplicate id.
-    pub fn new(id: String, name: String, regions: Vec<Region>) -> Result<RegionSet, ModelError> {
+    pub fn new(id: String, name: String, regions: Vec<Region>) -> crate::Result<RegionSet> {
         if regions.is_empty() {
             return Err(ModelError::Invalid {
                 what: format!("region set {id:?}"),
                 reason: "no regions".into(),
-            });
+            }
+            .into());
         }
         let mut index = NameIndex::default();
         for (i, r) in regions.iter().enumerate() {
@@ -105,7 +107,8 @@ impl RegionSet {
                 return Err(ModelError::Invalid {
                     what: format!("region set {id:?}"),
                     reason: format!("empty or duplicate region id {:?}", r.id),
-                });
+                }
+                .into());
             }
             index.insert_id(&r.id, i);
         }
@@ -125,7 +128,7 @@ impl RegionSet {
 
     /// An open region set accepting exactly the given names as ids; used when
     /// a survey brings its own regions.
-    pub fn open(names: &[String]) -> Result<RegionSet, ModelError> {
+    pub fn open(names: &[String]) -> crate::Result<RegionSet> {
         let regions = names
             .iter()
             .map(|n| Region {

@@ -14,7 +14,7 @@ use super::ModelError;
 /// let s = Scale::new(1.0, 5.0)?;
 /// assert!(s.contains(3.0) && !s.contains(6.0));
 /// assert_eq!(s.span(), 4.0);
-/// # Ok::<(), skillsmap::model::ModelError>(())
+/// # Ok::<(), skillsmap::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -39,7 +39,7 @@ impl Scale {
     ///
     /// # Errors
     /// [`ModelError::InvalidScale`] unless both bounds are finite and `min < max`.
-    pub fn new(min: f64, max: f64) -> Result<Self, ModelError> {
+    pub fn new(min: f64, max: f64) -> crate::Result<Self> {
         let s = Scale {
             id: String::new(),
             name: String::new(),
@@ -56,7 +56,7 @@ impl Scale {
     /// # Errors
     /// [`ModelError::InvalidScale`] if the bounds are not integers or the
     /// number of labels differs from the number of levels.
-    pub fn with_labels(mut self, labels: Vec<String>) -> Result<Self, ModelError> {
+    pub fn with_labels(mut self, labels: Vec<String>) -> crate::Result<Self> {
         self.labels = labels;
         self.check()?;
         Ok(self)
@@ -86,34 +86,44 @@ impl Scale {
     ///
     /// # Errors
     /// [`ModelError::InvalidScale`] describing the first broken invariant.
-    pub fn check(&self) -> Result<(), ModelError> {
+    pub fn check(&self) -> crate::Result<()> {
         if !self.min.is_finite() || !self.max.is_finite() {
-            return Err(ModelError::InvalidScale(format!(
-                "bounds must be finite, got min={} max={}",
-                self.min, self.max
-            )));
+            return Err(ModelError::InvalidScale {
+                reason: format!(
+                    "bounds must be finite, got min={} max={}",
+                    self.min, self.max
+                ),
+            }
+            .into());
         }
         if self.min >= self.max {
-            return Err(ModelError::InvalidScale(format!(
-                "min must be below max, got min={} max={}",
-                self.min, self.max
-            )));
+            return Err(ModelError::InvalidScale {
+                reason: format!(
+                    "min must be below max, got min={} max={}",
+                    self.min, self.max
+                ),
+            }
+            .into());
         }
         if !self.labels.is_empty() {
             if self.min.fract() != 0.0 || self.max.fract() != 0.0 {
-                return Err(ModelError::InvalidScale(
-                    "level labels need integer bounds".into(),
-                ));
+                return Err(ModelError::InvalidScale {
+                    reason: "level labels need integer bounds".into(),
+                }
+                .into());
             }
             let levels = (self.max - self.min) as usize + 1;
             if self.labels.len() != levels {
-                return Err(ModelError::InvalidScale(format!(
-                    "{} labels for {} levels ({}..={})",
-                    self.labels.len(),
-                    levels,
-                    self.min,
-                    self.max
-                )));
+                return Err(ModelError::InvalidScale {
+                    reason: format!(
+                        "{} labels for {} levels ({}..={})",
+                        self.labels.len(),
+                        levels,
+                        self.min,
+                        self.max
+                    ),
+                }
+                .into());
             }
         }
         Ok(())

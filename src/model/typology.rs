@@ -90,8 +90,8 @@ impl Typology {
     /// The default social-economy typology (`se-default`): SE entities,
     /// public authorities, support and representative bodies, education and
     /// training providers, finance providers.
-    pub fn default_se() -> Result<Arc<Typology>, ModelError> {
-        static CACHE: OnceLock<Result<Arc<Typology>, ModelError>> = OnceLock::new();
+    pub fn default_se() -> crate::Result<Arc<Typology>> {
+        static CACHE: OnceLock<crate::Result<Arc<Typology>>> = OnceLock::new();
         CACHE
             .get_or_init(|| Typology::from_json(DEFAULT).map(Arc::new))
             .clone()
@@ -101,7 +101,7 @@ impl Typology {
     ///
     /// # Errors
     /// [`ModelError::Parse`] or [`ModelError::Invalid`].
-    pub fn from_json(text: &str) -> Result<Typology, ModelError> {
+    pub fn from_json(text: &str) -> crate::Result<Typology> {
         let f: TypologyFile = serde_json::from_str(text).map_err(|e| ModelError::Parse {
             what: "typology".into(),
             reason: e.to_string(),
@@ -110,7 +110,8 @@ impl Typology {
             return Err(ModelError::Invalid {
                 what: format!("typology {:?}", f.id),
                 reason: format!("schema is {:?}, expected {TYPOLOGY_SCHEMA:?}", f.schema),
-            });
+            }
+            .into());
         }
         let mut sectors = Vec::new();
         let mut types = Vec::new();
@@ -129,7 +130,7 @@ impl Typology {
                 });
             }
         }
-        Typology::build(f.id, f.name, sectors, types)
+        Ok(Typology::build(f.id, f.name, sectors, types)?)
     }
 
     /// Builds a typology from `(sector, type)` pairs (labels equal ids), in
@@ -138,7 +139,7 @@ impl Typology {
     /// # Errors
     /// [`ModelError::Invalid`] for empty or duplicate type ids, or a type listed
     /// under two sectors.
-    pub fn from_pairs(id: &str, pairs: &[(String, String)]) -> Result<Typology, ModelError> {
+    pub fn from_pairs(id: &str, pairs: &[(String, String)]) -> crate::Result<Typology> {
         let mut sectors: Vec<Sector> = Vec::new();
         let mut types: Vec<StakeholderType> = Vec::new();
         for (s, t) in pairs {
@@ -157,7 +158,8 @@ impl Typology {
                     return Err(ModelError::Invalid {
                         what: format!("typology {id:?}"),
                         reason: format!("type {t:?} listed under two sectors"),
-                    });
+                    }
+                    .into());
                 }
                 continue;
             }
@@ -169,12 +171,17 @@ impl Typology {
                 sector: si,
             });
         }
-        Typology::build(id.to_owned(), id.to_owned(), sectors, types)
+        Ok(Typology::build(
+            id.to_owned(),
+            id.to_owned(),
+            sectors,
+            types,
+        )?)
     }
 
     /// An open typology accepting exactly the given type names, all in one
     /// sector `unspecified`; used when a survey brings its own types.
-    pub fn open(names: &[String]) -> Result<Typology, ModelError> {
+    pub fn open(names: &[String]) -> crate::Result<Typology> {
         let pairs: Vec<(String, String)> = names
             .iter()
             .map(|n| ("unspecified".to_owned(), n.clone()))

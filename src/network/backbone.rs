@@ -19,7 +19,7 @@ use super::{NetworkError, WeightedGraph};
 /// never keeps more edges.
 ///
 /// # Errors
-/// [`NetworkError::Option`] unless `0 ≤ alpha ≤ 1`.
+/// [`NetworkError::InvalidOption`] unless `0 ≤ alpha ≤ 1`.
 ///
 /// # Complexity
 /// O(n + m) for n nodes and m edges.
@@ -38,16 +38,17 @@ use super::{NetworkError, WeightedGraph};
 ///     b.edges(),
 ///     &[(0, 1, 20.0), (0, 2, 1.0), (0, 3, 1.0), (4, 5, 1.0)]
 /// );
-/// # Ok::<(), skillsmap::network::NetworkError>(())
+/// # Ok::<(), skillsmap::Error>(())
 /// ```
-pub fn disparity_backbone(
-    graph: &WeightedGraph,
-    alpha: f64,
-) -> Result<WeightedGraph, NetworkError> {
+pub fn disparity_backbone(graph: &WeightedGraph, alpha: f64) -> crate::Result<WeightedGraph> {
     if !(0.0..=1.0).contains(&alpha) {
-        return Err(NetworkError::Option(format!(
-            "alpha must lie in [0, 1], got {alpha}"
-        )));
+        return Err(
+            NetworkError::InvalidOption(crate::error::InvalidOption::new(
+                "alpha",
+                format!("alpha must lie in [0, 1], got {alpha}"),
+            ))
+            .into(),
+        );
     }
     let n = graph.n_nodes();
     let degree: Vec<usize> = (0..n).map(|v| graph.degree(v)).collect();

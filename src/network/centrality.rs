@@ -91,9 +91,9 @@ pub struct Centrality {
 /// assert_eq!(c.degree, vec![4.0, 1.0, 1.0, 1.0, 1.0]);
 /// assert!((c.betweenness[0] - 1.0).abs() < 1e-12);
 /// assert!((c.eigenvector[0] - 0.5f64.sqrt()).abs() < 1e-10);
-/// # Ok::<(), skillsmap::network::NetworkError>(())
+/// # Ok::<(), skillsmap::Error>(())
 /// ```
-pub fn centrality(graph: &WeightedGraph) -> Result<Centrality, NetworkError> {
+pub fn centrality(graph: &WeightedGraph) -> crate::Result<Centrality> {
     let n = graph.n_nodes();
     Ok(Centrality {
         degree: (0..n).map(|v| graph.degree(v) as f64).collect(),

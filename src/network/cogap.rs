@@ -46,17 +46,38 @@ pub struct CoGap {
 /// is the [ubiquity](CoGap::ubiquity), as in the relatedness literature.
 ///
 /// # Errors
-/// [`NetworkError::Option`] when `threshold` is not finite and positive.
+/// [`NetworkError::InvalidOption`] when `threshold` is not finite and positive.
 ///
 /// # Complexity
 /// O(A + J² · R / 64) time for A answers, J competences and R respondents
 /// (popcounts of 64-bit words, parallel over competences above a size
 /// threshold), O(J · R / 64) memory.
-pub fn cogap_network(survey: &Survey, threshold: f64) -> Result<CoGap, NetworkError> {
+///
+/// # Example
+/// ```
+/// use skillsmap::network::{centrality, cogap_network, disparity_backbone, louvain};
+/// use skillsmap::synth::{generate, SynthConfig};
+///
+/// let survey = generate(&SynthConfig::new(300, 9))?;
+/// // competences linked by the respondents who have a gap of 1 or more on both
+/// let net = cogap_network(&survey, 1.0)?;
+/// assert_eq!(net.competences.len(), survey.framework().len());
+/// let communities = louvain(&net.graph, 0);
+/// let c = centrality(&net.graph)?;
+/// assert_eq!((communities.len(), c.degree.len()), (net.graph.n_nodes(), net.graph.n_nodes()));
+/// let backbone = disparity_backbone(&net.graph, 0.05)?;
+/// assert!(backbone.n_edges() <= net.graph.n_edges());
+/// # Ok::<(), skillsmap::Error>(())
+/// ```
+pub fn cogap_network(survey: &Survey, threshold: f64) -> crate::Result<CoGap> {
     if !(threshold.is_finite() && threshold > 0.0) {
-        return Err(NetworkError::Option(format!(
-            "gap threshold must be finite and positive, got {threshold}"
-        )));
+        return Err(
+            NetworkError::InvalidOption(crate::error::InvalidOption::new(
+                "threshold",
+                format!("gap threshold must be finite and positive, got {threshold}"),
+            ))
+            .into(),
+        );
     }
     let n_comp = survey.framework().len();
     let n_resp = survey.n_respondents();

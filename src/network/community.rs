@@ -41,18 +41,18 @@ const MAX_PASSES: usize = 1000;
 /// let g = WeightedGraph::new(6, edges)?;
 /// let q = modularity(&g, &[0, 0, 0, 1, 1, 1])?;
 /// assert!((q - 5.0 / 14.0).abs() < 1e-12);
-/// # Ok::<(), skillsmap::network::NetworkError>(())
+/// # Ok::<(), skillsmap::Error>(())
 /// ```
-pub fn modularity(graph: &WeightedGraph, labels: &[u32]) -> Result<f64, NetworkError> {
+pub fn modularity(graph: &WeightedGraph, labels: &[u32]) -> crate::Result<f64> {
     let n = graph.n_nodes();
     if labels.len() != n {
-        return Err(NetworkError::LabelsLength {
+        return Err(crate::Error::from(NetworkError::LabelsLength {
             expected: n,
             got: labels.len(),
-        });
+        }));
     }
     if graph.n_edges() == 0 {
-        return Err(NetworkError::NoEdges);
+        return Err(NetworkError::NoEdges.into());
     }
     let (dense, n_comm) = first_appearance(labels);
     Ok(modularity_dense(graph, &dense, n_comm))
@@ -132,7 +132,7 @@ struct Level {
 ///                  (3, 4, 1.0), (3, 5, 1.0), (4, 5, 1.0)];
 /// let g = WeightedGraph::new(6, edges)?;
 /// assert_eq!(louvain(&g, 7), vec![0, 0, 0, 1, 1, 1]);
-/// # Ok::<(), skillsmap::network::NetworkError>(())
+/// # Ok::<(), skillsmap::Error>(())
 /// ```
 pub fn louvain(graph: &WeightedGraph, seed: u64) -> Vec<u32> {
     let n = graph.n_nodes();

@@ -38,6 +38,7 @@ pub use community::{louvain, modularity, LOUVAIN_THRESHOLD};
 
 /// Errors of the network functions.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum NetworkError {
     /// An edge that does not fit the graph.
     #[error("edge {index} ({i}, {j}, {weight}): {reason}")]
@@ -62,11 +63,14 @@ pub enum NetworkError {
         j: u32,
     },
     /// More nodes than `u32` ids can name.
-    #[error("{0} nodes: at most 4294967295 are supported")]
-    TooManyNodes(usize),
+    #[error("{n_nodes} nodes: at most 4294967295 are supported")]
+    TooManyNodes {
+        /// The number of nodes asked for.
+        n_nodes: usize,
+    },
     /// A parameter out of range.
-    #[error("invalid option: {0}")]
-    Option(String),
+    #[error(transparent)]
+    InvalidOption(crate::error::InvalidOption),
     /// Community labels of the wrong length.
     #[error("{got} labels for a graph of {expected} nodes")]
     LabelsLength {
@@ -100,7 +104,7 @@ pub enum NetworkError {
 /// assert_eq!(g.edges(), &[(0, 1, 2.0), (1, 2, 0.5)]);
 /// assert_eq!(g.neighbors(1), &[(0, 2.0), (2, 0.5)]);
 /// assert_eq!(g.strength(1), 2.5);
-/// # Ok::<(), skillsmap::network::NetworkError>(())
+/// # Ok::<(), skillsmap::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct WeightedGraph {
@@ -123,19 +127,22 @@ impl WeightedGraph {
     ///
     /// # Complexity
     /// O(n + m log m) for n nodes and m edges.
-    pub fn new(n_nodes: usize, edges: Vec<(u32, u32, f64)>) -> Result<Self, NetworkError> {
+    pub fn new(n_nodes: usize, edges: Vec<(u32, u32, f64)>) -> crate::Result<Self> {
         if u32::try_from(n_nodes).is_err() {
-            return Err(NetworkError::TooManyNodes(n_nodes));
+            return Err(NetworkError::TooManyNodes { n_nodes }.into());
         }
         let mut edges = edges;
         for (index, e) in edges.iter_mut().enumerate() {
             let (i, j, weight) = *e;
-            let bad = |reason: &str| NetworkError::InvalidEdge {
-                index,
-                i,
-                j,
-                weight,
-                reason: reason.to_owned(),
+            let bad = |reason: &str| -> crate::Error {
+                NetworkError::InvalidEdge {
+                    index,
+                    i,
+                    j,
+                    weight,
+                    reason: reason.to_owned(),
+                }
+                .into()
             };
             if i as usize >= n_nodes || j as usize >= n_nodes {
                 return Err(bad("endpoint out of range"));
@@ -155,10 +162,10 @@ impl WeightedGraph {
             .windows(2)
             .find(|w| (w[0].0, w[0].1) == (w[1].0, w[1].1))
         {
-            return Err(NetworkError::DuplicateEdge {
+            return Err(crate::Error::from(NetworkError::DuplicateEdge {
                 i: w[0].0,
                 j: w[0].1,
-            });
+            }));
         }
         Ok(Self::from_sorted(n_nodes, edges))
     }
@@ -198,7 +205,7 @@ impl WeightedGraph {
     ///
     /// # Errors
     /// [`NetworkError::TooManyNodes`] beyond `u32` ids.
-    pub fn empty(n_nodes: usize) -> Result<Self, NetworkError> {
+    pub fn empty(n_nodes: usize) -> crate::Result<Self> {
         Self::new(n_nodes, Vec::new())
     }
 

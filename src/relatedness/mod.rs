@@ -18,6 +18,7 @@ use rayon::prelude::*;
 
 /// Errors of the relatedness functions.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum RelatednessError {
     /// A value that is negative, infinite or NaN.
     #[error("row {row}, column {column}: value {value} must be finite and non-negative")]
@@ -30,8 +31,15 @@ pub enum RelatednessError {
         value: f64,
     },
     /// Matrices whose shapes do not fit together.
-    #[error("shape mismatch: {0}")]
-    Shape(String),
+    #[error("shape mismatch: {what} is {found:?}, expected {expected:?}")]
+    Shape {
+        /// The matrix whose shape is wrong.
+        what: &'static str,
+        /// Its shape.
+        found: (usize, usize),
+        /// The shape it must have.
+        expected: (usize, usize),
+    },
 }
 
 fn check(x: ArrayView2<'_, f64>) -> Result<(), RelatednessError> {
@@ -53,7 +61,20 @@ fn check(x: ArrayView2<'_, f64>) -> Result<(), RelatednessError> {
 ///
 /// # Complexity
 /// O(C·P).
-pub fn rca(x: ArrayView2<'_, f64>) -> Result<Array2<f64>, RelatednessError> {
+///
+/// # Example
+/// ```
+/// use skillsmap::ndarray::array;
+/// use skillsmap::relatedness::rca;
+///
+/// // regions × competences: respondents with a gap, say
+/// let x = array![[10.0, 0.0, 5.0], [2.0, 8.0, 5.0]];
+/// let r = rca(x.view())?;
+/// // region 0 holds 10 of the 12 answers of competence 0 and 15 of 30 overall
+/// assert!((r[[0, 0]] - (10.0 / 15.0) / (12.0 / 30.0)).abs() < 1e-12);
+/// # Ok::<(), skillsmap::Error>(())
+/// ```
+pub fn rca(x: ArrayView2<'_, f64>) -> crate::Result<Array2<f64>> {
     check(x)?;
     let row_tot: Vec<f64> = x.rows().into_iter().map(|r| r.sum()).collect();
     let col_tot: Vec<f64> = x.columns().into_iter().map(|c| c.sum()).collect();
@@ -74,7 +95,7 @@ pub fn rca(x: ArrayView2<'_, f64>) -> Result<Array2<f64>, RelatednessError> {
 ///
 /// # Errors
 /// As [`rca`].
-pub fn presence(x: ArrayView2<'_, f64>, threshold: f64) -> Result<Array2<bool>, RelatednessError> {
+pub fn presence(x: ArrayView2<'_, f64>, threshold: f64) -> crate::Result<Array2<bool>> {
     Ok(rca(x)?.mapv(|v| v >= threshold))
 }
 
@@ -176,7 +197,20 @@ pub fn proximity_from_presence(m: &Array2<bool>) -> Array2<f64> {
 ///
 /// # Errors
 /// As [`rca`].
-pub fn proximity(x: ArrayView2<'_, f64>, threshold: f64) -> Result<Array2<f64>, RelatednessError> {
+///
+/// # Example
+/// ```
+/// use skillsmap::ndarray::array;
+/// use skillsmap::relatedness::proximity;
+///
+/// let x = array![[5.0, 5.0, 0.0], [5.0, 5.0, 0.0], [0.0, 1.0, 9.0]];
+/// let phi = proximity(x.view(), 1.0)?;
+/// // competences 0 and 1 are revealed together wherever one of them is
+/// assert_eq!(phi[[0, 1]], 1.0);
+/// assert_eq!(phi[[0, 2]], 0.0);
+/// # Ok::<(), skillsmap::Error>(())
+/// ```
+pub fn proximity(x: ArrayView2<'_, f64>, threshold: f64) -> crate::Result<Array2<f64>> {
     Ok(proximity_from_presence(&presence(x, threshold)?))
 }
 
@@ -189,13 +223,15 @@ pub fn proximity(x: ArrayView2<'_, f64>, threshold: f64) -> Result<Array2<f64>, 
 ///
 /// # Complexity
 /// O(C·P²), parallel over entities.
-pub fn density_from(m: &Array2<bool>, phi: &Array2<f64>) -> Result<Array2<f64>, RelatednessError> {
+pub fn density_from(m: &Array2<bool>, phi: &Array2<f64>) -> crate::Result<Array2<f64>> {
     let (n_c, n_p) = m.dim();
     if phi.dim() != (n_p, n_p) {
-        return Err(RelatednessError::Shape(format!(
-            "proximity is {:?}, expected ({n_p}, {n_p})",
-            phi.dim()
-        )));
+        return Err(RelatednessError::Shape {
+            what: "proximity",
+            found: phi.dim(),
+            expected: (n_p, n_p),
+        }
+        .into());
     }
     let clean = phi.mapv(|v| if v.is_nan() { 0.0 } else { v });
     let den: Vec<f64> = clean.rows().into_iter().map(|r| r.sum()).collect();
@@ -211,7 +247,19 @@ pub fn density_from(m: &Array2<bool>, phi: &Array2<f64>) -> Result<Array2<f64>, 
 ///
 /// # Errors
 /// As [`rca`].
-pub fn density(x: ArrayView2<'_, f64>, threshold: f64) -> Result<Array2<f64>, RelatednessError> {
+///
+/// # Example
+/// ```
+/// use skillsmap::ndarray::array;
+/// use skillsmap::relatedness::density;
+///
+/// let x = array![[5.0, 5.0, 0.0], [5.0, 0.0, 0.0], [0.0, 1.0, 9.0]];
+/// let w = density(x.view(), 1.0)?;
+/// assert_eq!(w.dim(), (3, 3));
+/// assert!(w.iter().all(|v| (0.0..=1.0).contains(v)));
+/// # Ok::<(), skillsmap::Error>(())
+/// ```
+pub fn density(x: ArrayView2<'_, f64>, threshold: f64) -> crate::Result<Array2<f64>> {
     let m = presence(x, threshold)?;
     let phi = proximity_from_presence(&m);
     density_from(&m, &phi)

@@ -169,37 +169,59 @@ impl Layout {
 /// Runs the bootstrap.
 ///
 /// # Errors
-/// [`ScoringError::Option`] for `n_boot == 0`, `ci` outside (0, 1), or
-/// strata of the wrong length; [`ScoringError::Grouping`] for a grouping that
-/// does not fit; [`ScoringError::Cancelled`] when `control.cancel` was set.
+/// [`ScoringError::InvalidOption`] for `n_boot == 0`, `ci` outside (0, 1),
+/// or replicates kept beyond memory; [`ScoringError::GroupingMismatch`] for a
+/// grouping or strata that do not fit; [`ScoringError::Cancelled`] when `control.cancel` was set.
 ///
 /// # Complexity
 /// O(n_boot × (respondents + drawn respondents × items)) time, parallel over
 /// blocks of replicates; O(respondents × items + n_boot × groups × items)
 /// memory.
+///
+/// # Example
+/// ```
+/// use skillsmap::scoring::{bootstrap, BootstrapOptions, Control, GroupKey, Grouping};
+/// use skillsmap::synth::{generate, SynthConfig};
+///
+/// let survey = generate(&SynthConfig::new(300, 2))?;
+/// let pooled = Grouping::pooled(survey.n_respondents());
+/// let opts = BootstrapOptions {
+///     n_boot: 200,
+///     seed: 42,
+///     ci: 0.95,
+///     // resample within regions
+///     strata: Grouping::strata(&survey, &[GroupKey::Region])?,
+///     ..BootstrapOptions::default()
+/// };
+/// let ci = bootstrap(&survey, &pooled, &opts, &Control::default())?;
+/// // a 95 % interval of each competence's MWDS, and P(in the top k)
+/// assert!(ci.mwds_lo.iter().zip(&ci.mwds_hi).all(|(lo, hi)| lo <= hi));
+/// assert!(ci.p_top_k.iter().all(|p| (0.0..=1.0).contains(p)));
+/// # Ok::<(), skillsmap::Error>(())
+/// ```
 pub fn bootstrap(
     survey: &Survey,
     groups: &Grouping,
     opts: &BootstrapOptions,
     control: &Control,
-) -> Result<BootstrapResult, ScoringError> {
+) -> crate::Result<BootstrapResult> {
     groups.check(survey.n_respondents())?;
     if opts.n_boot == 0 {
-        return Err(ScoringError::Option("n_boot must be positive".into()));
+        return Err(opt("n_boot", "n_boot must be positive".into()));
     }
     if !(opts.ci > 0.0 && opts.ci < 1.0) {
-        return Err(ScoringError::Option(format!(
-            "ci must be in (0, 1), got {}",
-            opts.ci
-        )));
+        return Err(opt("ci", format!("ci must be in (0, 1), got {}", opts.ci)));
     }
     if let Some(s) = &opts.strata {
         if s.len() != survey.n_respondents() {
-            return Err(ScoringError::Option(format!(
-                "{} strata codes for {} respondents",
-                s.len(),
-                survey.n_respondents()
-            )));
+            return Err(ScoringError::GroupingMismatch {
+                reason: format!(
+                    "{} strata codes for {} respondents",
+                    s.len(),
+                    survey.n_respondents()
+                ),
+            }
+            .into());
         }
     }
     let point = gap_table(survey, groups, &opts.gap)?;
@@ -209,7 +231,9 @@ pub fn bootstrap(
     // the gap pair and the Borich pair are one pair when the target (required,
     // else importance) is also the Borich variable
     let layout = Layout::new(
-        a.required.is_none() || a.importance.is_none() || obs.borich_required,
+        a.required.is_none()
+            || a.importance.is_none()
+            || obs.borich == crate::scoring::BorichVariable::Required,
         opts.gap.importance_mean,
     );
     let kj = n_items * layout.kb;
@@ -294,19 +318,21 @@ pub fn bootstrap(
     // briefly twice while the blocks are joined.
     let replicate_bytes = (opts.n_boot as u128) * (n_cells as u128) * 32;
     if replicate_bytes > MAX_REPLICATE_BYTES {
-        return Err(ScoringError::Option(format!(
-            "n_boot = {} over {n_cells} cells would keep {:.1} GiB of replicates; \
-             use fewer replicates or fewer groups",
-            opts.n_boot,
-            replicate_bytes as f64 / (1u64 << 30) as f64
-        )));
+        return Err(opt(
+            "n_boot",
+            format!(
+                "n_boot = {} over {n_cells} cells would keep {:.1} GiB of replicates; \
+                 use fewer replicates or fewer groups",
+                opts.n_boot,
+                replicate_bytes as f64 / (1u64 << 30) as f64
+            ),
+        ));
     }
     // Replicates per block: the block's count matrix stays within ~8 MiB.
     let nb = (8 * 1024 * 1024 / (n_rows.max(1) * 8))
         .clamp(4, 64)
         .min(opts.n_boot);
-    let x =
-        Array2::from_shape_vec((n_rows, kj), x).map_err(|e| ScoringError::Option(e.to_string()))?;
+    let x = Array2::from_shape_vec((n_rows, kj), x).map_err(|e| opt("n_boot", e.to_string()))?;
     let n_blocks = opts.n_boot.div_ceil(nb);
 
     // Per block: the replicates' mean gaps and MWDS (replicate-major).
@@ -527,4 +553,8 @@ fn percentile(values: &mut [f64], q: f64) -> f64 {
     let a = *a;
     let b = right.iter().copied().min_by(f64::total_cmp).unwrap_or(a);
     a + (b - a) * t
+}
+
+fn opt(option: &'static str, reason: String) -> crate::Error {
+    ScoringError::InvalidOption(crate::error::InvalidOption::new(option, reason)).into()
 }

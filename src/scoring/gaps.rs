@@ -24,10 +24,37 @@ use rayon::prelude::*;
 
 use super::observations::{Observations, Z};
 use super::{Grouping, ScoringError};
+use crate::error::InvalidOption;
 use crate::model::Survey;
+
+/// Parses one of an option's names into its value, or says which names exist.
+pub(crate) fn parse_option<T: Copy>(
+    option: &'static str,
+    text: &str,
+    choices: &[(&str, T)],
+) -> Result<T, crate::Error> {
+    choices
+        .iter()
+        .find(|(name, _)| *name == text)
+        .map(|&(_, v)| v)
+        .ok_or_else(|| {
+            let names: Vec<String> = choices.iter().map(|(n, _)| format!("'{n}'")).collect();
+            let listed = match names.as_slice() {
+                [a, b] => format!("{a} or {b}"),
+                [init @ .., last] => format!("{} or {last}", init.join(", ")),
+                [] => String::new(),
+            };
+            ScoringError::InvalidOption(InvalidOption::new(
+                option,
+                format!("{option} must be {listed}, got {text:?}"),
+            ))
+            .into()
+        })
+}
 
 /// Whether the item dimension is the competence or its area.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Level {
     /// One item per competence.
     #[default]
@@ -40,6 +67,7 @@ pub enum Level {
 /// Which level weighs the discrepancies of the Borich score when the survey
 /// has both importance and required levels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum BorichVariable {
     /// Importance (Borich's original), the required level without one.
     #[default]
@@ -47,6 +75,45 @@ pub enum BorichVariable {
     /// The required level ("weight by mean required level"), importance
     /// without one.
     Required,
+}
+
+impl std::str::FromStr for Level {
+    type Err = crate::Error;
+
+    /// `competence` or `area`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        parse_option(
+            "level",
+            s,
+            &[("competence", Level::Competence), ("area", Level::Area)],
+        )
+    }
+}
+
+impl Level {
+    /// The name recorded with results: `competence` or `area`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Competence => "competence",
+            Level::Area => "area",
+        }
+    }
+}
+
+impl std::str::FromStr for BorichVariable {
+    type Err = crate::Error;
+
+    /// `importance` or `required`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        parse_option(
+            "borich",
+            s,
+            &[
+                ("importance", BorichVariable::Importance),
+                ("required", BorichVariable::Required),
+            ],
+        )
+    }
 }
 
 impl BorichVariable {
@@ -61,12 +128,29 @@ impl BorichVariable {
 
 /// Which importance answers enter the mean importance Ī of the Borich score.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum ImportanceMean {
     /// Only respondents who rated both importance and current level.
     #[default]
     Complete,
     /// Every importance answer of the item.
     All,
+}
+
+impl std::str::FromStr for ImportanceMean {
+    type Err = crate::Error;
+
+    /// `complete` or `all`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        parse_option(
+            "importance_mean",
+            s,
+            &[
+                ("complete", ImportanceMean::Complete),
+                ("all", ImportanceMean::All),
+            ],
+        )
+    }
 }
 
 impl ImportanceMean {
@@ -137,8 +221,10 @@ pub struct GapTable {
     pub n_missing: Vec<usize>,
     /// Respondents with both importance-or-required and current level.
     pub n_borich: Vec<usize>,
-    /// Ī used by Borich (mean importance, or mean required without importance).
-    pub mean_importance: Vec<f64>,
+    /// Ī, the mean of the Borich variable that weighs the discrepancies:
+    /// the mean importance, or the mean required level when
+    /// [`GapTable::borich_variable`] is [`BorichVariable::Required`].
+    pub borich_weight: Vec<f64>,
     /// Mean required level over complete pairs (NaN when not asked).
     pub mean_required: Vec<f64>,
     /// Mean target level over complete pairs.
@@ -162,12 +248,34 @@ pub struct GapTable {
     pub rank: Vec<u32>,
     /// Cells with fewer than min_n gap pairs, or whose weights sum to zero
     /// (all statistics NaN); with fewer than min_n Borich pairs only
-    /// `mean_importance` and `mwds` are NaN.
+    /// `borich_weight` and `mwds` are NaN.
     pub suppressed: Vec<bool>,
-    /// Whether importance was used for Borich (else required).
-    pub borich_uses_importance: bool,
-    /// Whether the gap target is the required level (else importance).
-    pub target_is_required: bool,
+    /// The level the Borich score was weighted by, as used: the one asked
+    /// for in [`GapOptions::borich`] where the survey has it, else the other.
+    pub borich_variable: BorichVariable,
+    /// The level the gap is measured against.
+    pub target: Target,
+}
+
+/// The level a gap is measured against: the required level where the
+/// survey asked for it, else importance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Target {
+    /// The required level.
+    Required,
+    /// Importance (the survey has no required levels).
+    Importance,
+}
+
+impl Target {
+    /// `required` or `importance`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::Required => "required",
+            Target::Importance => "importance",
+        }
+    }
 }
 
 /// Derived statistics of one cell's sums.
@@ -249,16 +357,29 @@ pub(crate) fn add_obs(acc: &mut [f64; N_SUMS], z: &Z, w: f64) {
 /// Computes the gap table of a survey for a grouping of respondents.
 ///
 /// # Errors
-/// [`ScoringError::Grouping`] if the grouping does not have one code per
-/// respondent.
+/// [`ScoringError::GroupingMismatch`] if the grouping does not have one code
+/// per respondent.
 ///
 /// # Complexity
 /// O(answers + groups × items), parallel over fixed chunks of answers.
-pub fn gap_table(
-    survey: &Survey,
-    groups: &Grouping,
-    opts: &GapOptions,
-) -> Result<GapTable, ScoringError> {
+///
+/// # Example
+/// ```
+/// use skillsmap::scoring::{gap_table, GapOptions, GroupKey, Grouping};
+/// use skillsmap::synth::{generate, SynthConfig};
+///
+/// let survey = generate(&SynthConfig::new(300, 7))?;
+/// let by_region = Grouping::by(&survey, &[GroupKey::Region])?;
+/// let table = gap_table(&survey, &by_region, &GapOptions::default())?;
+/// // one cell per region × competence, group-major
+/// assert_eq!(table.mwds.len(), by_region.n_groups * survey.framework().len());
+/// // the competence with the largest MWDS in the first region
+/// let first = &table.rank[..table.n_items];
+/// let top = first.iter().position(|&r| r == 1).unwrap_or(0);
+/// println!("{}: {}", by_region.labels[0][0], survey.framework().competences[top].id);
+/// # Ok::<(), skillsmap::Error>(())
+/// ```
+pub fn gap_table(survey: &Survey, groups: &Grouping, opts: &GapOptions) -> crate::Result<GapTable> {
     groups.check(survey.n_respondents())?;
     let obs = Observations::new(survey, opts.level, opts.weights, opts.borich);
     let n_items = obs.n_items;
@@ -290,7 +411,7 @@ fn finish(
         n: vec![0; n_cells],
         n_missing: vec![0; n_cells],
         n_borich: vec![0; n_cells],
-        mean_importance: vec![f64::NAN; n_cells],
+        borich_weight: vec![f64::NAN; n_cells],
         mean_required: vec![f64::NAN; n_cells],
         mean_target: vec![f64::NAN; n_cells],
         mean_current: vec![f64::NAN; n_cells],
@@ -302,8 +423,12 @@ fn finish(
         mwds: vec![f64::NAN; n_cells],
         rank: vec![0; n_cells],
         suppressed: vec![false; n_cells],
-        borich_uses_importance: obs.borich_uses_importance,
-        target_is_required: has_required,
+        borich_variable: obs.borich,
+        target: if has_required {
+            Target::Required
+        } else {
+            Target::Importance
+        },
     };
     for cell in 0..n_cells {
         let s = &sums[cell * N_SUMS..(cell + 1) * N_SUMS];
@@ -335,7 +460,7 @@ fn finish(
         // they differ from the gap pairs when the survey has both required
         // levels and importance.
         if s[N_B] > 0.0 && s[N_B] as usize >= opts.min_n && s[W_B] > 0.0 {
-            t.mean_importance[cell] = match opts.importance_mean {
+            t.borich_weight[cell] = match opts.importance_mean {
                 ImportanceMean::Complete => s[S_I] / s[W_B],
                 ImportanceMean::All => s[S_IA] / s[W_IA],
             };

@@ -1,17 +1,22 @@
 //! Gap scoring: gap statistics and Borich needs assessment per group × item
 //! ([`gaps`]), Locus-for-Focus and IPA quadrants ([`priorities`]), the
 //! respondent bootstrap with rank stability ([`mod@bootstrap`]), the paired
-//! Wilcoxon signed-rank test ([`mod@wilcoxon`]) and the survey summary.
+//! Wilcoxon signed-rank test ([`mod@wilcoxon`]), interregional learning
+//! matches ([`mod@matches`]) and the survey summary.
 
 pub mod bootstrap;
 pub mod gaps;
+pub mod matches;
 pub(crate) mod observations;
 pub mod priorities;
 mod summary;
 pub mod wilcoxon;
 
 pub use bootstrap::{bootstrap, BootstrapOptions, BootstrapResult, Control};
-pub use gaps::{gap_table, rank_desc, BorichVariable, GapOptions, GapTable, ImportanceMean, Level};
+pub use gaps::{
+    gap_table, rank_desc, BorichVariable, GapOptions, GapTable, ImportanceMean, Level, Target,
+};
+pub use matches::{learning_matches, LearningMatch};
 pub use priorities::{quadrants, Crosshair, IpaQuadrant, ItemMeans, LffQuadrant, Quadrants};
 pub use summary::{AreaGap, SurveySummary};
 pub use wilcoxon::{paired_tests, signed_rank, SignedRank};
@@ -20,13 +25,33 @@ use crate::model::Survey;
 
 /// Errors of the scoring functions.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ScoringError {
-    /// A grouping that does not fit the survey.
-    #[error("invalid grouping: {0}")]
-    Grouping(String),
+    /// A grouping key that is neither a built-in key nor a respondent
+    /// attribute of the survey.
+    #[error("invalid grouping: no respondent attribute {name:?}; known: {}", known.join(", "))]
+    UnknownGroupKey {
+        /// The key asked for.
+        name: String,
+        /// The keys the survey has.
+        known: Vec<String>,
+    },
+    /// The same grouping key given twice.
+    #[error("invalid grouping: {key:?} given twice")]
+    RepeatedGroupKey {
+        /// The repeated key.
+        key: String,
+    },
+    /// A hand-made [`Grouping`] or strata vector that does not fit the
+    /// survey (wrong length, codes beyond the number of groups).
+    #[error("invalid grouping: {reason}")]
+    GroupingMismatch {
+        /// What does not fit.
+        reason: String,
+    },
     /// A parameter out of range.
-    #[error("invalid option: {0}")]
-    Option(String),
+    #[error(transparent)]
+    InvalidOption(crate::error::InvalidOption),
     /// The computation was cancelled through its [`Control`].
     #[error("cancelled")]
     Cancelled,
@@ -34,6 +59,7 @@ pub enum ScoringError {
 
 /// A respondent attribute that groups respondents.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum GroupKey {
     /// The respondent's region.
     Region,
@@ -98,8 +124,21 @@ impl Grouping {
     /// sectors in definition order, attribute levels in order of appearance).
     ///
     /// # Errors
-    /// [`ScoringError::Grouping`] for an unknown attribute or a repeated key.
-    pub fn by(survey: &Survey, keys: &[GroupKey]) -> Result<Grouping, ScoringError> {
+    /// [`ScoringError::UnknownGroupKey`] for an attribute the survey does not
+    /// have, [`ScoringError::RepeatedGroupKey`] for a key given twice.
+    ///
+    /// # Example
+    /// ```
+    /// use skillsmap::scoring::{GroupKey, Grouping};
+    /// use skillsmap::synth::{generate, SynthConfig};
+    ///
+    /// let survey = generate(&SynthConfig::new(120, 1))?;
+    /// let g = Grouping::by(&survey, &[GroupKey::Region])?;
+    /// assert_eq!(g.keys, ["region"]);
+    /// assert_eq!(g.sizes().iter().sum::<usize>(), 120);
+    /// # Ok::<(), skillsmap::Error>(())
+    /// ```
+    pub fn by(survey: &Survey, keys: &[GroupKey]) -> crate::Result<Grouping> {
         let n = survey.n_respondents();
         if keys.is_empty() {
             return Ok(Grouping::pooled(n));
@@ -110,10 +149,10 @@ impl Grouping {
         let mut cols: Vec<(Vec<u32>, Vec<String>)> = Vec::new();
         for (k, key) in keys.iter().enumerate() {
             if keys[..k].contains(key) {
-                return Err(ScoringError::Grouping(format!(
-                    "{:?} given twice",
-                    key.name()
-                )));
+                return Err(ScoringError::RepeatedGroupKey {
+                    key: key.name().to_owned(),
+                }
+                .into());
             }
             cols.push(match key {
                 GroupKey::Region => (
@@ -142,14 +181,15 @@ impl Grouping {
                         .iter()
                         .find(|a| a.name == *name)
                         .ok_or_else(|| {
-                            let known: Vec<&str> = ["region", "stakeholder_type", "sector"]
+                            let known = ["region", "stakeholder_type", "sector"]
                                 .into_iter()
                                 .chain(resp.attributes.iter().map(|a| a.name.as_str()))
+                                .map(str::to_owned)
                                 .collect();
-                            ScoringError::Grouping(format!(
-                                "no respondent attribute {name:?}; known: {}",
-                                known.join(", ")
-                            ))
+                            ScoringError::UnknownGroupKey {
+                                name: name.clone(),
+                                known,
+                            }
                         })?;
                     (a.codes.clone(), a.levels.clone())
                 }
@@ -200,6 +240,52 @@ impl Grouping {
         })
     }
 
+    /// Bootstrap strata from keys: one stratum per combination of the keys'
+    /// values that occurs, a missing value being a value of its own for each
+    /// key (so that one missing key does not pool respondents across the
+    /// other keys). `None` when `keys` is empty.
+    ///
+    /// # Errors
+    /// As [`Grouping::by`].
+    ///
+    /// # Example
+    /// ```
+    /// use skillsmap::scoring::{GroupKey, Grouping};
+    /// use skillsmap::synth::{generate, SynthConfig};
+    ///
+    /// let survey = generate(&SynthConfig::new(120, 1))?;
+    /// let strata = Grouping::strata(&survey, &[GroupKey::Region])?.unwrap_or_default();
+    /// assert_eq!(strata.len(), 120);
+    /// # Ok::<(), skillsmap::Error>(())
+    /// ```
+    pub fn strata(survey: &Survey, keys: &[GroupKey]) -> crate::Result<Option<Vec<u32>>> {
+        if keys.is_empty() {
+            return Ok(None);
+        }
+        let mut combo = vec![0u64; survey.n_respondents()];
+        for key in keys {
+            let g = Grouping::by(survey, std::slice::from_ref(key))?;
+            let levels = g.n_groups as u64 + 1;
+            for (c, &code) in combo.iter_mut().zip(&g.codes) {
+                let v = if code == u32::MAX {
+                    g.n_groups as u64
+                } else {
+                    u64::from(code)
+                };
+                *c = c.saturating_mul(levels).saturating_add(v);
+            }
+        }
+        let mut distinct = combo.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        Ok(Some(
+            combo
+                .iter()
+                .map(|c| distinct.binary_search(c).map_or(u32::MAX, |p| p as u32))
+                .collect(),
+        ))
+    }
+
     /// Respondents per group.
     pub fn sizes(&self) -> Vec<usize> {
         let mut s = vec![0; self.n_groups];
@@ -213,20 +299,18 @@ impl Grouping {
 
     pub(crate) fn check(&self, n_respondents: usize) -> Result<(), ScoringError> {
         if self.codes.len() != n_respondents {
-            return Err(ScoringError::Grouping(format!(
-                "{} codes for {n_respondents} respondents",
-                self.codes.len()
-            )));
+            return Err(ScoringError::GroupingMismatch {
+                reason: format!("{} codes for {n_respondents} respondents", self.codes.len()),
+            });
         }
         if let Some(c) = self
             .codes
             .iter()
             .find(|&&c| c != u32::MAX && c as usize >= self.n_groups)
         {
-            return Err(ScoringError::Grouping(format!(
-                "code {c} but only {} groups",
-                self.n_groups
-            )));
+            return Err(ScoringError::GroupingMismatch {
+                reason: format!("code {c} but only {} groups", self.n_groups),
+            });
         }
         Ok(())
     }

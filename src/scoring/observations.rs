@@ -41,26 +41,44 @@ pub(crate) struct Observations<'a> {
     pub source: Source<'a>,
     pub weight: Option<&'a [f64]>,
     pub n_items: usize,
-    pub borich_uses_importance: bool,
-    pub borich_required: bool,
+    /// The Borich variable as used: the one asked for where the survey has
+    /// it, else the other.
+    pub borich: BorichVariable,
+}
+
+/// A respondent's sums over the competences of one area, from which the
+/// area-level observation is the mean of each pair.
+#[derive(Debug, Clone, Copy, Default)]
+struct AreaSums {
+    /// Competences with a gap pair (target and current).
+    n_gap: f64,
+    target: f64,
+    current: f64,
+    required: f64,
+    /// Competences with a Borich pair (Borich variable and current).
+    n_borich: f64,
+    borich: f64,
+    borich_current: f64,
+    /// Competences with a Borich-variable answer, paired or not.
+    n_borich_any: f64,
+    borich_any: f64,
 }
 
 #[inline]
 pub(crate) fn make_z(c: f64, req: Option<f64>, imp: Option<f64>) -> Z {
-    make_z_with(c, req, imp, false)
+    make_z_with(c, req, imp, BorichVariable::Importance)
 }
 
 /// As [`make_z`], with the Borich variable chosen: importance where asked,
-/// else required (the default), or required first with `borich_required`.
+/// else required ([`BorichVariable::Importance`]), or required first.
 #[inline]
-pub(crate) fn make_z_with(c: f64, req: Option<f64>, imp: Option<f64>, borich_required: bool) -> Z {
+pub(crate) fn make_z_with(c: f64, req: Option<f64>, imp: Option<f64>, borich: BorichVariable) -> Z {
     // Gap target: required where asked, else importance.
     let t = req.or(imp).unwrap_or(f64::NAN);
     // Borich: importance where asked, else required (or the other way round).
-    let i = if borich_required {
-        req.or(imp)
-    } else {
-        imp.or(req)
+    let i = match borich {
+        BorichVariable::Required => req.or(imp),
+        BorichVariable::Importance => imp.or(req),
     }
     .unwrap_or(f64::NAN);
     let gap_pair = !t.is_nan() && !c.is_nan();
@@ -87,8 +105,12 @@ impl<'a> Observations<'a> {
         } else {
             None
         };
-        let borich_required = borich == BorichVariable::Required && a.required.is_some();
-        let borich_uses_importance = a.importance.is_some() && !borich_required;
+        // The variable as used: the one asked for where the survey has it.
+        let borich = match borich {
+            BorichVariable::Required if a.required.is_some() => BorichVariable::Required,
+            _ if a.importance.is_some() => BorichVariable::Importance,
+            _ => BorichVariable::Required,
+        };
         match level {
             Level::Competence => Observations {
                 source: Source::Answers {
@@ -100,42 +122,38 @@ impl<'a> Observations<'a> {
                 },
                 weight,
                 n_items: survey.framework().len(),
-                borich_uses_importance,
-                borich_required,
+                borich,
             },
             Level::Area => {
                 let fw = survey.framework();
                 let n_areas = fw.areas.len();
                 let area_of: Vec<u32> = fw.competences.iter().map(|c| c.area as u32).collect();
-                // sums per respondent × area: [n_g, Σt, Σc, Σr, n_b, Σi, Σci, n_ia, Σia]
-                const K: usize = 9;
                 let n_resp = survey.n_respondents();
-                let mut acc = vec![0.0f64; n_resp * n_areas * K];
+                let mut acc = vec![AreaSums::default(); n_resp * n_areas];
                 for k in 0..a.len() {
                     let z = make_z_with(
                         a.current[k],
                         a.required.as_ref().map(|v| v[k]),
                         a.importance.as_ref().map(|v| v[k]),
-                        borich_required,
+                        borich,
                     );
-                    let cell = (a.respondent[k] as usize * n_areas
-                        + area_of[a.competence[k] as usize] as usize)
-                        * K;
-                    let s = &mut acc[cell..cell + K];
+                    let cell = a.respondent[k] as usize * n_areas
+                        + area_of[a.competence[k] as usize] as usize;
+                    let s = &mut acc[cell];
                     if !z.t.is_nan() {
-                        s[0] += 1.0;
-                        s[1] += z.t;
-                        s[2] += z.c;
-                        s[3] += z.r;
+                        s.n_gap += 1.0;
+                        s.target += z.t;
+                        s.current += z.c;
+                        s.required += z.r;
                     }
                     if !z.i.is_nan() {
-                        s[4] += 1.0;
-                        s[5] += z.i;
-                        s[6] += z.ci;
+                        s.n_borich += 1.0;
+                        s.borich += z.i;
+                        s.borich_current += z.ci;
                     }
                     if !z.ia.is_nan() {
-                        s[7] += 1.0;
-                        s[8] += z.ia;
+                        s.n_borich_any += 1.0;
+                        s.borich_any += z.ia;
                     }
                 }
                 let mut respondent = Vec::new();
@@ -143,20 +161,20 @@ impl<'a> Observations<'a> {
                 let mut zs = Vec::new();
                 for r in 0..n_resp {
                     for ar in 0..n_areas {
-                        let s = &acc[(r * n_areas + ar) * K..(r * n_areas + ar + 1) * K];
-                        if s[0] == 0.0 && s[4] == 0.0 && s[7] == 0.0 {
+                        let s = &acc[r * n_areas + ar];
+                        if s.n_gap == 0.0 && s.n_borich == 0.0 && s.n_borich_any == 0.0 {
                             continue;
                         }
                         let mean = |sum: f64, n: f64| if n > 0.0 { sum / n } else { f64::NAN };
                         respondent.push(r as u32);
                         item.push(ar as u32);
                         zs.push(Z {
-                            t: mean(s[1], s[0]),
-                            c: mean(s[2], s[0]),
-                            r: mean(s[3], s[0]),
-                            i: mean(s[5], s[4]),
-                            ci: mean(s[6], s[4]),
-                            ia: mean(s[8], s[7]),
+                            t: mean(s.target, s.n_gap),
+                            c: mean(s.current, s.n_gap),
+                            r: mean(s.required, s.n_gap),
+                            i: mean(s.borich, s.n_borich),
+                            ci: mean(s.borich_current, s.n_borich),
+                            ia: mean(s.borich_any, s.n_borich_any),
                         });
                     }
                 }
@@ -168,8 +186,7 @@ impl<'a> Observations<'a> {
                     },
                     weight,
                     n_items: n_areas,
-                    borich_uses_importance,
-                    borich_required,
+                    borich,
                 }
             }
         }
@@ -207,7 +224,7 @@ impl<'a> Observations<'a> {
                             resp.iter().zip(comp).zip(cur).zip(req).zip(imp)
                         {
                             let r = r as usize;
-                            let z = make_z_with(c, Some(q), Some(i), self.borich_required);
+                            let z = make_z_with(c, Some(q), Some(i), self.borich);
                             f(r, j as usize, &z, weight(r));
                         }
                     }

@@ -6,6 +6,7 @@ use crate::model::Scale;
 
 /// Where the crosshair of a quadrant plot sits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Crosshair {
     /// Means over items (the Locus-for-Focus convention).
     #[default]
@@ -16,6 +17,34 @@ pub enum Crosshair {
     /// (importance or current level); gaps keep their mean over items,
     /// having no natural midpoint.
     Scale,
+}
+
+impl std::str::FromStr for Crosshair {
+    type Err = crate::Error;
+
+    /// `mean`, `median` or `scale`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        super::gaps::parse_option(
+            "crosshair",
+            s,
+            &[
+                ("mean", Crosshair::Mean),
+                ("median", Crosshair::Median),
+                ("scale", Crosshair::Scale),
+            ],
+        )
+    }
+}
+
+impl Crosshair {
+    /// `mean`, `median` or `scale`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Crosshair::Mean => "mean",
+            Crosshair::Median => "median",
+            Crosshair::Scale => "scale",
+        }
+    }
 }
 
 /// Locus-for-Focus quadrant: first letter importance, second letter gap.
@@ -126,17 +155,45 @@ pub struct ItemMeans<'a> {
 /// defaults to the number of HH items.
 ///
 /// # Errors
-/// [`super::ScoringError::Option`] if the four slices differ in length.
+/// [`super::ScoringError::InvalidOption`] if the four slices differ in length.
 ///
 /// # Complexity
 /// O(items log items).
+///
+/// # Example
+/// ```
+/// use skillsmap::scoring::{gap_table, quadrants, Crosshair, GapOptions, Grouping, ItemMeans};
+/// use skillsmap::synth::{generate, SynthConfig};
+///
+/// let survey = generate(&SynthConfig::new(300, 2))?;
+/// let t = gap_table(&survey, &Grouping::pooled(300), &GapOptions::default())?;
+/// let q = quadrants(
+///     ItemMeans {
+///         importance: &t.borich_weight,
+///         gap: &t.mean_gap,
+///         current: &t.mean_current,
+///         rank: &t.rank,
+///     },
+///     Crosshair::Mean,
+///     survey.scale(),
+///     survey.importance_scale(),
+///     None,
+/// )?;
+/// // priority 1: high importance and high gap (Locus for Focus HH)
+/// let first: Vec<&str> = (0..t.n_items)
+///     .filter(|&j| q.priority[j] == Some(1))
+///     .map(|j| survey.framework().competences[j].id.as_str())
+///     .collect();
+/// assert!(!first.is_empty());
+/// # Ok::<(), skillsmap::Error>(())
+/// ```
 pub fn quadrants(
     items: ItemMeans<'_>,
     crosshair: Crosshair,
     current_scale: &Scale,
     importance_scale: &Scale,
     top_k: Option<usize>,
-) -> Result<Quadrants, super::ScoringError> {
+) -> crate::Result<Quadrants> {
     let ItemMeans {
         importance,
         gap,
@@ -145,12 +202,18 @@ pub fn quadrants(
     } = items;
     let n = importance.len();
     if gap.len() != n || current.len() != n || rank.len() != n {
-        return Err(super::ScoringError::Option(format!(
-            "item means of unequal length: {n}, {}, {}, {}",
-            gap.len(),
-            current.len(),
-            rank.len()
-        )));
+        return Err(
+            super::ScoringError::InvalidOption(crate::error::InvalidOption::new(
+                "items",
+                format!(
+                    "item means of unequal length: {n}, {}, {}, {}",
+                    gap.len(),
+                    current.len(),
+                    rank.len()
+                ),
+            ))
+            .into(),
+        );
     }
     let mid = |s: &Scale| (s.min + s.max) / 2.0;
     let (lx, ly) = match crosshair {

@@ -24,15 +24,19 @@ pub use tiles::MatrixElement;
 
 /// Errors of the similarity functions.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SimilarityError {
     /// Unknown metric name.
     #[error(
-        "unknown metric {0:?}; use cosine, pearson, spearman, euclidean, manhattan or jaccard"
+        "unknown metric {name:?}; use cosine, pearson, spearman, euclidean, manhattan or jaccard"
     )]
-    UnknownMetric(String),
+    UnknownMetric {
+        /// The name given.
+        name: String,
+    },
     /// A parameter out of range.
-    #[error("invalid option: {0}")]
-    Option(String),
+    #[error(transparent)]
+    InvalidOption(crate::error::InvalidOption),
     /// Infinite values in the input.
     #[error("row {row}, column {column}: value {value} is not finite")]
     NotFinite {
@@ -45,8 +49,13 @@ pub enum SimilarityError {
     },
 }
 
+fn opt(option: &'static str, reason: impl Into<String>) -> crate::Error {
+    SimilarityError::InvalidOption(crate::error::InvalidOption::new(option, reason)).into()
+}
+
 /// A similarity or distance metric.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub enum Metric {
     /// Cosine similarity; distance 1 − s.
     Cosine,
@@ -69,21 +78,42 @@ impl Metric {
     /// Parses a metric name; Jaccard takes its threshold separately.
     ///
     /// # Errors
-    /// [`SimilarityError::UnknownMetric`], or [`SimilarityError::Option`]
-    /// for Jaccard without a threshold.
-    pub fn parse(name: &str, threshold: Option<f64>) -> Result<Metric, SimilarityError> {
+    /// [`SimilarityError::UnknownMetric`], or
+    /// [`SimilarityError::InvalidOption`] for Jaccard without a finite
+    /// threshold.
+    ///
+    /// # Example
+    /// ```
+    /// use skillsmap::similarity::Metric;
+    ///
+    /// assert_eq!(Metric::parse("cosine", None)?, Metric::Cosine);
+    /// assert_eq!(Metric::parse("jaccard", Some(3.0))?, Metric::Jaccard { threshold: 3.0 });
+    /// assert!(Metric::parse("jaccard", None).is_err());
+    /// # Ok::<(), skillsmap::Error>(())
+    /// ```
+    pub fn parse(name: &str, threshold: Option<f64>) -> crate::Result<Metric> {
         Ok(match name {
             "cosine" => Metric::Cosine,
             "pearson" | "correlation" => Metric::Pearson,
             "spearman" => Metric::Spearman,
             "euclidean" => Metric::Euclidean,
             "manhattan" | "cityblock" => Metric::Manhattan,
-            "jaccard" => Metric::Jaccard {
-                threshold: threshold.ok_or_else(|| {
-                    SimilarityError::Option("jaccard needs an explicit threshold".into())
-                })?,
+            "jaccard" => match threshold {
+                Some(threshold) if threshold.is_finite() => Metric::Jaccard { threshold },
+                Some(t) => {
+                    return Err(opt(
+                        "threshold",
+                        format!("the jaccard threshold must be finite, got {t}"),
+                    ))
+                }
+                None => return Err(opt("threshold", "jaccard needs an explicit threshold")),
             },
-            other => return Err(SimilarityError::UnknownMetric(other.to_owned())),
+            other => {
+                return Err(SimilarityError::UnknownMetric {
+                    name: other.to_owned(),
+                }
+                .into())
+            }
         })
     }
 
@@ -303,15 +333,33 @@ const DENSE_TILE: usize = 192;
 /// The full N × N matrix of similarities (or distances) between rows.
 ///
 /// # Errors
-/// [`SimilarityError`] for infinite values or a Jaccard without threshold.
+/// [`SimilarityError::NotFinite`] for infinite values (NaN is missing).
 ///
 /// # Complexity
 /// O(N²·K) time, parallel over tiles; O(N²) memory for the result.
 /// Complete data use blocked matrix products over the upper triangle.
+///
+/// # Example
+/// ```
+/// use skillsmap::ndarray::array;
+/// use skillsmap::similarity::{similarity_matrix, Metric, SimilarityOptions};
+///
+/// // three regions' mean gaps over four competences; NaN = not asked
+/// let profiles = array![
+///     [1.0, 0.5, 2.0, 0.0],
+///     [1.2, 0.4, 1.8, f64::NAN],
+///     [0.0, 2.0, 0.1, 1.5],
+/// ];
+/// let opts = SimilarityOptions::new(Metric::Pearson); // pairwise-complete
+/// let s = similarity_matrix(profiles.view(), &opts)?;
+/// assert_eq!(s.dim(), (3, 3));
+/// assert!(s[[0, 1]] > 0.9 && s[[0, 2]] < 0.0);
+/// # Ok::<(), skillsmap::Error>(())
+/// ```
 pub fn similarity_matrix(
     x: ArrayView2<'_, f64>,
     opts: &SimilarityOptions,
-) -> Result<Array2<f64>, SimilarityError> {
+) -> crate::Result<Array2<f64>> {
     let n = x.nrows();
     let mut out = Array2::zeros((n, n));
     similarity_matrix_into(x, opts, out.view_mut())?;
@@ -326,8 +374,8 @@ pub fn similarity_matrix(
 /// buffer; any other layout goes through a temporary `f64` matrix.
 ///
 /// # Errors
-/// As [`similarity_matrix`]; [`SimilarityError::Option`] if `out` is not
-/// N × N.
+/// As [`similarity_matrix`]; [`SimilarityError::InvalidOption`] if `out`
+/// is not N × N.
 ///
 /// # Example
 /// ```
@@ -338,23 +386,26 @@ pub fn similarity_matrix(
 /// let mut out = Array2::<f32>::zeros((3, 3));
 /// similarity_matrix_into(x.view(), &SimilarityOptions::new(Metric::Cosine), out.view_mut())?;
 /// assert_eq!(out[[0, 0]], 1.0);
-/// # Ok::<(), skillsmap::similarity::SimilarityError>(())
+/// # Ok::<(), skillsmap::Error>(())
 /// ```
 pub fn similarity_matrix_into<T: MatrixElement>(
     x: ArrayView2<'_, f64>,
     opts: &SimilarityOptions,
     mut out: ArrayViewMut2<'_, T>,
-) -> Result<(), SimilarityError> {
+) -> crate::Result<()> {
     let n = x.nrows();
     if out.dim() != (n, n) {
-        return Err(SimilarityError::Option(format!(
-            "the output must be {n} × {n}, got {} × {}",
-            out.nrows(),
-            out.ncols()
-        )));
+        return Err(opt(
+            "out",
+            format!(
+                "the output must be {n} × {n}, got {} × {}",
+                out.nrows(),
+                out.ncols()
+            ),
+        ));
     }
     if let Some(buf) = out.as_slice_mut() {
-        return fill_matrix(x, opts, buf);
+        return Ok(fill_matrix(x, opts, buf)?);
     }
     let full = similarity_matrix(x, opts)?;
     out.zip_mut_with(&full, |o, &v| *o = T::from_f64(v));
@@ -688,17 +739,26 @@ pub struct TopK {
 /// row, so memory is O(N·k + block·N) whatever N.
 ///
 /// # Errors
-/// As [`similarity_matrix`]; [`SimilarityError::Option`] for `k == 0`.
+/// As [`similarity_matrix`]; [`SimilarityError::InvalidOption`] for
+/// `k == 0`.
 ///
 /// # Complexity
 /// O(N²·K) time, parallel over row blocks; O(N·k) memory besides the input.
-pub fn top_k(
-    x: ArrayView2<'_, f64>,
-    k: usize,
-    opts: &SimilarityOptions,
-) -> Result<TopK, SimilarityError> {
+///
+/// # Example
+/// ```
+/// use skillsmap::ndarray::array;
+/// use skillsmap::similarity::{top_k, Metric, SimilarityOptions};
+///
+/// let x = array![[1.0, 0.0], [0.9, 0.1], [0.0, 1.0], [0.1, 0.9]];
+/// let nn = top_k(x.view(), 1, &SimilarityOptions::new(Metric::Cosine))?;
+/// // each row's nearest other row: 0↔1 and 2↔3
+/// assert_eq!(nn.target, [1, 0, 3, 2]);
+/// # Ok::<(), skillsmap::Error>(())
+/// ```
+pub fn top_k(x: ArrayView2<'_, f64>, k: usize, opts: &SimilarityOptions) -> crate::Result<TopK> {
     if k == 0 {
-        return Err(SimilarityError::Option("k must be positive".into()));
+        return Err(opt("k", "k must be positive"));
     }
     let data = prepare(x, opts.metric)?;
     let n = data.nrows();

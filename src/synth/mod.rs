@@ -27,10 +27,15 @@ use crate::Error;
 
 /// Errors of the generator.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SynthError {
-    /// A parameter is out of range.
-    #[error("invalid generator setting: {0}")]
-    InvalidConfig(String),
+    /// A setting is out of range.
+    #[error("invalid generator setting: {}", .0.reason)]
+    InvalidSetting(crate::error::InvalidOption),
+}
+
+fn setting(option: &'static str, reason: impl Into<String>) -> Error {
+    SynthError::InvalidSetting(crate::error::InvalidOption::new(option, reason)).into()
 }
 
 /// Settings of the generator. [`SynthConfig::new`] gives the demonstration
@@ -154,26 +159,35 @@ struct Chunk {
 /// answers are NaN), so the survey has `n_respondents × competences` rows.
 ///
 /// # Errors
-/// [`SynthError::InvalidConfig`] for a missing rate outside `[0, 0.5)`, zero
+/// [`SynthError::InvalidSetting`] for a missing rate outside `[0, 0.5)`, zero
 /// respondents, or a scale without integer bounds; [`Error::Model`] if an
 /// embedded default failed to load.
 ///
 /// # Complexity
 /// O(rows), parallel over chunks of respondents; 10 million answers take a
 /// few seconds on two cores.
+///
+/// # Example
+/// ```
+/// use skillsmap::synth::{generate, SynthConfig};
+///
+/// let survey = generate(&SynthConfig::new(1200, 0))?;
+/// assert!(survey.meta().synthetic);
+/// assert_eq!(survey.regions().regions.len(), 6);
+/// # Ok::<(), skillsmap::Error>(())
+/// ```
 pub fn generate(cfg: &SynthConfig) -> Result<Survey, Error> {
     if cfg.n_respondents == 0 {
-        return Err(SynthError::InvalidConfig("n_respondents must be positive".into()).into());
+        return Err(setting("n_respondents", "n_respondents must be positive"));
     }
     if !(0.0..0.5).contains(&cfg.missing_rate) {
-        return Err(SynthError::InvalidConfig(format!(
-            "missing_rate must be in [0, 0.5), got {}",
-            cfg.missing_rate
-        ))
-        .into());
+        return Err(setting(
+            "missing_rate",
+            format!("missing_rate must be in [0, 0.5), got {}", cfg.missing_rate),
+        ));
     }
     if cfg.n_respondents > u32::MAX as usize / 2 {
-        return Err(SynthError::InvalidConfig("too many respondents".into()).into());
+        return Err(setting("n_respondents", "too many respondents"));
     }
     let fw = match &cfg.framework {
         Some(f) => f.clone(),
@@ -189,13 +203,13 @@ pub fn generate(cfg: &SynthConfig) -> Result<Survey, Error> {
     };
     let scale = cfg.scale.clone().unwrap_or_else(Scale::likert5);
     if scale.min.fract() != 0.0 || scale.max.fract() != 0.0 {
-        return Err(SynthError::InvalidConfig("the scale needs integer bounds".into()).into());
+        return Err(setting("scale", "the scale needs integer bounds"));
     }
     let rows = cfg
         .n_respondents
         .checked_mul(fw.len())
         .filter(|r| *r <= u32::MAX as usize)
-        .ok_or_else(|| SynthError::InvalidConfig("too many answers".into()))?;
+        .ok_or_else(|| setting("n_respondents", "too many answers"))?;
 
     let fx = effects(cfg, &fw, &regions, &typology);
     let area_of: Vec<usize> = fw.competences.iter().map(|c| c.area).collect();

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import skillsmap as sm
 
-ISSUE_COLUMNS = ["row", "column", "value", "reason"]
+ISSUE_COLUMNS = ["row", "column", "value", "reason", "code"]
 
 # (respondent, region id, stakeholder type id) of the small valid survey.
 RESPONDENTS = [

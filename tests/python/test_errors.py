@@ -18,6 +18,10 @@ def test_exception_tree():
     assert issubclass(sm.ConfigurationError, ValueError)
     assert issubclass(sm.UnknownNameError, sm.SkillsMapError)
     assert issubclass(sm.UnknownNameError, KeyError)
+    assert issubclass(sm.FormatError, sm.SkillsMapError)
+    assert issubclass(sm.FormatError, ValueError)
+    assert issubclass(sm.ConvergenceError, sm.SkillsMapError)
+    assert issubclass(sm.ConvergenceError, RuntimeError)
 
 
 def test_unknown_name_error_is_not_quoted():
@@ -52,6 +56,53 @@ def test_pickle_of_a_built_error():
     assert back.source is None
 
 
+def test_built_issues_take_a_code():
+    err = sm.ValidationError(
+        [(0, "region", "x", "unknown region", "unknown_region"), (1, "a", "", "b")]
+    )
+    assert err.issues["code"].tolist() == ["unknown_region", "invalid_value"]
+    back = pickle.loads(pickle.dumps(err))
+    assert back.issues["code"].tolist() == ["unknown_region", "invalid_value"]
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "code"),
+    [
+        ("region", "", "missing_value"),
+        ("stakeholder_type", "alien", "unknown_stakeholder_type"),
+        ("competence", "knitting", "unknown_competence"),
+        ("current", 7, "out_of_scale"),
+        ("current", float("inf"), "not_finite"),
+    ],
+)
+def test_every_core_issue_has_its_code(valid_long, column, value, code):
+    df = valid_long.copy()
+    df[column] = df[column].astype(object)
+    df.loc[2, column] = value
+    with pytest.raises(sm.ValidationError) as info:
+        sm.Survey.from_frame(df)
+    issues = info.value.issues
+    assert issues.loc[issues["row"] == 2, "code"].tolist() == [code]
+
+
+def test_a_corrupt_map_file_is_a_format_error(tmp_path):
+    path = tmp_path / "map.json"
+    path.write_text('{"format": "skillsmap.map", "version": 1, "nodes": 3}')
+    with pytest.raises(sm.FormatError, match="cannot read skills map JSON"):
+        sm.SkillsMap.load(path)
+    path.write_text('{"format": "networkx"}')
+    with pytest.raises(sm.FormatError, match="not a skills map file"):
+        sm.SkillsMap.load(path)
+
+
+def test_a_bad_option_is_a_configuration_error():
+    survey = sm.demo_survey(60, seed=1)
+    with pytest.raises(sm.ConfigurationError, match="level must be 'competence' or 'area'"):
+        survey.gaps(level="areas")
+    with pytest.raises(sm.ConfigurationError, match="no respondent attribute"):
+        survey.gaps(by="nope")
+
+
 def test_issues_are_sorted_table_level_first():
     err = sm.ValidationError(
         [
@@ -66,9 +117,11 @@ def test_issues_are_sorted_table_level_first():
 
 def test_issues_frame(raised):
     issues = raised.issues
-    assert issues.columns.tolist() == ["row", "column", "value", "reason"]
+    assert issues.columns.tolist() == ["row", "column", "value", "reason", "code"]
     assert str(issues["row"].dtype) == "Int64"
     assert issues["row"].tolist() == [0, 6]
+    # machine-readable codes from the core, besides the English reasons
+    assert issues["code"].tolist() == ["unknown_region", "out_of_scale"]
     # a fresh frame each time: editing one does not change the error
     issues.loc[0, "reason"] = "edited"
     assert raised.issues.loc[0, "reason"].startswith("unknown region (known: ES22")

@@ -84,10 +84,13 @@ def test_labels_shapes_and_properties():
 
 def test_bad_values_are_located():
     x = pd.DataFrame([[1.0, 2.0], [3.0, -1.0]])
-    with pytest.raises(sm.ConfigurationError, match="row 1, column 1"):
+    with pytest.raises(sm.ValidationError, match="input matrix") as info:
         sm.rca(x)
-    with pytest.raises(sm.ConfigurationError):
+    issue = info.value.issues.iloc[0]
+    assert (issue["row"], issue["column"], issue["code"]) == (1, "1", "negative_value")
+    with pytest.raises(sm.ValidationError) as info:
         sm.proximity(np.array([[np.nan, 1.0]]))
+    assert info.value.issues["code"].tolist() == ["not_finite"]
 
 
 def test_zero_totals_give_nan_not_errors():

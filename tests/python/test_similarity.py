@@ -165,8 +165,9 @@ def test_bad_arguments():
         sm.similarity(X, "hamming")
     with pytest.raises(sm.ConfigurationError):
         sm.similarity(np.ones(3))
-    with pytest.raises(sm.ConfigurationError, match="not finite"):
+    with pytest.raises(sm.ValidationError, match="not finite") as info:
         sm.similarity(np.array([[1.0, np.inf], [1.0, 2.0]]))
+    assert info.value.issues[["row", "column", "code"]].values.tolist() == [[0, "1", "not_finite"]]
     with pytest.raises(sm.ConfigurationError):
         sm.top_k(X, k=0)
 
