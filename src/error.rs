@@ -56,6 +56,9 @@ pub enum Error {
     /// A file could not be read or parsed.
     #[error(transparent)]
     Io(#[from] crate::io::IoError),
+    /// An allocation sized by the input cannot be made.
+    #[error(transparent)]
+    Allocation(#[from] AllocationError),
 }
 
 /// What kind of problem an [`Error`] is, whatever module raised it.
@@ -86,6 +89,8 @@ pub enum ErrorKind {
     Cancelled,
     /// An iterative method did not converge.
     NotConverged,
+    /// The input asks for more memory than can be allocated.
+    OutOfMemory,
 }
 
 impl Error {
@@ -121,6 +126,7 @@ impl Error {
             ) => ErrorKind::Format,
             Error::Graph(_) => ErrorKind::InvalidOption,
             Error::Io(e) => e.kind(),
+            Error::Allocation(_) => ErrorKind::OutOfMemory,
         }
     }
 }
@@ -175,6 +181,51 @@ impl Error {
             _ => Vec::new(),
         }
     }
+}
+
+/// An allocation whose size the input decides, refused before the process
+/// could be aborted: the caller asked for more than the machine has.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{what} needs {} bytes ({:.1} GiB), which cannot be allocated", .bytes, *.bytes as f64 / (1u64 << 30) as f64)]
+#[non_exhaustive]
+pub struct AllocationError {
+    /// What the memory was for.
+    pub what: &'static str,
+    /// The size asked for, in bytes (beyond `usize` when it overflowed).
+    pub bytes: u128,
+}
+
+impl AllocationError {
+    /// A refused allocation of `count` values of `T`.
+    pub fn of<T>(what: &'static str, count: u128) -> Self {
+        AllocationError {
+            what,
+            bytes: count.saturating_mul(std::mem::size_of::<T>() as u128),
+        }
+    }
+}
+
+/// An empty vector with room for `len` values, or an [`AllocationError`]
+/// instead of an abort when the room cannot be had.
+pub(crate) fn try_vec<T>(what: &'static str, len: usize) -> Result<Vec<T>, AllocationError> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(len)
+        .map_err(|_| AllocationError::of::<T>(what, len as u128))?;
+    Ok(v)
+}
+
+/// `a × b` elements, or an [`AllocationError`] for a product beyond `usize`.
+pub(crate) fn checked_len<T>(
+    what: &'static str,
+    a: usize,
+    b: usize,
+) -> Result<usize, AllocationError> {
+    a.checked_mul(b)
+        .filter(|&n| {
+            n.checked_mul(std::mem::size_of::<T>())
+                .is_some_and(|b| b <= isize::MAX as usize)
+        })
+        .ok_or_else(|| AllocationError::of::<T>(what, a as u128 * b as u128))
 }
 
 /// A parameter that is out of range or not one of its allowed values.

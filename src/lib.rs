@@ -56,7 +56,7 @@ pub mod synth;
 pub use ndarray;
 pub use petgraph;
 
-pub use error::{Error, ErrorKind, InvalidOption};
+pub use error::{AllocationError, Error, ErrorKind, InvalidOption};
 pub use ingest::{
     build_survey, survey_from_columns, Answer, IngestOptions, Issue, IssueCode, LongColumns,
     LongTable, SurveyBuilder, ValidationError,

@@ -30,6 +30,14 @@ const CURRENT: [[f64; 4]; 5] = [
 
 /// A survey from respondent-major matrices (NaN = missing), importance only.
 fn matrix_survey(imp: &[Vec<f64>], cur: &[Vec<f64>], weights: Option<&[f64]>) -> Survey {
+    try_matrix_survey(imp, cur, weights).unwrap()
+}
+
+fn try_matrix_survey(
+    imp: &[Vec<f64>],
+    cur: &[Vec<f64>],
+    weights: Option<&[f64]>,
+) -> Result<Survey, skillsmap::Error> {
     let n_items = imp[0].len();
     let rows: Vec<CompetenceRow> = (0..n_items)
         .map(|j| CompetenceRow {
@@ -99,7 +107,7 @@ fn matrix_survey(imp: &[Vec<f64>], cur: &[Vec<f64>], weights: Option<&[f64]>) ->
         typology: None,
         meta: SurveyMeta::default(),
     };
-    build_survey(&table, &opts).unwrap()
+    build_survey(&table, &opts)
 }
 
 fn golden() -> Survey {
@@ -478,12 +486,51 @@ fn missing_stratum_values_form_their_own_stratum() {
 }
 
 #[test]
-fn zero_weight_cells_are_suppressed() {
+fn all_zero_weights_are_a_validation_error() {
     let imp: Vec<Vec<f64>> = IMPORTANCE.iter().map(|r| r.to_vec()).collect();
     let cur: Vec<Vec<f64>> = CURRENT.iter().map(|r| r.to_vec()).collect();
-    let s = matrix_survey(&imp, &cur, Some(&[0.0; 5]));
-    let t = gap_table(&s, &Grouping::pooled(5), &opts(1)).unwrap();
+    match try_matrix_survey(&imp, &cur, Some(&[0.0; 5])) {
+        Err(skillsmap::Error::Validation(v)) => {
+            assert_eq!(v.issues.len(), 1);
+            assert_eq!(v.issues[0].code, skillsmap::IssueCode::AllWeightsZero);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn zero_weights_do_not_count_towards_min_n() {
+    // 4 of 5 respondents weigh nothing: with min_n = 2 no cell may publish
+    // the one remaining answer
+    let imp: Vec<Vec<f64>> = IMPORTANCE.iter().map(|r| r.to_vec()).collect();
+    let cur: Vec<Vec<f64>> = CURRENT.iter().map(|r| r.to_vec()).collect();
+    let s = matrix_survey(&imp, &cur, Some(&[0.0, 0.0, 3.0, 0.0, 0.0]));
+    let t = gap_table(&s, &Grouping::pooled(5), &opts(2)).unwrap();
     assert!(t.suppressed.iter().all(|x| *x));
+    assert!(t.n.iter().all(|&n| n == 1));
+    assert!(t.n_missing.iter().all(|&n| n == 4));
+    let t = gap_table(&s, &Grouping::pooled(5), &opts(1)).unwrap();
+    assert!(t.suppressed.iter().all(|x| !*x));
+    // the published value is the one respondent's
+    assert!(close(t.mean_current[0], CURRENT[2][0]));
+}
+
+#[test]
+fn kish_effective_n_suppresses_cells_carried_by_few_weights() {
+    let imp: Vec<Vec<f64>> = IMPORTANCE.iter().map(|r| r.to_vec()).collect();
+    let cur: Vec<Vec<f64>> = CURRENT.iter().map(|r| r.to_vec()).collect();
+    let w = [1.0, 1.0, 1.0, 1.0, 10.0];
+    let s = matrix_survey(&imp, &cur, Some(&w));
+    let t = gap_table(&s, &Grouping::pooled(5), &opts(2)).unwrap();
+    let kish = 14.0f64 * 14.0 / 104.0; // (Σw)² / Σw² ≈ 1.88
+    assert!(t.n_eff.iter().all(|&e| close(e, kish)));
+    assert!(t.n.iter().all(|&n| n == 5));
+    assert!(t.suppressed.iter().all(|x| *x), "n = 5 but n_eff < 2");
+    // equal weights: n_eff is n exactly, and nothing changes
+    let s = matrix_survey(&imp, &cur, Some(&[0.1; 5]));
+    let t = gap_table(&s, &Grouping::pooled(5), &opts(5)).unwrap();
+    assert!(t.n_eff.iter().all(|&e| close(e, 5.0)));
+    assert!(t.suppressed.iter().all(|x| !*x));
 }
 
 #[test]

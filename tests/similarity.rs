@@ -197,3 +197,18 @@ fn results_do_not_depend_on_the_thread_count() {
             .all(|(a, b)| a.to_bits() == b.to_bits()));
     }
 }
+
+#[test]
+fn a_huge_k_means_every_other_row_and_allocates_nothing_more() {
+    let x = data(5, 3, 1, 0);
+    let opts = SimilarityOptions::new(Metric::Cosine);
+    for k in [4, 5, 1_000_000_000, usize::MAX] {
+        let t = skillsmap::similarity::top_k(x.view(), k, &opts).unwrap();
+        assert_eq!(t.source.len(), 5 * 4, "k = {k}");
+    }
+    let one = data(1, 3, 1, 0);
+    assert!(skillsmap::similarity::top_k(one.view(), 3, &opts)
+        .unwrap()
+        .source
+        .is_empty());
+}

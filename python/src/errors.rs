@@ -2,7 +2,7 @@
 //! [`ErrorKind`] has its class in `skillsmap/errors.py`, and validation
 //! issues keep their row, column, value, reason and machine-readable code.
 
-use pyo3::exceptions::{PyKeyboardInterrupt, PyOSError};
+use pyo3::exceptions::{PyKeyboardInterrupt, PyMemoryError, PyOSError};
 use pyo3::prelude::*;
 use skillsmap::{Error, ErrorKind};
 
@@ -48,6 +48,7 @@ pub fn to_py(py: Python<'_>, err: Error) -> PyErr {
         ErrorKind::NotConverged => raise(py, "ConvergenceError", err.to_string()),
         ErrorKind::Io => PyOSError::new_err(err.to_string()),
         ErrorKind::Cancelled => PyKeyboardInterrupt::new_err(err.to_string()),
+        ErrorKind::OutOfMemory => PyMemoryError::new_err(err.to_string()),
         // InvalidOption, and any kind a newer core adds
         _ => raise(py, "ConfigurationError", err.to_string()),
     }

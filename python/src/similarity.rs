@@ -87,7 +87,13 @@ fn aligned_zeros<T: numpy::Element>(py: Python<'_>, n: usize) -> PyResult<Bound<
                 "a {n} × {n} similarity matrix does not fit in memory; use top_k"
             ))
         })?;
-    let flat = PyArray1::<T>::zeros(py, len + pad, false);
+    // numpy.zeros raises MemoryError for a size the machine cannot give
+    // (rust-numpy's constructor would panic on the null pointer instead)
+    let dtype = numpy::dtype::<T>(py);
+    let flat = py
+        .import("numpy")?
+        .call_method1("zeros", (len + pad, dtype))?
+        .cast_into::<PyArray1<T>>()?;
     let offset = flat.data().align_offset(64).min(pad);
     let slice = PySlice::new(py, offset as isize, (offset + len) as isize, 1);
     let square = flat.get_item(slice)?.call_method1("reshape", ((n, n),))?;

@@ -64,6 +64,8 @@ pub enum IssueCode {
     OutOfScale,
     /// A negative respondent weight.
     NegativeWeight,
+    /// Every respondent weight is zero: no statistic could be computed.
+    AllWeightsZero,
     /// A negative value where only non-negative ones are allowed (counts).
     NegativeValue,
     /// A respondent whose region, type, weight or attribute differs between
@@ -91,6 +93,7 @@ impl IssueCode {
             IssueCode::NotFinite => "not_finite",
             IssueCode::OutOfScale => "out_of_scale",
             IssueCode::NegativeWeight => "negative_weight",
+            IssueCode::AllWeightsZero => "all_weights_zero",
             IssueCode::NegativeValue => "negative_value",
             IssueCode::InconsistentRespondent => "inconsistent_respondent",
             IssueCode::DuplicateAnswer => "duplicate_answer",
@@ -460,6 +463,23 @@ pub fn build_survey(t: &LongTable<'_>, opts: &IngestOptions) -> Result<Survey, E
             )],
         }
         .into());
+    }
+
+    // Weights that are all zero leave nothing to estimate; say so once
+    // rather than suppressing every cell without a reason.
+    if let Some(w) = t.weight {
+        let mut given = w.iter().filter(|v| !v.is_nan()).peekable();
+        if given.peek().is_some() && given.all(|&v| v == 0.0) {
+            return Err(ValidationError {
+                issues: vec![Issue::table(
+                    &names.weight,
+                    "0",
+                    IssueCode::AllWeightsZero,
+                    "every respondent weight is zero",
+                )],
+            }
+            .into());
+        }
     }
 
     // Resolve the distinct labels once.

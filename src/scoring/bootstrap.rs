@@ -265,7 +265,9 @@ pub fn bootstrap(
         }
     }
     let n_rows = group_start[g_count];
-    let mut x = vec![0.0f64; n_rows * kj];
+    let x_len = crate::error::checked_len::<f64>("the bootstrap's respondent matrix", n_rows, kj)?;
+    let mut x = crate::error::try_vec::<f64>("the bootstrap's respondent matrix", x_len)?;
+    x.resize(x_len, 0.0);
     let mut all_integer = true;
     let mut max_abs = 0.0f64;
     obs.for_each(0, obs.len(), |r, item, z, w| {
@@ -407,8 +409,9 @@ pub fn bootstrap(
         )
         .collect();
     let blocks = blocks?;
-    let mut mean_gap_rep = Vec::with_capacity(opts.n_boot * n_cells);
-    let mut mwds_rep = Vec::with_capacity(opts.n_boot * n_cells);
+    let n_rep = crate::error::checked_len::<f64>("the bootstrap replicates", opts.n_boot, n_cells)?;
+    let mut mean_gap_rep = crate::error::try_vec::<f64>("the bootstrap replicates", n_rep)?;
+    let mut mwds_rep = crate::error::try_vec::<f64>("the bootstrap replicates", n_rep)?;
     for (mg, mw) in blocks {
         mean_gap_rep.extend(mg);
         mwds_rep.extend(mw);

@@ -170,7 +170,8 @@ pub struct GapOptions {
     pub level: Level,
     /// Use survey weights when the survey has them.
     pub weights: bool,
-    /// Cells with fewer complete pairs are suppressed (NaN, flagged).
+    /// Cells with fewer complete pairs of positive weight, or a smaller
+    /// Kish effective n, are suppressed (NaN, flagged).
     pub min_n: usize,
     /// Which importance answers make up Ī.
     pub importance_mean: ImportanceMean,
@@ -191,7 +192,7 @@ impl Default for GapOptions {
 }
 
 /// Number of accumulated sums per cell.
-pub(crate) const N_SUMS: usize = 12;
+pub(crate) const N_SUMS: usize = 13;
 // Positions of the sums in a cell.
 pub(crate) const N_G: usize = 0; // count of (T, C) pairs
 pub(crate) const W_G: usize = 1; // Σw over (T, C) pairs
@@ -205,6 +206,7 @@ pub(crate) const S_CI: usize = 8; // Σw·C over (I, C) pairs
 pub(crate) const W_IA: usize = 9; // Σw over all I answers
 pub(crate) const S_IA: usize = 10; // Σw·I over all I answers
 pub(crate) const S_R: usize = 11; // Σw·required over (T, C) pairs (= S_T unless target is importance)
+pub(crate) const W2_G: usize = 12; // Σw² over (T, C) pairs, for Kish's effective n
 
 /// Gap statistics, one cell per group × item (group-major).
 #[derive(Debug, Clone, PartialEq)]
@@ -215,9 +217,14 @@ pub struct GapTable {
     pub n_items: usize,
     /// Respondents per group.
     pub group_sizes: Vec<usize>,
-    /// Respondents with both target and current level.
+    /// Respondents with both target and current level and a positive
+    /// weight.
     pub n: Vec<usize>,
-    /// Respondents of the group without a complete pair for the item.
+    /// Kish's effective number of respondents `(Σw)² / Σw²` over the same
+    /// pairs (equal to `n` without weights).
+    pub n_eff: Vec<f64>,
+    /// Respondents of the group not counted in `n` (no complete pair for
+    /// the item, or a weight of zero).
     pub n_missing: Vec<usize>,
     /// Respondents with both importance-or-required and current level.
     pub n_borich: Vec<usize>,
@@ -246,8 +253,9 @@ pub struct GapTable {
     /// Rank by MWDS within the group (1 = largest; ties share the lowest
     /// rank); 0 for suppressed or undefined cells.
     pub rank: Vec<u32>,
-    /// Cells with fewer than min_n gap pairs, or whose weights sum to zero
-    /// (all statistics NaN); with fewer than min_n Borich pairs only
+    /// Cells with fewer than min_n gap pairs of positive weight, an
+    /// effective n (`n_eff`) below min_n, or weights that sum to zero (all
+    /// statistics NaN); with fewer than min_n Borich pairs only
     /// `borich_weight` and `mwds` are NaN.
     pub suppressed: Vec<bool>,
     /// The level the Borich score was weighted by, as used: the one asked
@@ -333,17 +341,21 @@ fn accumulate(obs: &Observations, groups: &Grouping, n_items: usize) -> Vec<f64>
 #[inline]
 pub(crate) fn add_obs(acc: &mut [f64; N_SUMS], z: &Z, w: f64) {
     let (t, c, i, ci, ia, r) = (z.t, z.c, z.i, z.ci, z.ia, z.r);
+    // a respondent whose weight is zero takes no part in a cell's counts:
+    // it must not let a cell pass min_n and publish someone else's answer
+    let counted = if w > 0.0 { 1.0 } else { 0.0 };
     if !t.is_nan() {
         // t and c are both present (observations keep pairs only)
-        acc[N_G] += 1.0;
+        acc[N_G] += counted;
         acc[W_G] += w;
+        acc[W2_G] += w * w;
         acc[S_T] += w * t;
         acc[S_C] += w * c;
         acc[S_DP] += w * (t - c).max(0.0);
         acc[S_R] += w * r;
     }
     if !i.is_nan() {
-        acc[N_B] += 1.0;
+        acc[N_B] += counted;
         acc[W_B] += w;
         acc[S_I] += w * i;
         acc[S_CI] += w * ci;
@@ -409,6 +421,7 @@ fn finish(
         n_items,
         group_sizes: group_sizes.clone(),
         n: vec![0; n_cells],
+        n_eff: vec![0.0; n_cells],
         n_missing: vec![0; n_cells],
         n_borich: vec![0; n_cells],
         borich_weight: vec![f64::NAN; n_cells],
@@ -437,8 +450,17 @@ fn finish(
         t.n[cell] = n;
         t.n_borich[cell] = s[N_B] as usize;
         t.n_missing[cell] = group_sizes[g].saturating_sub(n);
-        // too few respondents, or weights that sum to zero: nothing to report
-        if n < opts.min_n.max(1) || s[W_G] <= 0.0 {
+        let n_eff = if s[W2_G] > 0.0 {
+            s[W_G] * s[W_G] / s[W2_G]
+        } else {
+            0.0
+        };
+        t.n_eff[cell] = n_eff;
+        // Too few respondents, too few in effect (a few respondents carrying
+        // most of the weight), or weights that sum to zero: nothing to
+        // report. The tolerance keeps equal weights at exactly n.
+        let min_n = opts.min_n.max(1);
+        if n < min_n || n_eff < min_n as f64 * (1.0 - 1e-12) || s[W_G] <= 0.0 {
             t.suppressed[cell] = true;
             continue;
         }

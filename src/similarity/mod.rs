@@ -361,7 +361,10 @@ pub fn similarity_matrix(
     opts: &SimilarityOptions,
 ) -> crate::Result<Array2<f64>> {
     let n = x.nrows();
-    let mut out = Array2::zeros((n, n));
+    let len = crate::error::checked_len::<f64>("the similarity matrix", n, n)?;
+    let mut buf = crate::error::try_vec::<f64>("the similarity matrix", len)?;
+    buf.resize(len, 0.0);
+    let mut out = Array2::from_shape_vec((n, n), buf).map_err(|e| opt("x", e.to_string()))?;
     similarity_matrix_into(x, opts, out.view_mut())?;
     Ok(out)
 }
@@ -740,7 +743,9 @@ pub struct TopK {
 ///
 /// # Errors
 /// As [`similarity_matrix`]; [`SimilarityError::InvalidOption`] for
-/// `k == 0`.
+/// `k == 0`; [`crate::AllocationError`] when the N·k neighbours do not fit in
+/// memory (checked before any work). A `k` above N − 1 means every other
+/// row.
 ///
 /// # Complexity
 /// O(N²·K) time, parallel over row blocks; O(N·k) memory besides the input.
@@ -760,6 +765,15 @@ pub fn top_k(x: ArrayView2<'_, f64>, k: usize, opts: &SimilarityOptions) -> crat
     if k == 0 {
         return Err(opt("k", "k must be positive"));
     }
+    // a row has at most n − 1 neighbours: a larger k asks for no more
+    let k = k.min(x.nrows().saturating_sub(1));
+    let total = crate::error::checked_len::<Neighbour>("the top-k neighbours", x.nrows(), k)?;
+    // the result first, so that a request beyond memory fails before work
+    let mut out = TopK {
+        source: crate::error::try_vec("the top-k neighbours", total)?,
+        target: crate::error::try_vec("the top-k neighbours", total)?,
+        score: crate::error::try_vec("the top-k neighbours", total)?,
+    };
     let data = prepare(x, opts.metric)?;
     let n = data.nrows();
     let has_nan = data.iter().any(|v| v.is_nan());
@@ -791,8 +805,17 @@ pub fn top_k(x: ArrayView2<'_, f64>, k: usize, opts: &SimilarityOptions) -> crat
         .into_par_iter()
         .map(|bi| {
             let (i0, i1) = (bi * BLOCK, ((bi + 1) * BLOCK).min(n));
-            let mut heaps: Vec<BinaryHeap<Neighbour>> =
-                (i0..i1).map(|_| BinaryHeap::with_capacity(k + 1)).collect();
+            let mut heaps: Vec<BinaryHeap<Neighbour>> = Vec::new();
+            for _ in i0..i1 {
+                let mut heap = BinaryHeap::new();
+                heap.try_reserve(k + 1).map_err(|_| {
+                    crate::error::AllocationError::of::<Neighbour>(
+                        "the top-k candidates",
+                        (k as u128 + 1) * (i1 - i0) as u128,
+                    )
+                })?;
+                heaps.push(heap);
+            }
             let push = |heap: &mut BinaryHeap<Neighbour>, score: f64, target: usize| {
                 if score.is_nan() {
                     return;
@@ -856,14 +879,9 @@ pub fn top_k(x: ArrayView2<'_, f64>, k: usize, opts: &SimilarityOptions) -> crat
                 }
                 j0 = j1;
             }
-            heaps.into_iter().map(|h| h.into_sorted_vec()).collect()
+            Ok(heaps.into_iter().map(|h| h.into_sorted_vec()).collect())
         })
-        .collect();
-    let mut out = TopK {
-        source: Vec::with_capacity(n * k),
-        target: Vec::with_capacity(n * k),
-        score: Vec::with_capacity(n * k),
-    };
+        .collect::<Result<_, crate::error::AllocationError>>()?;
     let mut i = 0u32;
     for block in per_block {
         for list in block {

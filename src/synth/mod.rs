@@ -210,6 +210,13 @@ pub fn generate(cfg: &SynthConfig) -> Result<Survey, Error> {
         .checked_mul(fw.len())
         .filter(|r| *r <= u32::MAX as usize)
         .ok_or_else(|| setting("n_respondents", "too many answers"))?;
+    // The answers take about 48 bytes each while the chunks are joined: ask
+    // for that room up front, so that a survey beyond memory is an error
+    // rather than an abort half-way.
+    drop(crate::error::try_vec::<[u8; 48]>(
+        "the synthetic survey",
+        rows,
+    )?);
 
     let fx = effects(cfg, &fw, &regions, &typology);
     let area_of: Vec<usize> = fw.competences.iter().map(|c| c.area).collect();
