@@ -328,7 +328,8 @@ impl Framework {
     ///
     /// # Errors
     /// [`ModelError::Invalid`] listing every row with an empty or duplicate id,
-    /// an empty area, an unknown parent, or an area label that contradicts an
+    /// an empty area, an unknown parent, parent links that form a cycle or
+    /// nest deeper than [`MAX_DEPTH`], or an area label that contradicts an
     /// earlier one.
     pub fn from_rows(info: FrameworkInfo, rows: &[CompetenceRow]) -> crate::Result<Framework> {
         let mut problems = Vec::new();
@@ -387,10 +388,46 @@ impl Framework {
                 esco_uri: r.esco_uri.clone(),
             });
         }
-        for (row, ci, pid) in parents {
-            match competences.iter().position(|c| c.id == pid) {
+        let mut row_of = vec![0usize; competences.len()];
+        let position: std::collections::HashMap<&str, usize> = competences
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id.as_str(), i))
+            .collect();
+        let links: Vec<(usize, usize, Option<usize>, String)> = parents
+            .into_iter()
+            .map(|(row, ci, pid)| (row, ci, position.get(pid.as_str()).copied(), pid))
+            .collect();
+        for (row, ci, found, pid) in links {
+            row_of[ci] = row;
+            match found {
                 Some(p) if p != ci => competences[ci].parent = Some(p),
                 _ => problems.push(format!("row {row}: unknown parent competence {pid:?}")),
+            }
+        }
+        // Parent links must end at a competence without a parent within
+        // MAX_DEPTH steps: a cycle would be lost when the framework is
+        // written (sub-competences are nested under their parent), and a
+        // deep chain would nest beyond what a reader can parse.
+        for start in 0..competences.len() {
+            let mut at = start;
+            let mut steps = 0;
+            while let Some(p) = competences[at].parent {
+                steps += 1;
+                if p == start || steps > MAX_DEPTH {
+                    problems.push(format!(
+                        "row {}: the parent links of competence {:?} {}",
+                        row_of[start],
+                        competences[start].id,
+                        if p == start {
+                            "form a cycle".to_owned()
+                        } else {
+                            format!("are deeper than {MAX_DEPTH} levels")
+                        }
+                    ));
+                    break;
+                }
+                at = p;
             }
         }
         if !problems.is_empty() {
@@ -554,6 +591,9 @@ impl Framework {
     }
 }
 
+/// How deep sub-competences may nest below a competence.
+pub const MAX_DEPTH: usize = 16;
+
 fn flatten(c: CompetenceFile, area: usize, parent: Option<usize>, out: &mut Vec<Competence>) {
     let me = out.len();
     out.push(Competence {
@@ -637,6 +677,34 @@ mod tests {
         assert!(i.is_some());
         assert!(Framework::embedded("nope").is_err());
         assert!(Framework::embedded("DigComp-2.2").is_ok());
+    }
+
+    #[test]
+    fn parent_cycles_and_deep_chains_are_rejected_and_shallow_ones_round_trip() {
+        let row = |id: &str, parent: &str| CompetenceRow {
+            id: id.into(),
+            area: "A".into(),
+            parent: (!parent.is_empty()).then(|| parent.into()),
+            ..Default::default()
+        };
+        let info = FrameworkInfo {
+            id: "mine".into(),
+            ..Default::default()
+        };
+        let cycle = [row("a", "c"), row("b", "a"), row("c", "b"), row("d", "")];
+        let err = Framework::from_rows(info.clone(), &cycle).unwrap_err();
+        assert!(err.to_string().contains("form a cycle"), "{err}");
+        // 30,000 levels: refused, not overflowing the stack on writing
+        let ids: Vec<String> = (0..30_000).map(|i| format!("c{i}")).collect();
+        let deep: Vec<CompetenceRow> = (0..ids.len())
+            .map(|i| row(&ids[i], if i == 0 { "" } else { &ids[i - 1] }))
+            .collect();
+        let err = Framework::from_rows(info.clone(), &deep).unwrap_err();
+        assert!(err.to_string().contains("deeper than 16 levels"), "{err}");
+        let ok: Vec<CompetenceRow> = deep[..=MAX_DEPTH].to_vec();
+        let fw = Framework::from_rows(info, &ok).unwrap_or_else(|e| panic!("{e}"));
+        let back = Framework::from_json(&fw.to_json()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(fw, back);
     }
 
     #[test]
