@@ -75,6 +75,7 @@ pub fn gap_table<'py>(
     group_columns(py, &g, &d)?;
     d.set_item("n_items", t.n_items)?;
     d.set_item("n", to_numpy(py, &t.n))?;
+    d.set_item("n_eff", to_numpy(py, &t.n_eff))?;
     d.set_item("n_missing", to_numpy(py, &t.n_missing))?;
     d.set_item("n_borich", to_numpy(py, &t.n_borich))?;
     d.set_item("borich_weight", to_numpy(py, &t.borich_weight))?;
