@@ -20,6 +20,7 @@ from ._core import __version__
 from ._map import SkillsMap
 from ._model import Framework, Regions, Scale, Typology
 from ._network import CoGapNetwork
+from ._provenance import Provenance
 from ._relatedness import density, proximity, rca
 from ._similarity import distance, similarity, top_k
 from ._survey import Survey, demo_survey, read_survey
@@ -37,6 +38,7 @@ __all__ = [
     "ConfigurationError",
     "DefinitionError",
     "Framework",
+    "Provenance",
     "Regions",
     "Scale",
     "SkillsMap",

@@ -14,6 +14,7 @@ import pandas as pd
 
 from . import _core
 from ._frames import _text
+from ._provenance import Provenance, attach, read
 from .errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -109,7 +110,7 @@ def _gap_frame(
     importance_mean: str,
     borich: str = "importance",
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """The gap table as a DataFrame with its attrs, and the core's columns."""
+    """The gap table with its provenance, and the core's columns."""
     level = _check_level(level)
     keys = _by(by)
     min_n = _count("min_n", min_n, 0)
@@ -138,25 +139,26 @@ def _gap_frame(
     rank = np.asarray(res["rank"], dtype=np.int64)
     data["rank"] = pd.arrays.IntegerArray(rank, rank == 0)
     df = pd.DataFrame(data)
-    df.attrs.update(
-        level=level,
-        by=keys,
-        weights=bool(weights and survey.has_weights),
-        min_n=int(min_n),
-        importance_mean=importance_mean,
-        borich=borich,
-        gap_target="required" if res["target_is_required"] else "importance",
-        borich_variable="importance" if res["borich_uses_importance"] else "required",
-        synthetic=survey.synthetic,
-        framework=survey.framework.id,
-    )
     # display names of the group values (all keys merged), for figures and reports
     names = {str(k): str(v) for key in keys for k, v in survey._group_names(key).items()}
-    if names:
-        df.attrs["group_names"] = names
-    from ._model import remember_framework
-
-    remember_framework(survey.framework)
+    attach(
+        df,
+        Provenance(
+            kind="gaps",
+            framework=survey.framework,
+            synthetic=survey.synthetic,
+            source=survey.source,
+            by=tuple(keys),
+            group_names=names,
+            level=level,
+            weights=bool(weights and survey.has_weights),
+            min_n=int(min_n),
+            importance_mean=importance_mean,
+            borich=borich,
+            borich_variable="importance" if res["borich_uses_importance"] else "required",
+            gap_target="required" if res["target_is_required"] else "importance",
+        ),
+    )
     return df, res
 
 
@@ -193,8 +195,8 @@ def gaps(
     with _progress_bar(n_boot, progress, "bootstrap") as update:
         boot = _core.bootstrap(
             survey._inner,
-            df.attrs["by"],
-            level=df.attrs["level"],
+            _by(by),
+            level=level,
             weights=weights,
             min_n=int(min_n),
             importance_mean=importance_mean,
@@ -213,18 +215,22 @@ def gaps(
     df.insert(pos, "mwds_lo", boot["mwds_lo"])
     df.insert(pos + 1, "mwds_hi", boot["mwds_hi"])
     df["p_top_k"] = boot["p_top_k"]
-    df.attrs.update(ci=ci, n_boot=int(n_boot), seed=int(seed), stratify=strata, top_k=top_k)
-    return df
+    prov = read(df).replace(
+        ci=ci, n_boot=int(n_boot), seed=int(seed), stratify=tuple(strata), top_k=top_k
+    )
+    return attach(df, prov)
 
 
 def pivot(table: pd.DataFrame, value: str, *, mask_suppressed: bool = False) -> pd.DataFrame:
     """Group × item matrix of one column of a gap table: rows the groups in
     the table's order (a single row "all respondents" for a pooled table,
     a MultiIndex for several keys), columns the items in the table's order,
-    ``attrs`` those of the table plus ``value``. With ``mask_suppressed``
-    suppressed cells are NaN whatever the column."""
-    keys = list(table.attrs.get("by") or [])
-    item = "area" if table.attrs.get("level") == "area" else "competence"
+    ``attrs`` those of the table with the provenance of profiles of
+    ``value``. With ``mask_suppressed`` suppressed cells are NaN whatever
+    the column."""
+    prov = read(table)
+    keys = list(prov.by)
+    item = "area" if prov.level == "area" else "competence"
     values = table[value].astype("float64")
     if mask_suppressed:
         values = values.where(~table["suppressed"].astype(bool))
@@ -244,8 +250,8 @@ def pivot(table: pd.DataFrame, value: str, *, mask_suppressed: bool = False) -> 
         wide = wide.reindex(index=index, columns=items)
     wide = wide.astype("float64")
     wide.columns.name = item
-    wide.attrs.update(table.attrs, value=value)
-    return wide
+    wide.attrs.update(table.attrs)
+    return attach(wide, prov.replace(kind="profiles", value=value))
 
 
 def priorities(
@@ -263,14 +269,13 @@ def priorities(
     if top_k is not None:
         top_k = _count("top_k", top_k, 1)
     table, res = _gap_frame(survey, by, level, weights, min_n, importance_mean, borich)
-    keys = table.attrs["by"]
+    prov = read(table)
+    keys = list(prov.by)
     item = "area" if level == "area" else "competence"
     # x of both plots: the Borich variable (importance, else required)
     importance = np.asarray(res["mean_importance"], dtype=np.float64)
     n_items = res["n_items"]
-    imp_scale = (
-        survey.importance_scale if table.attrs["borich_variable"] == "importance" else survey.scale
-    )
+    imp_scale = survey.importance_scale if prov.borich_variable == "importance" else survey.scale
     parts = []
     for g in range(len(res["group_sizes"])):
         sl = slice(g * n_items, (g + 1) * n_items)
@@ -302,9 +307,7 @@ def priorities(
     out.loc[table["suppressed"].to_numpy(), ["importance", "mean_current", "mean_gap", "mwds"]] = (
         np.nan
     )
-    out.attrs.update(table.attrs)
-    out.attrs["crosshair"] = crosshair
-    return out
+    return attach(out, prov.replace(kind="priorities", crosshair=crosshair))
 
 
 def paired_test(
@@ -325,13 +328,21 @@ def paired_test(
         data[col] = res[col]
     df = pd.DataFrame(data)
     variable = "importance" if survey._inner.has_importance else "required"
-    df.attrs.update(
-        level=level,
-        by=keys,
-        test=(
-            f"scipy.stats.wilcoxon({variable}, current, zero_method='wilcox', "
-            f"correction={bool(correction)}, method='asymptotic'), two-sided"
-        ),
-        synthetic=survey.synthetic,
+    test = (
+        f"scipy.stats.wilcoxon({variable}, current, zero_method='wilcox', "
+        f"correction={bool(correction)}, method='asymptotic'), two-sided"
     )
-    return df
+    names = {str(k): str(v) for key in keys for k, v in survey._group_names(key).items()}
+    return attach(
+        df,
+        Provenance(
+            kind="paired_test",
+            framework=fw,
+            synthetic=survey.synthetic,
+            source=survey.source,
+            by=tuple(keys),
+            group_names=names,
+            level=level,
+            test=test,
+        ),
+    )

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
+from ._provenance import Provenance, attach
 from .errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -83,13 +84,22 @@ class CoGapNetwork:
 
     def communities(self, seed: int = 0, *, weight: str = "count") -> pd.DataFrame:
         """Louvain communities (modularity, resolution 1), deterministic for a
-        seed; ``df.attrs["modularity"]`` holds the partition's modularity."""
+        seed; the provenance (``df.attrs["provenance"]``) holds the partition's
+        ``modularity``."""
         labels, q = _core.louvain(
             len(self._ids), self._i, self._j, self._weights(weight), seed=int(seed)
         )
         df = pd.DataFrame({"competence": self._ids, "community": labels.astype(np.int64)})
-        df.attrs.update(modularity=q, seed=int(seed), weight=weight)
-        return df
+        prov = Provenance(
+            kind="communities",
+            framework=self._survey.framework,
+            synthetic=self.synthetic,
+            source=self._survey.source,
+            modularity=q,
+            seed=int(seed),
+            weight=weight,
+        )
+        return attach(df, prov)
 
     def centrality(self, *, weight: str = "count") -> pd.DataFrame:
         """Degree (neighbours), strength (sum of weights), betweenness

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
+from ._provenance import Provenance, attach, read
 from .errors import ConfigurationError
 
 __all__ = ["distance", "similarity", "top_k"]
@@ -61,13 +62,20 @@ def _full(
         return out
     # the array is ours alone: wrap it (pandas would copy the N × N matrix)
     frame = pd.DataFrame(out, index=index, columns=index.copy(), copy=False)
-    frame.attrs["metric"] = metric
-    if isinstance(X, pd.DataFrame):
-        # provenance and display names travel with the labels
-        for key in ("synthetic", "group_names", "by"):
-            if key in X.attrs:
-                frame.attrs[key] = X.attrs[key]
-    return frame
+    # where the profiles came from, and the display names of their labels
+    prov = read(X)
+    return attach(
+        frame,
+        Provenance(
+            kind="distance" if distance else "similarity",
+            framework=prov.framework,
+            synthetic=prov.synthetic,
+            source=prov.source,
+            by=prov.by,
+            group_names=prov.group_names,
+            metric=metric,
+        ),
+    )
 
 
 def similarity(
@@ -109,7 +117,9 @@ def similarity(
     -------
     DataFrame labelled with ``X``'s index on both axes, or an array for an
     array input. Symmetric; 1 on the diagonal except for rows with no
-    defined similarity (e.g. a constant profile under Pearson).
+    defined similarity (e.g. a constant profile under Pearson). The
+    DataFrame's provenance names the metric and keeps the display names
+    and synthetic flag of ``X``'s.
 
     Examples
     --------

@@ -556,8 +556,8 @@ class Survey:
             Bootstrap replicates.
         seed : int, optional
             Seed of the bootstrap; drawn at random when None and recorded in
-            ``df.attrs["seed"]``. Results for a seed are identical whatever
-            the number of threads.
+            the provenance. Results for a seed are identical whatever the
+            number of threads.
         stratify : str or list of str, optional
             Resample within strata of these respondent attributes (e.g.
             ``"region"``), keeping stratum sizes fixed; a missing attribute
@@ -569,7 +569,7 @@ class Survey:
         importance_mean : {"complete", "all"}
             Whether Ī in the Borich score averages importance over respondents
             who also rated their current level (default) or over every
-            importance answer; recorded in ``df.attrs``.
+            importance answer; recorded in the provenance.
         progress : bool, optional
             Show a tqdm progress bar for the bootstrap (default: when tqdm is
             installed and the run is long). Ctrl-C stops the run cleanly.
@@ -577,7 +577,7 @@ class Survey:
             The Borich variable I when the survey has both: importance
             (Borich's original, the default) or the required level (the
             variant weighting discrepancies by the mean required level).
-            Recorded in ``df.attrs``.
+            Recorded in the provenance.
 
         Returns
         -------
@@ -595,7 +595,8 @@ class Survey:
             I − C, with I the importance, or the required level without
             importance), ``rank`` (by MWDS, descending, within the group; ties
             share the lowest rank) and ``suppressed``. Means are weighted when
-            weights are used. ``df.attrs`` records the options.
+            weights are used. ``df.attrs["provenance"]`` (a
+            :class:`Provenance`) records the options.
 
         Examples
         --------
@@ -603,7 +604,8 @@ class Survey:
         >>> g = sm.demo_survey(300, seed=0).gaps(by="region")
         >>> g[["region", "competence", "n", "mean_gap", "mwds", "rank"]].shape
         (192, 6)
-        >>> g.attrs["borich_variable"], g.attrs["importance_mean"]
+        >>> p = sm.Provenance.of(g)
+        >>> p.borich_variable, p.importance_mean
         ('importance', 'complete')
         """
         from ._gaps import gaps
@@ -653,7 +655,8 @@ class Survey:
         -------
         pandas.DataFrame
             Rows the groups (in the order of :meth:`gaps`), columns the
-            competences (or areas) in framework order.
+            competences (or areas) in framework order; the provenance (kind
+            ``"profiles"``) names the ``value``.
 
         Examples
         --------
@@ -669,7 +672,9 @@ class Survey:
             importance_mean=importance_mean,
             borich=borich,
         )
-        keys = table.attrs["by"]
+        from ._provenance import read
+
+        keys = read(table).by
         if not keys:
             raise ConfigurationError("profiles need a grouping: by=region, stakeholder_type, …")
         numeric = [
@@ -773,7 +778,10 @@ class Survey:
                 f"by must name one grouping (e.g. 'region' or 'stakeholder_type'), got {by!r}"
             )
         top = _count("top", top, 1)
+        from ._provenance import attach, read
+
         g = self.gaps(by, min_n=min_n, ci=ci, n_boot=n_boot, seed=seed, weights=weights)
+        prov = read(g)
         g = g[~g["suppressed"]]
         names = self._group_names(by)
         labels = self.framework.competences.set_index("id")["label"]
@@ -830,8 +838,7 @@ class Survey:
             )
         ]
         out = out.reset_index(drop=True)
-        out.attrs.update(g.attrs, by=by, top=top)
-        return out
+        return attach(out, prov.replace(kind="learning_matches", top=top))
 
     def _group_names(self, by: str) -> dict[Any, str]:
         """Display names of the values of a grouping key."""

@@ -10,6 +10,7 @@ MODULES = [
     "skillsmap._map",
     "skillsmap._model",
     "skillsmap._network",
+    "skillsmap._provenance",
     "skillsmap._relatedness",
     "skillsmap._similarity",
     "skillsmap._survey",

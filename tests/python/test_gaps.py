@@ -389,10 +389,10 @@ def test_golden_gap_table():
     assert str(g["rank"].dtype) == "Int64"
     assert not g["suppressed"].any()
     assert "mean_required" not in g.columns
-    assert g.attrs["gap_target"] == "importance"
-    assert g.attrs["borich_variable"] == "importance"
-    assert g.attrs["weights"] is False
-    assert g.attrs["synthetic"] is False
+    assert sm.Provenance.of(g).gap_target == "importance"
+    assert sm.Provenance.of(g).borich_variable == "importance"
+    assert sm.Provenance.of(g).weights is False
+    assert sm.Provenance.of(g).synthetic is False
 
 
 def test_golden_area_level():
@@ -422,7 +422,7 @@ def test_golden_priorities():
     # default top_k: the number of HH items (1); C1 is top and HH
     assert p["top_k"].tolist() == [1] * 4
     assert p["priority"].tolist() == [1, 3, 3, 3]
-    assert p.attrs["crosshair"] == "mean"
+    assert sm.Provenance.of(p).crosshair == "mean"
 
     med = golden_survey().priorities(min_n=1, crosshair="median")
     np.testing.assert_allclose(med["ipa_crosshair_performance"], 2.80, **TOL)
@@ -479,12 +479,12 @@ def test_golden_with_a_missing_current_level():
     # Ī over every importance answer of C2, respondent 3's included: (4+5+4+3+4)/5 = 4
     g_all = s.gaps(min_n=1, importance_mean="all")
     np.testing.assert_allclose(g_all.loc[1, "mwds"], 4.0 * 1.0, **TOL)
-    assert g_all.attrs["importance_mean"] == "all"
+    assert sm.Provenance.of(g_all).importance_mean == "all"
 
 
 def test_default_min_n_suppresses_the_small_cell():
     g = golden_survey(golden_missing()).gaps()
-    assert g.attrs["min_n"] == 5
+    assert sm.Provenance.of(g).min_n == 5
     assert g["suppressed"].tolist() == [False, True, False, False]
     row = g.loc[1]
     assert row["n"] == 4 and row["n_missing"] == 1
@@ -749,7 +749,7 @@ def test_constant_weights_give_the_unweighted_result(df):
         for level in ("competence", "area"):
             a = weighted.gaps(by, level=level, min_n=1)
             b = plain.gaps(by, level=level, min_n=1)
-            assert a.attrs["weights"] is True and b.attrs["weights"] is False
+            assert sm.Provenance.of(a).weights is True and sm.Provenance.of(b).weights is False
             assert a.columns.tolist() == b.columns.tolist()
             for col in a.columns:
                 if a[col].dtype.kind == "f":
@@ -819,7 +819,7 @@ def boot_region(demo300) -> pd.DataFrame:
     return demo300.gaps("region", ci=0.95, n_boot=300, seed=7)
 
 
-def test_bootstrap_columns_and_attrs(demo300, boot_region):
+def test_bootstrap_columns_and_provenance(demo300, boot_region):
     b = boot_region
     plain = demo300.gaps("region")
     cols = b.columns.tolist()
@@ -831,11 +831,11 @@ def test_bootstrap_columns_and_attrs(demo300, boot_region):
     assert cols[-1] == "p_top_k"
     # the point estimates are those of the plain table
     pd.testing.assert_frame_equal(b[plain.columns], plain, check_like=False)
-    assert b.attrs["seed"] == 7
-    assert b.attrs["n_boot"] == 300
-    assert b.attrs["ci"] == 0.95
-    assert b.attrs["top_k"] == 5
-    assert b.attrs["stratify"] == []
+    assert sm.Provenance.of(b).seed == 7
+    assert sm.Provenance.of(b).n_boot == 300
+    assert sm.Provenance.of(b).ci == 0.95
+    assert sm.Provenance.of(b).top_k == 5
+    assert sm.Provenance.of(b).stratify == ()
 
 
 def test_bootstrap_intervals_surround_the_estimate(boot_region):
@@ -870,7 +870,7 @@ def test_rank_stability(demo300, boot_region):
     assert (top["p_top_k"] > 0.5).all()
     pooled = demo300.gaps(ci=0.9, n_boot=200, seed=1, top_k=3)
     assert pooled["p_top_k"].sum() == pytest.approx(3.0, abs=1e-9)
-    assert pooled.attrs["top_k"] == 3
+    assert sm.Provenance.of(pooled).top_k == 3
 
 
 def test_bootstrap_is_reproducible(demo300, boot_region):
@@ -883,21 +883,21 @@ def test_bootstrap_is_reproducible(demo300, boot_region):
 
 def test_random_seed_is_recorded_and_reproduces(demo300):
     a = demo300.gaps(ci=0.9, n_boot=50)
-    seed = a.attrs["seed"]
+    seed = sm.Provenance.of(a).seed
     assert isinstance(seed, int) and 0 <= seed < 2**64
     pd.testing.assert_frame_equal(demo300.gaps(ci=0.9, n_boot=50, seed=seed), a)
 
 
 def test_stratified_bootstrap(demo300):
     b = demo300.gaps("region", ci=0.9, n_boot=200, seed=7, stratify="region")
-    assert b.attrs["stratify"] == ["region"]
+    assert sm.Provenance.of(b).stratify == ("region",)
     plain = demo300.gaps("region", ci=0.9, n_boot=200, seed=7)
     assert not b["mean_gap_lo"].equals(plain["mean_gap_lo"])
     ok = ~b["suppressed"]
     inside = (b["mean_gap_lo"] <= b["mean_gap"]) & (b["mean_gap"] <= b["mean_gap_hi"])
     assert inside[ok].mean() >= 0.97
     lst = demo300.gaps(ci=0.9, n_boot=50, seed=2, stratify=["region", "stakeholder_type"])
-    assert lst.attrs["stratify"] == ["region", "stakeholder_type"]
+    assert sm.Provenance.of(lst).stratify == ("region", "stakeholder_type")
 
 
 @pytest.mark.parametrize(
@@ -1185,8 +1185,8 @@ def test_paired_test_golden(correction):
         ok = ~np.isnan(cur[:, j])
         pairs[j] = (GOLDEN_I[ok, j], cur[ok, j])
     _check_paired(t, pairs, correction)
-    assert f"correction={correction}" in t.attrs["test"]
-    assert "importance" in t.attrs["test"]
+    assert f"correction={correction}" in sm.Provenance.of(t).test
+    assert "importance" in sm.Provenance.of(t).test
 
 
 def test_continuity_correction_at_the_mean():
@@ -1230,7 +1230,7 @@ def test_paired_test_at_area_level_and_without_importance():
     long = random_long(40, n_resp=60, variant="required")
     s = random_survey(long)
     t = s.paired_test(level="area").set_index("area")
-    assert "required" in t.attrs["test"]
+    assert "required" in sm.Provenance.of(t).test
     ok = long.dropna(subset=["required", "current"]).assign(
         area=lambda d: d["competence"].map(SE_AREA_OF)
     )
@@ -1305,7 +1305,7 @@ def test_bad_options_raise_skillsmap_errors(demo300, call):
 # -- 8. layout of the output ---------------------------------------------------------------------
 
 
-def test_column_order_and_attrs():
+def test_column_order_and_provenance():
     s = sm.demo_survey(80, seed=2)
     g = s.gaps(["region", "organisation_size"])
     assert g.columns.tolist() == [
@@ -1327,37 +1327,42 @@ def test_column_order_and_attrs():
         "rank",
         "suppressed",
     ]
-    assert g.attrs.pop("group_names")["ITH5"] == "Emilia-Romagna"  # names of every key
-    assert g.attrs == {
-        "level": "competence",
-        "by": ["region", "organisation_size"],
-        "weights": True,
-        "min_n": 5,
-        "importance_mean": "complete",
-        "borich": "importance",
-        "gap_target": "required",
-        "borich_variable": "importance",
-        "synthetic": True,
-        "framework": "se-core",
-    }
+    prov = sm.Provenance.of(g)
+    assert prov.names()["ITH5"] == "Emilia-Romagna"  # names of every key
+    assert prov == sm.Provenance(
+        kind="gaps",
+        framework=s.framework,
+        synthetic=True,
+        source=s.source,
+        by=("region", "organisation_size"),
+        group_names=prov.group_names,
+        level="competence",
+        weights=True,
+        min_n=5,
+        importance_mean="complete",
+        borich="importance",
+        borich_variable="importance",
+        gap_target="required",
+    )
+    assert g.attrs == {"provenance": prov}  # one documented place, nothing else
     by_region = s.gaps("region")
-    assert by_region.attrs["group_names"]["FI1D7"] == "Lapland"
+    assert sm.Provenance.of(by_region).names()["FI1D7"] == "Lapland"
     assert g["n"].dtype.kind in "iu" and g["n_missing"].dtype.kind in "iu"
     assert g["suppressed"].dtype == bool
     assert str(g["rank"].dtype) == "Int64"
 
     area = s.gaps(level="area", weights=False, importance_mean="all", min_n=2)
     assert area.columns.tolist()[:3] == ["area", "n", "n_missing"]
-    assert area.attrs["level"] == "area" and area.attrs["by"] == []
-    assert area.attrs["weights"] is False and area.attrs["min_n"] == 2
-    assert area.attrs["importance_mean"] == "all"
+    assert sm.Provenance.of(area).level == "area" and sm.Provenance.of(area).by == ()
+    assert sm.Provenance.of(area).weights is False and sm.Provenance.of(area).min_n == 2
+    assert sm.Provenance.of(area).importance_mean == "all"
 
     req_only = sm.demo_survey(80, seed=2, importance=False, weights=False).gaps(weights=True)
     assert "mean_importance" not in req_only.columns
     assert "mean_required" in req_only.columns
-    assert req_only.attrs["gap_target"] == "required"
-    assert req_only.attrs["borich_variable"] == "required"
-    assert req_only.attrs["weights"] is False  # asked for, but the survey has none
+    assert sm.Provenance.of(req_only).gap_target == "required"
+    assert sm.Provenance.of(req_only).borich_variable == "required"
+    assert sm.Provenance.of(req_only).weights is False  # asked for, but the survey has none
 
 
 def test_priorities_layout_and_reference():
@@ -1416,7 +1421,7 @@ def test_priorities_without_importance_use_required():
     p = s.priorities()
     g = s.gaps()
     np.testing.assert_allclose(p["importance"], g["mean_required"], equal_nan=True, **TOL)
-    assert p.attrs["borich_variable"] == "required"
+    assert sm.Provenance.of(p).borich_variable == "required"
 
 
 def test_borich_variant_weighs_by_the_required_level():
@@ -1432,8 +1437,8 @@ def test_borich_variant_weighs_by_the_required_level():
     ref = only_required.gaps(by="region", min_n=1)
     np.testing.assert_allclose(ours["mwds"], ref["mwds"], rtol=1e-12, equal_nan=True)
     np.testing.assert_allclose(ours["mean_gap"], ref["mean_gap"], rtol=1e-12, equal_nan=True)
-    assert ours.attrs["borich"] == "required"
-    assert ours.attrs["borich_variable"] == "required"
+    assert sm.Provenance.of(ours).borich == "required"
+    assert sm.Provenance.of(ours).borich_variable == "required"
     default = s.gaps(by="region", min_n=1)
     assert not np.allclose(default["mwds"], ours["mwds"], equal_nan=True)
     boot = s.gaps(borich="required", ci=0.9, n_boot=100, seed=3, min_n=1)
