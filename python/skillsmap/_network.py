@@ -1,5 +1,6 @@
-"""The co-gap network of competences: which gaps occur together among
-respondents, its disparity backbone, communities and centrality."""
+"""The co-gap network of competences (``Survey.cogap_network``): which gaps
+occur together among respondents, its disparity backbone, communities and
+centrality."""
 
 from __future__ import annotations
 
@@ -18,7 +19,17 @@ if TYPE_CHECKING:
 
     from ._survey import Survey
 
-__all__ = ["CoGapNetwork"]
+__all__ = ["CoGapNetwork", "cogap_network"]
+
+
+def cogap_network(
+    survey: Survey, threshold: float = 1.0, *, backbone_alpha: float | None = None
+) -> CoGapNetwork:
+    """The co-gap network: competences linked by how many respondents
+    report a gap (target − current ≥ ``threshold``) on both; with
+    ``backbone_alpha`` (e.g. 0.05) only the disparity-filter backbone.
+    See :class:`CoGapNetwork` for communities and centrality."""
+    return CoGapNetwork(survey, threshold, backbone_alpha)
 
 
 class CoGapNetwork:

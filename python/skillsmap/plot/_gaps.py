@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .._gaps import pivot
 from .._model import Framework
+from .._profiles import pivot
 from .._provenance import read
 from ..errors import ConfigurationError
 from ._common import (

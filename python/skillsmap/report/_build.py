@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .. import plot
-from .._gaps import pivot
+from .._profiles import pivot
 from .._provenance import read
 from ..errors import ConfigurationError
 from . import Figure, Omitted, Report
