@@ -60,9 +60,7 @@ def add_intervals(
     with the options of its provenance; the provenance records the run."""
     prov = Provenance.of(table)
     assert prov is not None and prov.kind == "gaps"
-    if not 0 < ci < 1:
-        raise ConfigurationError(f"ci must be in (0, 1), got {ci}")
-    n_boot = count("n_boot", n_boot, 1)
+    n_boot = count("n_boot", n_boot, 0)  # the core wants at least one
     top_k = count("top_k", top_k, 1)
     seed = check_seed(secrets.randbits(63) if seed is None else seed)
     strata = keys(stratify)

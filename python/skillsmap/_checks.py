@@ -1,4 +1,11 @@
-"""Checks of option values shared by the analysis modules."""
+"""The checks of option values that only Python can make.
+
+Ranges and names of options are checked once, by the core, and its errors
+are mapped by the binding. What stays here is what the core never sees:
+a Python value of the wrong type (a bool is not an int), a negative number
+that could not even become the core's unsigned integer, and the shape of a
+grouping argument.
+"""
 
 from __future__ import annotations
 
@@ -28,13 +35,6 @@ def count(name: str, value: Any, minimum: int) -> int:
     if value < minimum:
         raise ConfigurationError(f"{name} must be at least {minimum}, got {value}")
     return int(value)
-
-
-def level(value: str) -> str:
-    """The item level: ``"competence"`` or ``"area"``."""
-    if value not in {"competence", "area"}:
-        raise ConfigurationError(f"level must be 'competence' or 'area', got {value!r}")
-    return value
 
 
 def seed(value: Any) -> int:

@@ -62,7 +62,7 @@ def demo_survey(
     """
     if isinstance(n_respondents, bool) or not isinstance(n_respondents, int | np.integer):
         raise TypeError(f"n_respondents must be an int, got {n_respondents!r}")
-    if n_respondents < 1:
+    if n_respondents < 0:  # the core checks for zero; a negative count is no usize
         raise ConfigurationError(f"n_respondents must be positive, got {n_respondents}")
     fw = as_framework(framework)
     inner = _core.Survey.generate(

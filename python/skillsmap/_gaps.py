@@ -15,7 +15,6 @@ import pandas as pd
 
 from . import _bootstrap, _core
 from ._checks import count, keys
-from ._checks import level as check_level
 from ._provenance import Provenance, attach
 
 if TYPE_CHECKING:
@@ -72,7 +71,6 @@ def gap_frame(
     borich: str = "importance",
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The gap table with its provenance, and the core's columns."""
-    level = check_level(level)
     by = keys(by)
     min_n = count("min_n", min_n, 0)
     res = _core.gap_table(

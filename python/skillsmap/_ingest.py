@@ -176,10 +176,10 @@ def from_frame(
     for name in attributes:
         if name in {"region", "stakeholder_type", "sector", "respondent", "competence"}:
             pre.append((None, name, "", "attribute name is reserved for a survey key"))
+    # The core checks this too, but only once the columns exist: said here,
+    # it is reported with the missing columns, and with the argument names.
     if required is None and importance is None:
         pre.append((None, "required", "", "missing column: give required= or importance="))
-    if len(df) == 0 and not pre:
-        pre.append((None, "", "", "empty input: the table has no rows"))
     if pre:
         raise ValidationError(pre, source=source or None)
 

@@ -11,7 +11,6 @@ import pandas as pd
 
 from . import _core
 from ._checks import keys
-from ._checks import level as check_level
 from ._gaps import group_names, item_columns, key_columns
 from ._provenance import Provenance, attach
 
@@ -50,7 +49,6 @@ def paired_test(
     >>> bool((t["p_value"] < 0.05).any())
     True
     """
-    level = check_level(level)
     by = keys(by)
     res = _core.paired_tests(survey._inner, by, level=level, correction=bool(correction))
     fw = survey.framework

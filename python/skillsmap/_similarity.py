@@ -14,8 +14,6 @@ from .errors import ConfigurationError
 
 __all__ = ["distance", "similarity", "top_k"]
 
-_METRICS = ("cosine", "pearson", "spearman", "euclidean", "manhattan", "jaccard")
-
 
 def _matrix(X: Any) -> tuple[np.ndarray, pd.Index | None]:
     if isinstance(X, pd.DataFrame):
@@ -27,15 +25,11 @@ def _matrix(X: Any) -> tuple[np.ndarray, pd.Index | None]:
     return np.ascontiguousarray(arr), None
 
 
-def _check(metric: str, threshold: float | None, min_overlap: int, dtype: str) -> None:
-    if metric not in _METRICS:
-        raise ConfigurationError(f"metric must be one of {', '.join(_METRICS)}; got {metric!r}")
-    if metric == "jaccard" and threshold is None:
-        raise ConfigurationError("jaccard binarises profiles: give threshold= explicitly")
+def _check(min_overlap: int) -> None:
+    # The core checks the metric, the Jaccard threshold and the dtype; it
+    # reads a min_overlap of 0 as 1, which we do not accept silently.
     if min_overlap < 1:
         raise ConfigurationError(f"min_overlap must be at least 1, got {min_overlap}")
-    if dtype not in {"float64", "float32"}:
-        raise ConfigurationError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
 
 
 def _full(
@@ -47,7 +41,7 @@ def _full(
     dtype: str,
     threshold: float | None,
 ) -> Any:
-    _check(metric, threshold, min_overlap, dtype)
+    _check(min_overlap)
     values, index = _matrix(X)
     out = _core.similarity_matrix(
         values,
@@ -183,9 +177,9 @@ def top_k(
     >>> sm.top_k(prof, k=2).groupby("source").size().tolist()
     [2, 2, 2, 2, 2, 2]
     """
-    if k < 1:
+    if k < 0:  # the core checks for zero; a negative k is no usize
         raise ConfigurationError(f"k must be positive, got {k}")
-    _check(metric, threshold, min_overlap, "float64")
+    _check(min_overlap)
     values, index = _matrix(X)
     res = _core.top_k(
         values,
