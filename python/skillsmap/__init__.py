@@ -17,12 +17,15 @@ from __future__ import annotations
 
 from . import frameworks, plot
 from ._core import __version__
+from ._demo import demo_survey
+from ._ingest import read_survey
 from ._map import SkillsMap
 from ._model import Framework, Regions, Scale, Typology
 from ._network import CoGapNetwork
+from ._provenance import Provenance
 from ._relatedness import density, proximity, rca
 from ._similarity import distance, similarity, top_k
-from ._survey import Survey, demo_survey, read_survey
+from ._survey import Survey
 from .errors import (
     ConfigurationError,
     ConvergenceError,
@@ -41,6 +44,7 @@ __all__ = [
     "DefinitionError",
     "FormatError",
     "Framework",
+    "Provenance",
     "Regions",
     "Scale",
     "SkillsMap",

@@ -1,6 +1,7 @@
-"""The interregional skills map as a Python object: tables, queries,
-subgraphs, networkx conversion and files (GraphML, GEXF, node-link JSON and
-the versioned skillsmap JSON)."""
+"""The interregional skills map as a Python object: built from a survey
+(``Survey.skills_map``), with tables, queries, subgraphs, networkx
+conversion and files (GraphML, GEXF, node-link JSON and the versioned
+skillsmap JSON)."""
 
 from __future__ import annotations
 
@@ -13,12 +14,15 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from . import _core
+from ._checks import count
 from .errors import FormatError
 
 if TYPE_CHECKING:
     import networkx as nx
 
-__all__ = ["SkillsMap"]
+    from ._survey import Survey
+
+__all__ = ["SkillsMap", "skills_map"]
 
 #: Largest file :meth:`SkillsMap.load` reads unless told otherwise.
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
@@ -180,3 +184,27 @@ class SkillsMap:
         counts = self.nodes["kind"].value_counts().to_dict()
         parts = ", ".join(f"{v} {html.escape(str(k))}" for k, v in counts.items())
         return f"<p><b>SkillsMap</b>: {parts}; {self.edge_count} edges</p>"
+
+
+def skills_map(
+    survey: Survey, *, min_n: int = 5, weights: bool = True, importance_mean: str = "complete"
+) -> SkillsMap:
+    """The skills map of this survey: regions, stakeholder types, areas and
+    competences, with the gap statistics of :meth:`Survey.gaps` on the
+    region → competence and type → competence edges.
+
+    Examples
+    --------
+    >>> import skillsmap as sm
+    >>> m = sm.demo_survey(300, seed=1).skills_map()
+    >>> m.neighbours("region:ES22", "region_competence")[:1]
+    ['competence:se.found.principles']
+    """
+    return SkillsMap(
+        _core.SkillsMap.from_survey(
+            survey._inner,
+            min_n=count("min_n", min_n, 0),
+            weights=weights,
+            importance_mean=importance_mean,
+        )
+    )

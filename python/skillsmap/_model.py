@@ -43,22 +43,6 @@ def _cell(v: Any) -> str | None:
     return str(v)
 
 
-# Frameworks of the surveys whose tables this process made, by id, so that a
-# figure can label a table whose attrs name a custom framework. The latest
-# survey's framework wins an id.
-_SEEN_FRAMEWORKS: dict[str, Framework] = {}
-
-
-def remember_framework(framework: Framework) -> None:
-    """Record ``framework`` as the one its id stands for in this process."""
-    _SEEN_FRAMEWORKS[framework.id] = framework
-
-
-def seen_framework(id: str) -> Framework | None:
-    """The framework last recorded under ``id``, if any."""
-    return _SEEN_FRAMEWORKS.get(id)
-
-
 class Framework:
     """A competence framework: areas → competences, with provenance.
 

@@ -1,5 +1,6 @@
-"""The co-gap network of competences: which gaps occur together among
-respondents, its disparity backbone, communities and centrality."""
+"""The co-gap network of competences (``Survey.cogap_network``): which gaps
+occur together among respondents, its disparity backbone, communities and
+centrality."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
+from ._provenance import Provenance, attach
 from .errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -17,7 +19,17 @@ if TYPE_CHECKING:
 
     from ._survey import Survey
 
-__all__ = ["CoGapNetwork"]
+__all__ = ["CoGapNetwork", "cogap_network"]
+
+
+def cogap_network(
+    survey: Survey, threshold: float = 1.0, *, backbone_alpha: float | None = None
+) -> CoGapNetwork:
+    """The co-gap network: competences linked by how many respondents
+    report a gap (target − current ≥ ``threshold``) on both; with
+    ``backbone_alpha`` (e.g. 0.05) only the disparity-filter backbone.
+    See :class:`CoGapNetwork` for communities and centrality."""
+    return CoGapNetwork(survey, threshold, backbone_alpha)
 
 
 class CoGapNetwork:
@@ -83,13 +95,22 @@ class CoGapNetwork:
 
     def communities(self, seed: int = 0, *, weight: str = "count") -> pd.DataFrame:
         """Louvain communities (modularity, resolution 1), deterministic for a
-        seed; ``df.attrs["modularity"]`` holds the partition's modularity."""
+        seed; the provenance (``df.attrs["provenance"]``) holds the partition's
+        ``modularity``."""
         labels, q = _core.louvain(
             len(self._ids), self._i, self._j, self._weights(weight), seed=int(seed)
         )
         df = pd.DataFrame({"competence": self._ids, "community": labels.astype(np.int64)})
-        df.attrs.update(modularity=q, seed=int(seed), weight=weight)
-        return df
+        prov = Provenance(
+            kind="communities",
+            framework=self._survey.framework,
+            synthetic=self.synthetic,
+            source=self._survey.source,
+            modularity=q,
+            seed=int(seed),
+            weight=weight,
+        )
+        return attach(df, prov)
 
     def centrality(self, *, weight: str = "count") -> pd.DataFrame:
         """Degree (neighbours), strength (sum of weights), betweenness

@@ -9,11 +9,10 @@ import numpy as np
 import pandas as pd
 
 from . import _core
+from ._provenance import Provenance, attach, read
 from .errors import ConfigurationError
 
 __all__ = ["distance", "similarity", "top_k"]
-
-_METRICS = ("cosine", "pearson", "spearman", "euclidean", "manhattan", "jaccard")
 
 
 def _matrix(X: Any) -> tuple[np.ndarray, pd.Index | None]:
@@ -26,15 +25,11 @@ def _matrix(X: Any) -> tuple[np.ndarray, pd.Index | None]:
     return np.ascontiguousarray(arr), None
 
 
-def _check(metric: str, threshold: float | None, min_overlap: int, dtype: str) -> None:
-    if metric not in _METRICS:
-        raise ConfigurationError(f"metric must be one of {', '.join(_METRICS)}; got {metric!r}")
-    if metric == "jaccard" and threshold is None:
-        raise ConfigurationError("jaccard binarises profiles: give threshold= explicitly")
+def _check(min_overlap: int) -> None:
+    # The core checks the metric, the Jaccard threshold and the dtype; it
+    # reads a min_overlap of 0 as 1, which we do not accept silently.
     if min_overlap < 1:
         raise ConfigurationError(f"min_overlap must be at least 1, got {min_overlap}")
-    if dtype not in {"float64", "float32"}:
-        raise ConfigurationError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
 
 
 def _full(
@@ -46,7 +41,7 @@ def _full(
     dtype: str,
     threshold: float | None,
 ) -> Any:
-    _check(metric, threshold, min_overlap, dtype)
+    _check(min_overlap)
     values, index = _matrix(X)
     out = _core.similarity_matrix(
         values,
@@ -61,13 +56,20 @@ def _full(
         return out
     # the array is ours alone: wrap it (pandas would copy the N × N matrix)
     frame = pd.DataFrame(out, index=index, columns=index.copy(), copy=False)
-    frame.attrs["metric"] = metric
-    if isinstance(X, pd.DataFrame):
-        # provenance and display names travel with the labels
-        for key in ("synthetic", "group_names", "by"):
-            if key in X.attrs:
-                frame.attrs[key] = X.attrs[key]
-    return frame
+    # where the profiles came from, and the display names of their labels
+    prov = read(X)
+    return attach(
+        frame,
+        Provenance(
+            kind="distance" if distance else "similarity",
+            framework=prov.framework,
+            synthetic=prov.synthetic,
+            source=prov.source,
+            by=prov.by,
+            group_names=prov.group_names,
+            metric=metric,
+        ),
+    )
 
 
 def similarity(
@@ -109,7 +111,9 @@ def similarity(
     -------
     DataFrame labelled with ``X``'s index on both axes, or an array for an
     array input. Symmetric; 1 on the diagonal except for rows with no
-    defined similarity (e.g. a constant profile under Pearson).
+    defined similarity (e.g. a constant profile under Pearson). The
+    DataFrame's provenance names the metric and keeps the display names
+    and synthetic flag of ``X``'s.
 
     Examples
     --------
@@ -173,9 +177,9 @@ def top_k(
     >>> sm.top_k(prof, k=2).groupby("source").size().tolist()
     [2, 2, 2, 2, 2, 2]
     """
-    if k < 1:
+    if k < 0:  # the core checks for zero; a negative k is no usize
         raise ConfigurationError(f"k must be positive, got {k}")
-    _check(metric, threshold, min_overlap, "float64")
+    _check(min_overlap)
     values, index = _matrix(X)
     res = _core.top_k(
         values,

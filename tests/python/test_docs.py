@@ -7,9 +7,17 @@ import pytest
 
 MODULES = [
     "skillsmap",
+    "skillsmap._demo",
+    "skillsmap._gaps",
+    "skillsmap._ingest",
     "skillsmap._map",
+    "skillsmap._matches",
     "skillsmap._model",
     "skillsmap._network",
+    "skillsmap._paired",
+    "skillsmap._priorities",
+    "skillsmap._profiles",
+    "skillsmap._provenance",
     "skillsmap._relatedness",
     "skillsmap._similarity",
     "skillsmap._survey",

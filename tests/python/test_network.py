@@ -73,7 +73,7 @@ def test_modularity_of_the_partition_found_matches_networkx(survey, weight):
     g = net.to_networkx()
     parts = [set(c.competence[c.community == k]) for k in sorted(c.community.unique())]
     q = nx.community.modularity(g, parts, weight=weight)
-    assert c.attrs["modularity"] == pytest.approx(q, abs=1e-10)
+    assert sm.Provenance.of(c).modularity == pytest.approx(q, abs=1e-10)
     assert c.equals(net.communities(seed=3, weight=weight))
 
 

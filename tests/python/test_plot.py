@@ -151,7 +151,7 @@ def test_ipa_of_one_group_equals_ipa_of_that_group_alone(fig_test, fig_ref):
     p = s.priorities(by="region")
     sm.plot.ipa(p, group="FI1D7", ax=fig_test.subplots())
     alone = p[p["region"] == "FI1D7"].copy()
-    alone.attrs = {**p.attrs, "by": []}
+    alone.attrs = {"provenance": sm.Provenance.of(p).replace(by=())}
     sm.plot.ipa(alone, ax=fig_ref.subplots(), title=fig_test.axes[0].get_title())
 
 

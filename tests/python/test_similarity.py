@@ -172,20 +172,6 @@ def test_bad_arguments():
         sm.top_k(X, k=0)
 
 
-def test_profiles():
-    s = sm.demo_survey(600, seed=0)
-    p = s.profiles(by="region", value="mwds")
-    g = s.gaps(by="region")
-    assert p.loc["ES22", "se.impact.measurement"] == pytest.approx(
-        g.set_index(["region", "competence"]).loc[("ES22", "se.impact.measurement"), "mwds"]
-    )
-    assert list(p.columns) == list(s.framework.competences["id"])
-    two = s.profiles(by=["region", "sector"], level="area")
-    assert two.index.names == ["region", "sector"]
-    with pytest.raises(sm.ConfigurationError):
-        s.profiles(by="region", value="nope")
-
-
 @pytest.mark.parametrize("metric", ["cosine", "pearson", "euclidean", "spearman", "manhattan"])
 def test_pairwise_results_are_exactly_symmetric(Xnan, metric):
     s = sm.similarity(Xnan, metric)

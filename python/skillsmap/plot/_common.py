@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .._model import Framework
+from .._provenance import read
 from ..errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -95,11 +96,10 @@ def annotate_cells(ax: Axes, image: Any, fmt: str = "{:.2f}", fontsize: float = 
 
 
 def is_synthetic(*objs: Any) -> bool:
-    """Whether any of the inputs comes from synthetic data (``attrs`` or
-    a ``synthetic`` attribute)."""
+    """Whether any of the inputs comes from synthetic data (its provenance,
+    or a ``synthetic`` attribute)."""
     for obj in objs:
-        attrs = getattr(obj, "attrs", None)
-        if isinstance(attrs, Mapping) and attrs.get("synthetic"):
+        if read(obj).synthetic:
             return True
         if getattr(obj, "synthetic", False) is True:
             return True
@@ -173,32 +173,22 @@ class Items:
 
 
 def resolve_framework(framework: Framework | str | None, *objs: Any) -> Framework | None:
-    """The framework to label items with: the argument, or the one named in
-    an input's ``attrs["framework"]`` (the framework of the survey that made
-    the table in this process, else the embedded framework of that id);
-    None if nothing resolves."""
+    """The framework to label items with: the argument (an id names the
+    framework of an input's provenance, else the embedded one), or the
+    framework in the first input's provenance that has one; None if
+    nothing resolves."""
     if isinstance(framework, Framework):
         return framework
     from .. import frameworks
-    from .._model import seen_framework
 
+    found = [p.framework for p in map(read, objs) if p.framework is not None]
     if isinstance(framework, str):
-        return seen_framework(framework) or frameworks.load(framework)
+        return next((f for f in found if f.id == framework), None) or frameworks.load(framework)
     if framework is not None:
         raise ConfigurationError(
             f"framework must be a Framework or an id, got {type(framework).__name__}"
         )
-    for obj in objs:
-        attrs = getattr(obj, "attrs", None)
-        fid = attrs.get("framework") if isinstance(attrs, Mapping) else None
-        if isinstance(fid, str):
-            # the framework of the survey that made the table, else the embedded one
-            found = seen_framework(fid)
-            if found is not None:
-                return found
-            if fid in frameworks.available():
-                return frameworks.load(fid)
-    return None
+    return found[0] if found else None
 
 
 def items(framework: Framework | None) -> Items:
@@ -230,13 +220,11 @@ def items(framework: Framework | None) -> Items:
 
 
 def group_names(obj: Any, names: Mapping[Any, str] | None) -> dict[str, str]:
-    """Display names of groups: ``names`` if given, else the input's
-    ``attrs["group_names"]``."""
+    """Display names of groups: ``names`` if given, else those of the
+    input's provenance."""
     if names is not None:
         return {str(k): str(v) for k, v in names.items()}
-    attrs = getattr(obj, "attrs", None)
-    found = attrs.get("group_names") if isinstance(attrs, Mapping) else None
-    return {str(k): str(v) for k, v in found.items()} if isinstance(found, Mapping) else {}
+    return read(obj).names()
 
 
 def entity_label(key: Any, names: Mapping[str, str]) -> str:
@@ -249,7 +237,7 @@ def entity_label(key: Any, names: Mapping[str, str]) -> str:
 def group_title(base: str, table: pd.DataFrame, source: Any) -> str:
     """``base``, followed by the display name of the table's group when the
     table (one group of a grouped table) has one."""
-    keys = list(table.attrs.get("by") or [])
+    keys = list(read(table).by)
     if not keys or not len(table):
         return base
     key = tuple(table.iloc[0][k] for k in keys)
@@ -257,8 +245,8 @@ def group_title(base: str, table: pd.DataFrame, source: Any) -> str:
 
 
 def select_group(table: pd.DataFrame, group: Any, what: str) -> pd.DataFrame:
-    """The rows of one group of a grouped table (``attrs["by"]``)."""
-    keys = list(table.attrs.get("by") or [])
+    """The rows of one group of a grouped table (the ``by`` of its provenance)."""
+    keys = list(read(table).by)
     if not keys:
         if group is not None:
             raise ConfigurationError(f"{what}: the table is not grouped; leave group=None")

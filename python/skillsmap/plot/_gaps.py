@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .._gaps import pivot
 from .._model import Framework
+from .._profiles import pivot
+from .._provenance import read
 from ..errors import ConfigurationError
 from ._common import (
     DIVERGING,
@@ -61,7 +62,7 @@ def _profiles(data: pd.DataFrame, value: str | None, what: str) -> tuple[pd.Data
         if not pd.api.types.is_numeric_dtype(data[value]) or data[value].dtype == bool:
             raise ConfigurationError(f"{what}: {value!r} is not a numeric column of the gap table")
         return pivot(data, value, mask_suppressed=True), value
-    attr_value = data.attrs.get("value")
+    attr_value = read(data).value
     if value is not None and attr_value is not None and value != attr_value:
         raise ConfigurationError(
             f"{what}: these profiles hold {attr_value!r}, not {value!r}; "
@@ -110,10 +111,10 @@ def gap_heatmap(
         The statistic of a gap table (default ``mean_gap``); for profiles,
         the one they hold.
     framework : Framework or id, optional
-        Labels and areas of the competences; default the embedded framework
-        named in ``data.attrs``.
+        Labels and areas of the competences; default the framework of the
+        table's provenance (``data.attrs["provenance"]``).
     names : mapping, optional
-        Display names of the entities (default ``data.attrs["group_names"]``).
+        Display names of the entities (default those of the provenance).
     annotate : bool, optional
         Write the values in the cells; default when they fit.
     cmap : str, optional
@@ -357,7 +358,7 @@ def borich_bars(
     if isinstance(gaps, pd.DataFrame) and not {"mwds", "suppressed"} <= set(gaps.columns):
         raise ConfigurationError("borich_bars takes a gap table from survey.gaps()")
     table = select_group(as_frame(gaps, "borich_bars"), group, "borich_bars")
-    item = "area" if table.attrs.get("level") == "area" else "competence"
+    item = "area" if read(table).level == "area" else "competence"
     kept = table[~table["suppressed"].astype(bool) & table["mwds"].notna()]
     n_out = len(table) - len(kept)
     kept = kept.sort_values("mwds", ascending=False, kind="stable")
@@ -398,7 +399,7 @@ def borich_bars(
     ax.axvline(0, color="0.3", linewidth=0.8)
     ax.grid(axis="x", color="0.9", zorder=0)
     ax.set_axisbelow(True)
-    ci = table.attrs.get("ci")
+    ci = read(table).ci
     xlabel = "Borich mean weighted discrepancy score (MWDS)"
     if ci and {"mwds_lo", "mwds_hi"} <= set(kept.columns):
         xlabel += f"; whiskers: {round(100 * float(ci))}% bootstrap interval"

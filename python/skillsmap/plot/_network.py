@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .._model import Framework
+from .._provenance import read
 from ..errors import ConfigurationError
 from ._common import (
     category_colours,
@@ -93,7 +94,8 @@ def skills_network(
         )
     if not isinstance(min_count, (int, np.integer)) or min_count < 0:
         raise ConfigurationError(f"min_count must be a non-negative integer, got {min_count!r}")
-    info = items(resolve_framework(framework) or network._survey.framework)
+    fw = network._survey.framework if framework is None else resolve_framework(framework, gaps)
+    info = items(fw)
     if colour_by == "community":
         comm = network.communities(seed=seed).set_index("competence")["community"]
         group = [f"community {int(comm[c]) + 1}" for c in comps["competence"]]
@@ -104,7 +106,7 @@ def skills_network(
     colours = category_colours(group_order)
     if "competence" not in gaps.columns or "mean_gap" not in gaps.columns:
         raise ConfigurationError("gaps must be a pooled competence-level table of survey.gaps()")
-    if gaps.attrs.get("by"):
+    if read(gaps).by:
         raise ConfigurationError("gaps must be pooled (survey.gaps() without by=)")
     gap = gaps.set_index("competence")["mean_gap"].reindex(comps["competence"]).to_numpy(float)
     # positions: groups in order around the circle, with a gap between groups

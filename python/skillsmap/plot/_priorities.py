@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .._model import Framework
+from .._provenance import read
 from ..errors import ConfigurationError
 from ._common import (
     as_frame,
@@ -49,7 +50,7 @@ def _quadrant_plot(
 ) -> Axes:
     if labels not in _LABEL_MODES:
         raise ConfigurationError(f"labels must be one of {', '.join(_LABEL_MODES)}; got {labels!r}")
-    item = "area" if table.attrs.get("level") == "area" else "competence"
+    item = "area" if read(table).level == "area" else "competence"
     shown = table[table[x].notna() & table[y].notna()]
     if shown.empty:
         raise ConfigurationError("every item is suppressed (too few respondents): nothing to plot")
@@ -145,7 +146,7 @@ def ipa(
     group : value or tuple, optional
         The group to draw when the table is grouped.
     framework : Framework or id, optional
-        Labels and areas (default: the embedded framework in ``attrs``).
+        Labels and areas (default: the framework of the table's provenance).
     labels : {"label", "code", "none"}
         Point labels; they never overlap each other, the points or the
         quadrant names — a label with no free spot is left out.
@@ -159,7 +160,7 @@ def ipa(
     table = select_group(as_frame(priorities, "ipa"), group, "ipa")
     if "ipa_quadrant" not in table.columns:
         raise ConfigurationError("ipa takes the table of survey.priorities()")
-    variable = table.attrs.get("borich_variable", "importance")
+    variable = read(table).borich_variable or "importance"
     return _quadrant_plot(
         table,
         x="mean_current",
@@ -201,7 +202,7 @@ def locus_for_focus(
     table = select_group(as_frame(priorities, "locus_for_focus"), group, "locus_for_focus")
     if "lff_quadrant" not in table.columns:
         raise ConfigurationError("locus_for_focus takes the table of survey.priorities()")
-    variable = table.attrs.get("borich_variable", "importance")
+    variable = read(table).borich_variable or "importance"
     return _quadrant_plot(
         table,
         x="importance",

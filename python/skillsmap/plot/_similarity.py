@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .._provenance import read
 from ..errors import ConfigurationError
 from ._common import (
     SEQUENTIAL,
@@ -73,7 +74,7 @@ def similarity_clustermap(
     method : {"average", "complete", "single", "weighted"}
         Linkage on the distance 1 − similarity (SciPy).
     names : mapping, optional
-        Display names of the entities (default ``attrs["group_names"]``).
+        Display names of the entities (default those of the provenance).
     annotate : bool, optional
         Write the values in the cells; default for up to 12 entities.
     cmap : str
@@ -144,7 +145,7 @@ def similarity_clustermap(
     dax.set_xlim(top * 1.05, 0)
     dax.axis("off")
     cbar = fig.colorbar(image, ax=ax, location="bottom", shrink=0.6, pad=0.04, aspect=35)
-    metric = similarity.attrs.get("metric")
+    metric = read(similarity).metric
     cbar.set_label(f"{metric} similarity" if metric else "similarity", fontsize=8)
     cbar.ax.tick_params(labelsize=7)
     default = "Similarity of gap profiles, clustered"
@@ -191,7 +192,7 @@ def learning_matches(
     if not {"learner", "mentor", "score"} <= set(table.columns):
         raise ConfigurationError("learning_matches takes the table of survey.learning_matches()")
     labels = group_names(matches, names)
-    by = matches.attrs.get("by", "region")
+    by = next(iter(read(matches).by), "region")
     what = "Interregional learning matches" if by == "region" else "Learning matches"
     if competence is not None:
         if kind != "matrix":

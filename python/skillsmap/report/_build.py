@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .. import plot
-from .._gaps import pivot
+from .._profiles import pivot
+from .._provenance import read
 from ..errors import ConfigurationError
 from . import Figure, Omitted, Report
 from ._html import page
@@ -63,9 +64,7 @@ class _Data:
         self.min_n = min_n
         # the word for the Borich variable: importance, or the required level
         self.importance = (
-            "importance"
-            if self.pooled.attrs.get("borich_variable") == "importance"
-            else "required level"
+            "importance" if read(self.pooled).borich_variable == "importance" else "required level"
         )
         self.network = survey.cogap_network(1.0, backbone_alpha=0.05)
         self.network_note = "the disparity-filter backbone (α = 0.05)"
@@ -102,7 +101,7 @@ def _fig_heatmap(d: _Data) -> tuple[Any, str]:
     cap = (
         f"Mean gap (target − current level, in scale points) of each competence in each "
         f"{d.word}; red: target above current level, blue: below. Competences are grouped by "
-        f"area. Hatched cells have fewer than {d.grouped.attrs['min_n']} respondents and are "
+        f"area. Hatched cells have fewer than {read(d.grouped).min_n} respondents and are "
         f"suppressed."
     )
     return ax, cap
@@ -130,12 +129,12 @@ def _fig_radar(d: _Data) -> tuple[Any, str]:
 
 def _fig_borich(d: _Data) -> tuple[Any, str]:
     ax = plot.borich_bars(d.pooled, framework=d.framework)
-    ci = d.pooled.attrs.get("ci")
+    ci = read(d.pooled).ci
     cap = (
         "Borich mean weighted discrepancy score of each competence over all respondents "
         f"(mean {d.importance} × mean discrepancy), highest first: the training priorities. "
         f"Whiskers: {round(100 * float(ci))}% percentile bootstrap interval over respondents "
-        f"({d.pooled.attrs.get('n_boot')} replicates)."
+        f"({read(d.pooled).n_boot} replicates)."
     )
     return ax, cap
 
@@ -199,7 +198,7 @@ def _fig_matches(d: _Data) -> tuple[Any, str]:
     if d.matches.empty:
         raise Omitted(f"no {d.word} is ahead of another on a competence where that one has a gap")
     ax = plot.learning_matches(d.matches)
-    top = d.matches.attrs.get("top", 3)
+    top = read(d.matches).top or 3
     cap = (
         f"Interregional learning matches: for each competence, the {top} {d.words} with the "
         f"largest gap (learners) and the {top} with the highest current level (mentors); "

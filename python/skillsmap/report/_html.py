@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import __version__
+from .._provenance import read
 from ..plot._common import SYNTHETIC_NOTE
 
 if TYPE_CHECKING:
@@ -138,6 +139,7 @@ def _matches_table(data: Any) -> str:
 def _meta(survey: Survey, data: Any) -> str:
     fw = survey.framework
     resp = survey.respondents
+    pooled = read(data.pooled)
     region_names = survey._group_names("region")
     present = set(resp["region"].dropna())
     regions = [str(name) for rid, name in region_names.items() if rid in present]
@@ -149,12 +151,9 @@ def _meta(survey: Survey, data: Any) -> str:
         ("Stakeholder types", f"{resp['stakeholder_type'].nunique()}"),
         ("Framework", f"{fw.name} ({fw.id}, {len(fw.competences)} competences)"),
         ("Scale", f"{survey.scale.min:g}–{survey.scale.max:g}"),
-        ("Weights", "used" if data.pooled.attrs.get("weights") else "none"),
-        ("Suppression", f"cells with fewer than {data.pooled.attrs.get('min_n')} respondents"),
-        (
-            "Bootstrap",
-            f"{data.pooled.attrs.get('n_boot')} replicates, seed {data.pooled.attrs.get('seed')}",
-        ),
+        ("Weights", "used" if pooled.weights else "none"),
+        ("Suppression", f"cells with fewer than {pooled.min_n} respondents"),
+        ("Bootstrap", f"{pooled.n_boot} replicates, seed {pooled.seed}"),
         ("Compared", data.words),
     ]
     if survey.source:
