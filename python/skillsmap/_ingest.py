@@ -41,12 +41,14 @@ class Ingested(NamedTuple):
 
 
 def as_framework(fw: Any) -> Framework:
+    """A Framework, or the embedded one of an id (or a framework file)."""
     if isinstance(fw, Framework):
         return fw
     return load_framework(fw)
 
 
 def as_region_set(regions: Any) -> _core.RegionSet | None:
+    """The core region set of what ``from_frame`` accepts as ``regions``."""
     if regions is None:
         return None
     if isinstance(regions, Regions):
@@ -59,6 +61,7 @@ def as_region_set(regions: Any) -> _core.RegionSet | None:
 
 
 def as_typology(typology: Any) -> _core.Typology | None:
+    """The core typology of what ``from_frame`` accepts as ``typology``."""
     if typology is None:
         return None
     if isinstance(typology, Typology):
