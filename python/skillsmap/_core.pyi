@@ -7,6 +7,7 @@ import numpy as np
 import numpy.typing as npt
 
 __all__ = [
+    "MISSING_CODE",
     "Framework",
     "RegionSet",
     "Scale",
@@ -29,6 +30,7 @@ __all__ = [
     "top_k",
 ]
 __version__: str
+MISSING_CODE: int
 
 _Codes = npt.NDArray[np.int64]
 _Floats = npt.NDArray[np.float64]

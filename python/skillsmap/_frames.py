@@ -15,7 +15,9 @@ import pandas as pd
 
 from . import _core
 
-Issue = tuple["int | None", str, str, str]
+# (row, column, value, reason, code): the code as the core names it
+# (skillsmap.ingest::IssueCode), for programs.
+Issue = tuple["int | None", str, str, str, str]
 
 
 def to_pandas(data: Any) -> pd.DataFrame:
@@ -96,7 +98,7 @@ def numeric(series: pd.Series, column: str, issues: list[Issue]) -> np.ndarray:
     """Float64 values with NaN for missing; non-numeric cells become issues."""
     if pd.api.types.is_bool_dtype(series.dtype):
         for row in range(len(series)):
-            issues.append((row, column, str(series.iloc[row]), "not a number"))
+            issues.append((row, column, str(series.iloc[row]), "not a number", "invalid_type"))
         return np.full(len(series), np.nan)
     if pd.api.types.is_numeric_dtype(series.dtype):
         values = series.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -109,5 +111,5 @@ def numeric(series: pd.Series, column: str, issues: list[Issue]) -> np.ndarray:
             text = str(raw[row])
             if text.strip() == "":
                 continue  # an empty cell is a missing answer
-            issues.append((int(row), column, text, "not a number"))
+            issues.append((int(row), column, text, "not a number", "invalid_type"))
     return np.ascontiguousarray(coerced.to_numpy(dtype=np.float64, na_value=np.nan))

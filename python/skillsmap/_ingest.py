@@ -175,14 +175,24 @@ def from_frame(
             hint = ""
             if col == required and importance is not None:
                 hint = " (pass required=None when the survey has only importance)"
-            pre.append((None, col, "", "missing column" + hint))
+            pre.append((None, col, "", "missing column" + hint, "missing_column"))
     for name in attributes:
         if name in {"region", "stakeholder_type", "sector", "respondent", "competence"}:
-            pre.append((None, name, "", "attribute name is reserved for a survey key"))
+            pre.append(
+                (None, name, "", "attribute name is reserved for a survey key", "invalid_value")
+            )
     # The core checks this too, but only once the columns exist: said here,
     # it is reported with the missing columns, and with the argument names.
     if required is None and importance is None:
-        pre.append((None, "required", "", "missing column: give required= or importance="))
+        pre.append(
+            (
+                None,
+                "required",
+                "",
+                "missing column: give required= or importance=",
+                "missing_column",
+            )
+        )
     if pre:
         raise ValidationError(pre, source=source or None)
 
@@ -221,7 +231,7 @@ def from_frame(
     except ValidationError as err:
         # A cell already reported as not a number reaches the core as
         # missing; report it once.
-        seen = {(row, col) for row, col, _, _ in pre}
+        seen = {(row, col) for row, col, *_ in pre}
         core = [i for i in err._rows if (i[0], i[1]) not in seen]
         raise ValidationError(pre + core, source=source or None) from None
     if pre:
@@ -283,11 +293,19 @@ def from_wide(
     pre: list[Issue] = []
     for role, pat in patterns.items():
         if pat.count("{competence}") != 1:
-            pre.append((None, pat, "", f"{role} pattern must contain {{competence}} once"))
+            pre.append(
+                (
+                    None,
+                    pat,
+                    "",
+                    f"{role} pattern must contain {{competence}} once",
+                    "invalid_value",
+                )
+            )
     id_cols = [respondent, region, stakeholder_type, *([weight] if weight else []), *attributes]
     for col in id_cols:
         if col not in df.columns:
-            pre.append((None, col, "", "missing column"))
+            pre.append((None, col, "", "missing column", "missing_column"))
     if pre:
         raise ValidationError(pre)
     matched: dict[str, dict[str, str]] = {role: {} for role in patterns}
@@ -307,13 +325,29 @@ def from_wide(
         for role in patterns:
             if c in matched[role]:
                 unknown.append(
-                    (None, matched[role][c], c, f"unknown competence for framework {fw.id!r}")
+                    (
+                        None,
+                        matched[role][c],
+                        c,
+                        f"unknown competence for framework {fw.id!r}",
+                        "unknown_competence",
+                    )
                 )
         comps.remove(c)
     if not comps and unknown:
         raise ValidationError(unknown)
     if not comps:
-        raise ValidationError([(None, current, "", "no column matches the current-level pattern")])
+        raise ValidationError(
+            [
+                (
+                    None,
+                    current,
+                    "",
+                    "no column matches the current-level pattern",
+                    "missing_column",
+                )
+            ]
+        )
     n, k = len(df), len(comps)
     long = {
         "respondent": np.repeat(df[respondent].to_numpy(), k),

@@ -26,9 +26,9 @@ def _matrix(X: Any) -> tuple[np.ndarray, pd.Index | None]:
 
 
 def _check(min_overlap: int) -> None:
-    # The core checks the metric, the Jaccard threshold and the dtype; it
-    # reads a min_overlap of 0 as 1, which we do not accept silently.
-    if min_overlap < 1:
+    # The core checks the metric, the threshold, the dtype and min_overlap;
+    # a negative count cannot even reach it (it takes an unsigned integer).
+    if min_overlap < 0:
         raise ConfigurationError(f"min_overlap must be at least 1, got {min_overlap}")
 
 

@@ -26,7 +26,6 @@ from ._model import Framework, Regions, Scale, Typology
 __all__ = ["Survey"]
 
 # The code of a missing attribute value in the core's respondent columns.
-_MISSING_CODE = 2**32 - 1
 
 
 class Survey:
@@ -303,7 +302,7 @@ class Survey:
 
 def _decode(codes: np.ndarray, levels: list[str]) -> np.ndarray:
     out = np.empty(len(codes), dtype=object)
-    missing = codes == _MISSING_CODE
+    missing = codes == _core.MISSING_CODE
     lv = np.asarray(levels, dtype=object)
     out[~missing] = lv[codes[~missing]] if len(lv) else None
     out[missing] = None

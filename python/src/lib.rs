@@ -19,6 +19,8 @@ mod survey;
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    // the code of a missing respondent attribute, as the core stores it
+    m.add("MISSING_CODE", skillsmap::model::MISSING_CODE)?;
     m.add_class::<model::PyScale>()?;
     m.add_class::<model::PyFramework>()?;
     m.add_class::<model::PyTypology>()?;

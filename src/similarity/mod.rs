@@ -148,6 +148,14 @@ impl SimilarityOptions {
         }
     }
 
+    /// Options a computation can use: `min_overlap` of at least 1.
+    fn check(&self) -> crate::Result<()> {
+        if self.min_overlap == 0 {
+            return Err(opt("min_overlap", "min_overlap must be at least 1, got 0"));
+        }
+        Ok(())
+    }
+
     fn finish(&self, raw: f64) -> f64 {
         // raw is the metric's natural value: a similarity for cosine,
         // correlations and Jaccard, a distance for Euclidean and Manhattan.
@@ -396,6 +404,7 @@ pub fn similarity_matrix_into<T: MatrixElement>(
     opts: &SimilarityOptions,
     mut out: ArrayViewMut2<'_, T>,
 ) -> crate::Result<()> {
+    opts.check()?;
     let n = x.nrows();
     if out.dim() != (n, n) {
         return Err(opt(
@@ -765,6 +774,7 @@ pub fn top_k(x: ArrayView2<'_, f64>, k: usize, opts: &SimilarityOptions) -> crat
     if k == 0 {
         return Err(opt("k", "k must be positive"));
     }
+    opts.check()?;
     // a row has at most n − 1 neighbours: a larger k asks for no more
     let k = k.min(x.nrows().saturating_sub(1));
     let total = crate::error::checked_len::<Neighbour>("the top-k neighbours", x.nrows(), k)?;

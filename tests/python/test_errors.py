@@ -85,6 +85,18 @@ def test_every_core_issue_has_its_code(valid_long, column, value, code):
     assert issues.loc[issues["row"] == 2, "code"].tolist() == [code]
 
 
+def test_issues_found_in_python_have_codes_too(valid_long):
+    df = valid_long.copy()
+    df["current"] = df["current"].astype(object)
+    df.loc[1, "current"] = "two"
+    with pytest.raises(sm.ValidationError) as info:
+        sm.Survey.from_frame(df)
+    assert info.value.issues[["row", "code"]].values.tolist() == [[1, "invalid_type"]]
+    with pytest.raises(sm.ValidationError) as info:
+        sm.Survey.from_frame(df.drop(columns="region"))
+    assert info.value.issues["code"].tolist() == ["missing_column"]
+
+
 def test_a_corrupt_map_file_is_a_format_error(tmp_path):
     path = tmp_path / "map.json"
     path.write_text('{"format": "skillsmap.map", "version": 1, "nodes": 3}')

@@ -703,6 +703,7 @@ def test_column_order_and_provenance():
         "competence",
         "area",
         "n",
+        "n_eff",
         "n_missing",
         "mean_importance",
         "mean_required",
@@ -741,7 +742,7 @@ def test_column_order_and_provenance():
     assert str(g["rank"].dtype) == "Int64"
 
     area = s.gaps(level="area", weights=False, importance_mean="all", min_n=2)
-    assert area.columns.tolist()[:3] == ["area", "n", "n_missing"]
+    assert area.columns.tolist()[:3] == ["area", "n", "n_eff"]
     assert sm.Provenance.of(area).level == "area" and sm.Provenance.of(area).by == ()
     assert sm.Provenance.of(area).weights is False and sm.Provenance.of(area).min_n == 2
     assert sm.Provenance.of(area).importance_mean == "all"
