@@ -329,7 +329,7 @@ impl Framework {
     /// # Errors
     /// [`ModelError::Invalid`] listing every row with an empty or duplicate id,
     /// an empty area, an unknown parent, parent links that form a cycle or
-    /// nest deeper than [`MAX_DEPTH`], or an area label that contradicts an
+    /// nest deeper than [`MAX_SUB_COMPETENCE_DEPTH`], or an area label that contradicts an
     /// earlier one.
     pub fn from_rows(info: FrameworkInfo, rows: &[CompetenceRow]) -> crate::Result<Framework> {
         let mut problems = Vec::new();
@@ -406,7 +406,7 @@ impl Framework {
             }
         }
         // Parent links must end at a competence without a parent within
-        // MAX_DEPTH steps: a cycle would be lost when the framework is
+        // MAX_SUB_COMPETENCE_DEPTH steps: a cycle would be lost when the framework is
         // written (sub-competences are nested under their parent), and a
         // deep chain would nest beyond what a reader can parse.
         for start in 0..competences.len() {
@@ -414,7 +414,7 @@ impl Framework {
             let mut steps = 0;
             while let Some(p) = competences[at].parent {
                 steps += 1;
-                if p == start || steps > MAX_DEPTH {
+                if p == start || steps > MAX_SUB_COMPETENCE_DEPTH {
                     problems.push(format!(
                         "row {}: the parent links of competence {:?} {}",
                         row_of[start],
@@ -422,7 +422,7 @@ impl Framework {
                         if p == start {
                             "form a cycle".to_owned()
                         } else {
-                            format!("are deeper than {MAX_DEPTH} levels")
+                            format!("are deeper than {MAX_SUB_COMPETENCE_DEPTH} levels")
                         }
                     ));
                     break;
@@ -592,7 +592,7 @@ impl Framework {
 }
 
 /// How deep sub-competences may nest below a competence.
-pub const MAX_DEPTH: usize = 16;
+pub const MAX_SUB_COMPETENCE_DEPTH: usize = 16;
 
 fn flatten(c: CompetenceFile, area: usize, parent: Option<usize>, out: &mut Vec<Competence>) {
     let me = out.len();
@@ -701,7 +701,7 @@ mod tests {
             .collect();
         let err = Framework::from_rows(info.clone(), &deep).unwrap_err();
         assert!(err.to_string().contains("deeper than 16 levels"), "{err}");
-        let ok: Vec<CompetenceRow> = deep[..=MAX_DEPTH].to_vec();
+        let ok: Vec<CompetenceRow> = deep[..=MAX_SUB_COMPETENCE_DEPTH].to_vec();
         let fw = Framework::from_rows(info, &ok).unwrap_or_else(|e| panic!("{e}"));
         let back = Framework::from_json(&fw.to_json()).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(fw, back);

@@ -12,7 +12,9 @@ mod scale;
 mod survey;
 mod typology;
 
-pub use framework::{Area, Competence, CompetenceRow, Framework, FrameworkInfo, SourceRef};
+pub use framework::{
+    Area, Competence, CompetenceRow, Framework, FrameworkInfo, SourceRef, MAX_SUB_COMPETENCE_DEPTH,
+};
 pub use lookup::normalise_key;
 pub use region::{Region, RegionSet};
 pub use scale::Scale;
