@@ -21,6 +21,7 @@ __all__ = [
     "density",
     "factorize_utf8",
     "gap_table",
+    "learning_matches",
     "louvain",
     "paired_tests",
     "proximity",
@@ -260,6 +261,14 @@ def gap_table(
     min_n: int,
     importance_mean: str,
     borich: str = "importance",
+) -> dict[str, Any]: ...
+def learning_matches(
+    survey: Survey,
+    by: list[str],
+    *,
+    weights: bool,
+    min_n: int,
+    top: int,
 ) -> dict[str, Any]: ...
 def quadrants(
     importance: _Floats,

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
+from . import _core
 from ._checks import count
 from ._provenance import attach, read
 from .errors import ConfigurationError
@@ -86,36 +88,38 @@ def learning_matches(
     top = count("top", top, 1)
     g = survey.gaps(by, min_n=min_n, ci=ci, n_boot=n_boot, seed=seed, weights=weights)
     prov = read(g)
-    g = g[~g["suppressed"]]
+    # The pairs come from the core (scoring::learning_matches, the one home
+    # of the rule) as indices into the same group-major gap table.
+    pairs = _core.learning_matches(survey._inner, [by], weights=weights, min_n=min_n, top=top)
+    n_items = len(survey.framework.competences)
+    item = np.asarray(pairs["item"], dtype=np.intp)
+    learner = np.asarray(pairs["learner"], dtype=np.intp) * n_items + item
+    mentor = np.asarray(pairs["mentor"], dtype=np.intp) * n_items + item
     names = survey._group_names(by)
     labels = survey.framework.competences.set_index("id")["label"]
-    rows = []
-    for comp, part in g.groupby("competence", sort=False):
-        learners = part[part["mean_gap"] > 0].nlargest(top, "mean_gap")
-        mentors = part.nlargest(top, "mean_current")
-        for _, lr in learners.iterrows():
-            for _, mr in mentors.iterrows():
-                if mr[by] == lr[by] or mr["mean_current"] <= lr["mean_current"]:
-                    continue
-                score = lr["mean_gap"] * (mr["mean_current"] - lr["mean_current"])
-                rows.append(
-                    {
-                        "competence": comp,
-                        "competence_label": labels.get(comp, comp),
-                        "learner": lr[by],
-                        "mentor": mr[by],
-                        "learner_gap": lr["mean_gap"],
-                        "learner_gap_lo": lr["mean_gap_lo"],
-                        "learner_gap_hi": lr["mean_gap_hi"],
-                        "learner_current": lr["mean_current"],
-                        "learner_n": lr["n"],
-                        "mentor_current": mr["mean_current"],
-                        "mentor_gap": mr["mean_gap"],
-                        "mentor_n": mr["n"],
-                        "score": score,
-                    }
-                )
+
+    def at(column: str, rows: np.ndarray) -> np.ndarray:
+        return g[column].to_numpy()[rows]
+
+    competence = at("competence", learner)
+    rows = {
+        "competence": competence,
+        "competence_label": [labels.get(c, c) for c in competence],
+        "learner": at(by, learner),
+        "mentor": at(by, mentor),
+        "learner_gap": at("mean_gap", learner),
+        "learner_gap_lo": at("mean_gap_lo", learner),
+        "learner_gap_hi": at("mean_gap_hi", learner),
+        "learner_current": at("mean_current", learner),
+        "learner_n": at("n", learner),
+        "mentor_current": at("mean_current", mentor),
+        "mentor_gap": at("mean_gap", mentor),
+        "mentor_n": at("n", mentor),
+        "score": pairs["score"],
+    }
     out = pd.DataFrame(rows, columns=_COLUMNS)
+    out["learner_n"] = out["learner_n"].astype(g["n"].dtype)
+    out["mentor_n"] = out["mentor_n"].astype(g["n"].dtype)
     out = out.sort_values(["competence", "score"], ascending=[True, False], kind="stable")
     out["rank"] = out.groupby("competence").cumcount() + 1
     out["sentence"] = [

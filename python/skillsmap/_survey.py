@@ -25,8 +25,6 @@ from ._model import Framework, Regions, Scale, Typology
 
 __all__ = ["Survey"]
 
-# The code of a missing attribute value in the core's respondent columns.
-
 
 class Survey:
     """A validated skills survey: who answered (region, stakeholder type),

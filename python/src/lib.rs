@@ -30,6 +30,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(convert::factorize_utf8, m)?)?;
     m.add_function(wrap_pyfunction!(scoring::gap_table, m)?)?;
     m.add_function(wrap_pyfunction!(scoring::quadrants, m)?)?;
+    m.add_function(wrap_pyfunction!(scoring::learning_matches, m)?)?;
     m.add_function(wrap_pyfunction!(scoring::bootstrap, m)?)?;
     m.add_function(wrap_pyfunction!(scoring::paired_tests, m)?)?;
     m.add_function(wrap_pyfunction!(similarity::similarity_matrix, m)?)?;

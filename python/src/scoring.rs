@@ -98,6 +98,50 @@ pub fn gap_table<'py>(
     Ok(d)
 }
 
+/// Learning matches of a gap table by one grouping: the pairs as indices
+/// (item, learner group, mentor group) with their score and rank, in the
+/// core's order (item, then score, best first). The groups are those of
+/// `gap_table` with the same arguments.
+#[pyfunction]
+#[pyo3(signature = (survey, by, *, weights, min_n, top))]
+pub fn learning_matches<'py>(
+    py: Python<'py>,
+    survey: &PySurvey,
+    by: Vec<String>,
+    weights: bool,
+    min_n: usize,
+    top: usize,
+) -> PyResult<Bound<'py, PyDict>> {
+    let g = grouping(survey, &by)?;
+    let opts = GapOptions {
+        weights,
+        min_n,
+        ..GapOptions::default()
+    };
+    let inner = survey.inner.clone();
+    let pairs = py
+        .detach(|| {
+            scoring::gap_table(&inner, &g, &opts).and_then(|t| scoring::learning_matches(&t, top))
+        })
+        .map_err(core_err)?;
+    let col = |f: &dyn Fn(&scoring::LearningMatch) -> usize| -> Vec<usize> {
+        pairs.iter().map(f).collect()
+    };
+    let d = PyDict::new(py);
+    d.set_item("item", to_numpy(py, &col(&|m| m.item)))?;
+    d.set_item("learner", to_numpy(py, &col(&|m| m.learner)))?;
+    d.set_item("mentor", to_numpy(py, &col(&|m| m.mentor)))?;
+    d.set_item(
+        "rank",
+        to_numpy(py, &pairs.iter().map(|m| m.rank).collect::<Vec<_>>()),
+    )?;
+    d.set_item(
+        "score",
+        to_numpy(py, &pairs.iter().map(|m| m.score).collect::<Vec<_>>()),
+    )?;
+    Ok(d)
+}
+
 /// Quadrants of one group's items.
 #[pyfunction]
 #[pyo3(signature = (importance, gap, current, rank, *, crosshair, current_scale, importance_scale, top_k=None))]
