@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from . import _core
-from ._checks import count, keys
+from ._checks import count, keys, number
 from ._checks import seed as check_seed
 from ._provenance import Provenance, attach
 from .errors import ConfigurationError
@@ -76,7 +76,7 @@ def add_intervals(
             importance_mean=prov.importance_mean,
             n_boot=n_boot,
             seed=seed,
-            ci=float(ci),
+            ci=number("ci", ci),
             top_k=top_k,
             stratify=strata or None,
             progress=update,

@@ -7,14 +7,12 @@ from __future__ import annotations
 import os
 from typing import Any
 
-import numpy as np
-
 from . import _core
+from ._checks import count, number
 from ._checks import seed as check_seed
 from ._ingest import as_framework, as_region_set, as_typology
 from ._model import Framework
 from ._survey import Survey
-from .errors import ConfigurationError
 
 __all__ = ["demo_survey"]
 
@@ -60,15 +58,12 @@ def demo_survey(
     >>> s.synthetic, s.n_respondents, s.n_answers
     (True, 100, 3200)
     """
-    if isinstance(n_respondents, bool) or not isinstance(n_respondents, int | np.integer):
-        raise TypeError(f"n_respondents must be an int, got {n_respondents!r}")
-    if n_respondents < 0:  # the core checks for zero; a negative count is no usize
-        raise ConfigurationError(f"n_respondents must be positive, got {n_respondents}")
+    n_respondents = count("n_respondents", n_respondents, 0)  # the core refuses 0
     fw = as_framework(framework)
     inner = _core.Survey.generate(
         int(n_respondents),
         check_seed(seed),
-        missing_rate=missing_rate,
+        missing_rate=number("missing_rate", missing_rate),
         importance=importance,
         weights=weights,
         framework=fw._inner,

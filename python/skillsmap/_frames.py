@@ -85,6 +85,21 @@ def categorical(series: pd.Series) -> tuple[np.ndarray, list[str], pd.Index]:
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     uniques = pd.Index(uniques)
     labels = [_text(u) for u in uniques]
+    if len(set(labels)) != len(labels):
+        # 1 and "1" (or 1.0) in one column name one thing, as they print:
+        # values whose text is equal share the first one's code
+        first: dict[str, int] = {}
+        keep: list[int] = []
+        remap = np.empty(len(labels) + 1, dtype=np.int64)
+        for i, label in enumerate(labels):
+            if label not in first:
+                first[label] = len(keep)
+                keep.append(i)
+            remap[i] = first[label]
+        remap[-1] = -1  # the missing code, -1, indexes this last slot
+        codes = remap[codes]
+        uniques = uniques[keep]
+        labels = [labels[i] for i in keep]
     return np.ascontiguousarray(codes, dtype=np.int64), labels, uniques
 
 
@@ -96,17 +111,26 @@ def _text(value: Any) -> str:
 
 def numeric(series: pd.Series, column: str, issues: list[Issue]) -> np.ndarray:
     """Float64 values with NaN for missing; non-numeric cells become issues."""
-    if pd.api.types.is_bool_dtype(series.dtype):
+    if pd.api.types.is_bool_dtype(series.dtype) or pd.api.types.is_complex_dtype(series.dtype):
         for row in range(len(series)):
             issues.append((row, column, str(series.iloc[row]), "not a number", "invalid_type"))
         return np.full(len(series), np.nan)
     if pd.api.types.is_numeric_dtype(series.dtype):
         values = series.to_numpy(dtype=np.float64, na_value=np.nan)
         return np.ascontiguousarray(values)
+    raw = series.to_numpy()
+    # True would become 1.0 and 2+1j would lose its imaginary part: neither
+    # is a level
+    odd = np.fromiter(
+        (isinstance(v, bool | np.bool_ | complex | np.complexfloating) for v in raw),
+        dtype=bool,
+        count=len(raw),
+    )
+    if odd.any():
+        series = series.where(~odd, "not a number")
     coerced = pd.to_numeric(series, errors="coerce")
     bad = coerced.isna().to_numpy() & series.notna().to_numpy()
     if bad.any():
-        raw = series.to_numpy()
         for row in np.flatnonzero(bad):
             text = str(raw[row])
             if text.strip() == "":

@@ -77,7 +77,13 @@ class SkillsMap:
                 f"{p} is {size} bytes, more than max_bytes={max_bytes}; raise the limit "
                 "if the file is trusted"
             )
-        return cls(_core.SkillsMap.from_json(p.read_text(encoding="utf-8"), max_bytes=max_bytes))
+        try:
+            text = p.read_text(encoding="utf-8")
+        except UnicodeDecodeError as e:
+            raise FormatError(
+                f"{p} is not a skills map file: not UTF-8 text ({e.reason})"
+            ) from None
+        return cls(_core.SkillsMap.from_json(text, max_bytes=max_bytes))
 
     @classmethod
     def from_json(cls, text: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> SkillsMap:

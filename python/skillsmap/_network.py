@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
+from ._checks import number, optional_number
 from ._provenance import Provenance, attach
 from .errors import ConfigurationError
 
@@ -54,7 +55,9 @@ class CoGapNetwork:
 
     def __init__(self, survey: Survey, threshold: float, backbone_alpha: float | None) -> None:
         res = _core.cogap_network(
-            survey._inner, threshold=float(threshold), backbone_alpha=backbone_alpha
+            survey._inner,
+            threshold=number("threshold", threshold),
+            backbone_alpha=optional_number("backbone_alpha", backbone_alpha),
         )
         self.threshold = float(threshold)
         self.backbone_alpha = backbone_alpha

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
+from ._checks import number
 from .errors import ConfigurationError
 
 __all__ = ["density", "proximity", "rca"]
@@ -87,7 +88,7 @@ def proximity(X: Any, threshold: float = 1.0) -> Any:
     c  0.5  0.5  1.0
     """
     values, _, columns = _values(X)
-    out = _core.proximity(values, threshold=float(threshold))
+    out = _core.proximity(values, threshold=number("threshold", threshold))
     return out if columns is None else pd.DataFrame(out, index=columns, columns=columns.copy())
 
 
@@ -111,5 +112,5 @@ def density(X: Any, threshold: float = 1.0) -> Any:
     1  0.333  1.000  0.75
     """
     values, index, columns = _values(X)
-    out = _core.density(values, threshold=float(threshold))
+    out = _core.density(values, threshold=number("threshold", threshold))
     return out if index is None else pd.DataFrame(out, index=index, columns=columns)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
+from ._checks import count, optional_number
 from ._provenance import Provenance, attach, read
 from .errors import ConfigurationError
 
@@ -26,10 +27,10 @@ def _matrix(X: Any) -> tuple[np.ndarray, pd.Index | None]:
 
 
 def _check(min_overlap: int) -> None:
-    # The core checks the metric, the threshold, the dtype and min_overlap;
-    # a negative count cannot even reach it (it takes an unsigned integer).
-    if min_overlap < 0:
-        raise ConfigurationError(f"min_overlap must be at least 1, got {min_overlap}")
+    # The core checks the metric, the threshold's value, the dtype and a
+    # min_overlap of 0; what cannot reach it (a float, a negative or huge
+    # count) stops here.
+    count("min_overlap", min_overlap, 0)
 
 
 def _full(
@@ -42,6 +43,7 @@ def _full(
     threshold: float | None,
 ) -> Any:
     _check(min_overlap)
+    threshold = optional_number("threshold", threshold)
     values, index = _matrix(X)
     out = _core.similarity_matrix(
         values,
@@ -177,9 +179,9 @@ def top_k(
     >>> sm.top_k(prof, k=2).groupby("source").size().tolist()
     [2, 2, 2, 2, 2, 2]
     """
-    if k < 0:  # the core checks for zero; a negative k is no usize
-        raise ConfigurationError(f"k must be positive, got {k}")
+    k = count("k", k, 1)
     _check(min_overlap)
+    threshold = optional_number("threshold", threshold)
     values, index = _matrix(X)
     res = _core.top_k(
         values,
