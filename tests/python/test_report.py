@@ -295,6 +295,12 @@ def small():
     return sm.demo_survey(150, seed=0)
 
 
+@pytest.fixture(scope="module")
+def other():
+    """Another survey of the same shape: a rerun with it changes every table."""
+    return sm.demo_survey(150, seed=1)
+
+
 def _run(survey, out, **kw):
     return sm.report(survey, out, n_boot=20, progress=False, **kw)
 
@@ -493,20 +499,20 @@ def previous(tmp_path, quick, small, monkeypatch):
     ],
 )
 def test_a_rerun_failing_half_way_leaves_the_previous_report(
-    previous, small, monkeypatch, when, error
+    previous, other, monkeypatch, when, error
 ):
     out, n_calls = previous
     before = _files(out)
     nth = max(1, round(when * n_calls))
     _failing_replace(monkeypatch, nth, error)
     with pytest.raises(type(error)):
-        _run(small, out, title="next")
+        _run(other, out, title="next")
     monkeypatch.setattr(os, "replace", _real_replace)
     assert _files(out) == before  # byte for byte, the marker and the user's files too
     assert sorted(p.name for p in out.parent.iterdir()) == ["rep", "trial"]
 
 
-def test_a_csv_held_open_leaves_the_previous_report(previous, small, monkeypatch):
+def test_a_csv_held_open_leaves_the_previous_report(previous, other, monkeypatch):
     # Windows refuses to move a file another program (Excel) holds open
     out, _ = previous
     before = _files(out)
@@ -519,7 +525,29 @@ def test_a_csv_held_open_leaves_the_previous_report(previous, small, monkeypatch
 
     monkeypatch.setattr(os, "replace", replace)
     with pytest.raises(PermissionError):
-        _run(small, out, title="next")
+        _run(other, out, title="next")
+    monkeypatch.setattr(os, "replace", _real_replace)
+    assert _files(out) == before
+
+
+def test_a_failed_rerun_takes_back_the_files_it_added(tmp_path, quick, small, monkeypatch):
+    out = tmp_path / "rep"
+    _run(_survey(small.to_frame().query("region == 'FI1D7'")), out)
+    assert not (out / "tables" / "similarity_region.csv").exists()
+    before = _files(out)
+    marker = out / ".skillsmap-report"
+    commits = {"n": 0}
+
+    def replace(src, dst):
+        if Path(dst) == marker:
+            commits["n"] += 1
+            if commits["n"] == 2:  # the final marker, after every new file is in
+                raise OSError(5, "Input/output error")
+        return _real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(OSError, match="Input/output"):
+        _run(small, out)  # six regions: similarity and learning-match tables too
     monkeypatch.setattr(os, "replace", _real_replace)
     assert _files(out) == before
 
@@ -534,16 +562,16 @@ def test_a_failed_first_run_leaves_no_folder(tmp_path, quick, small, monkeypatch
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_run_killed_mid_swap_does_not_lock_the_folder(previous, small, monkeypatch):
+def test_a_run_killed_mid_swap_does_not_lock_the_folder(previous, small, other, monkeypatch):
     # a killed process runs no clean-up: the folder holds old and new files,
     # the new ones only known to the marker as pending
     out, n_calls = previous
     undo = _folder._undo
     monkeypatch.setattr(_folder, "_undo", lambda *args: False)
-    _failing_replace(monkeypatch, round(0.75 * n_calls), KeyboardInterrupt())
+    _failing_replace(monkeypatch, round(0.9 * n_calls), KeyboardInterrupt())
     with pytest.warns(RuntimeWarning, match="could not be fully restored"):
         with pytest.raises(KeyboardInterrupt):
-            _run(small, out, title="killed")
+            _run(other, out, title="killed")
     monkeypatch.setattr(_folder, "_undo", undo)
     monkeypatch.setattr(os, "replace", _real_replace)
     assert "pending" in json.loads((out / ".skillsmap-report").read_text(encoding="utf-8"))
