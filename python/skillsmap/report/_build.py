@@ -292,7 +292,7 @@ def build(
     finally:
         # after a swap only empty folders remain; after a failure, the new files
         shutil.rmtree(staged, ignore_errors=True)
-    out = Path(out)
+    out = Path(os.fsdecode(out))
     rep = Report(index=out / "index.html", seconds=time.perf_counter() - start)
     rep.tables = {k: out / "tables" / p.name for k, p in tables.items()}
     for f in figures:
