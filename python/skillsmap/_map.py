@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from . import _core
+from . import _atomic, _core
 from ._checks import count
 from .errors import FormatError
 
@@ -56,8 +56,19 @@ class SkillsMap:
 
     # -- files ----------------------------------------------------------------
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the map in the versioned JSON format (``skillsmap.map``, v1)."""
-        Path(path).write_text(self._inner.to_json(), encoding="utf-8")
+        """Write the map in the versioned JSON format (``skillsmap.map``, v1).
+
+        The map goes to a temporary file beside ``path``, is flushed to disk
+        and then renamed over ``path``: a failed or interrupted save leaves
+        the file that was there as it was, and no temporary file behind.
+
+        Raises
+        ------
+        OSError
+            When the file cannot be written (no such folder, no permission,
+            disk full); ``path`` is then unchanged.
+        """
+        _atomic.write_text(path, self._inner.to_json())
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES) -> SkillsMap:
@@ -95,12 +106,13 @@ class SkillsMap:
         return self._inner.to_json()
 
     def write_graphml(self, path: str | os.PathLike[str]) -> None:
-        """Write GraphML (typed attributes; readable by networkx, Gephi, yEd)."""
-        Path(path).write_text(self._inner.to_graphml(), encoding="utf-8")
+        """Write GraphML (typed attributes; readable by networkx, Gephi, yEd),
+        atomically like :meth:`save`."""
+        _atomic.write_text(path, self._inner.to_graphml())
 
     def write_gexf(self, path: str | os.PathLike[str]) -> None:
-        """Write GEXF 1.3 (for Gephi)."""
-        Path(path).write_text(self._inner.to_gexf(), encoding="utf-8")
+        """Write GEXF 1.3 (for Gephi), atomically like :meth:`save`."""
+        _atomic.write_text(path, self._inner.to_gexf())
 
     def to_node_link(self) -> dict[str, Any]:
         """networkx node-link data, with an explicit ``"edges"`` key

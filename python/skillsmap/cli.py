@@ -3,9 +3,10 @@
 ``skillsmap validate FILE`` checks a survey file and prints every located
 problem (exit status 1) or a one-line summary (exit status 0).
 ``skillsmap summary [FILE] [--demo]`` prints a survey summary.
-``skillsmap report [FILE] [--demo] --out DIR`` writes the skills-mapping
-report (``DIR/index.html``, figures as SVG and PNG, tables as CSV) and prints
-the path of the page.
+``skillsmap report [FILE] [--demo] --out DIR [--force]`` writes the
+skills-mapping report (``DIR/index.html``, figures as SVG and PNG, tables as
+CSV) and prints the path of the page. DIR must be new, empty or hold an
+earlier report; ``--force`` writes beside other files, never over them.
 """
 
 from __future__ import annotations
@@ -76,6 +77,15 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def _out_folder(value: str) -> str:
+    if not value.strip():
+        # an empty path would be the current folder
+        raise argparse.ArgumentTypeError(
+            "an empty path is not a folder; name one, e.g. --out report"
+        )
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="skillsmap",
@@ -106,7 +116,24 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--demo", action="store_true", help="use the synthetic demonstration survey")
     r.add_argument("--n-respondents", type=int, default=1200, help="demo size (default 1200)")
     r.add_argument("--seed", type=int, default=0, help="demo and bootstrap seed (default 0)")
-    r.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    r.add_argument(
+        "--out",
+        required=True,
+        metavar="DIR",
+        type=_out_folder,
+        help=(
+            "output folder: new, empty, or holding an earlier report, which is replaced once "
+            "the new one is complete (a failed run leaves it as it was)"
+        ),
+    )
+    r.add_argument(
+        "--force",
+        action="store_true",
+        help=(
+            "also write into a non-empty folder that holds no earlier report, beside the files "
+            "there; a file the report did not write is never replaced or deleted"
+        ),
+    )
     r.add_argument(
         "--by",
         choices=("region", "stakeholder_type"),
@@ -140,6 +167,7 @@ def _report(args: argparse.Namespace, sm: Any) -> int:
         result = sm.report(
             survey,
             args.out,
+            force=args.force,
             by=args.by,
             n_boot=args.n_boot,
             seed=args.seed,

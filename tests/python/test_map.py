@@ -1,7 +1,9 @@
 """The SkillsMap: content against the gap engine, queries, subgraphs,
 networkx conversion, files and the versioned JSON round trip."""
 
+import errno
 import json
+import os
 
 import networkx as nx
 import pytest
@@ -84,3 +86,22 @@ def test_relatedness_edges_from_the_cogap_network(survey):
     m.add_relatedness(net.edges, kind="cogap", weight="phi")
     assert m.edge_count == before + len(net.edges)
     assert sm.SkillsMap.from_json(m.to_json()) == m
+
+
+@pytest.mark.parametrize("step", ["fsync", "replace"])
+def test_a_failed_save_leaves_the_previous_map(smap, tmp_path, monkeypatch, step):
+    path = tmp_path / "map.json"
+    smap.save(path)
+    good = path.read_bytes()
+    other = smap.subgraph(regions=["ES22"])  # a different map, so a mix would show
+
+    def fail(*args):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, step, fail)
+    with pytest.raises(OSError, match="No space"):
+        other.save(path)
+    monkeypatch.undo()
+    assert path.read_bytes() == good
+    assert sm.SkillsMap.load(path) == smap
+    assert [p.name for p in tmp_path.iterdir()] == ["map.json"]  # no temporary file left

@@ -4,7 +4,8 @@ self-contained HTML page.
 ``sm.report(survey, out="report")`` (or ``skillsmap report``) writes
 ``out/index.html`` — self-contained, every string from the data
 HTML-escaped — with every figure as SVG and PNG and every table as CSV
-beside it.
+beside it. The report owns its folder and never replaces a file it did not
+write (``_folder``).
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ def report(
     survey: Survey,
     out: str | Path = "skillsmap-report",
     *,
+    force: bool = False,
     by: str = "region",
     ci: float = 0.95,
     n_boot: int = 1000,
@@ -82,9 +84,16 @@ def report(
     ----------
     survey : Survey
     out : str or Path
-        Output folder, created if needed. Its ``index.html``, ``figures/``
-        and ``tables/`` are replaced as a whole once the new report is
-        complete; a failed run leaves them as they were.
+        Output folder: a new folder (created), an empty one, or one holding
+        an earlier report, recognised by the ``.skillsmap-report`` file that
+        lists the files it wrote. The new report is built completely beside
+        the old one and swapped in by renaming: a failed or interrupted run
+        leaves the previous report as it was. Files the report did not write
+        (an input kept in ``tables/``, a table edited since) are never moved,
+        replaced or deleted.
+    force : bool
+        Also write into a non-empty folder that holds no earlier report,
+        beside the files already there; none of them is touched.
     by : {"region", "stakeholder_type"}
         The entities compared across the figures.
     ci, n_boot, seed
@@ -103,6 +112,17 @@ def report(
     Report
         The path of ``index.html`` (``report.index``), the figures (with the
         reason of any omitted one) and the CSV tables.
+
+    Raises
+    ------
+    ConfigurationError
+        For a bad option; an empty ``out`` (it is never the current folder);
+        a non-empty folder without an earlier report, unless ``force``; or a
+        file the report did not write where it writes one (``index.html``,
+        ``figures/…``, ``tables/…``), even with ``force``. Nothing is written.
+    OSError
+        When a file cannot be written or moved; the previous report is then
+        left as it was.
 
     Examples
     --------
@@ -124,7 +144,8 @@ def report(
     log: Callable[[str], None] = _printer() if progress else (lambda _msg: None)
     return build(
         survey,
-        Path(out),
+        out,
+        force=force,
         by=by,
         ci=ci,
         n_boot=n_boot,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 import time
 import warnings
 from collections.abc import Callable
@@ -13,11 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .. import plot
+from .. import _atomic, plot
 from .._profiles import pivot
 from .._provenance import read
 from ..errors import ConfigurationError
 from . import Figure, Omitted, Report
+from ._folder import claim, publish, stage
 from ._html import page
 
 if TYPE_CHECKING:
@@ -236,15 +236,17 @@ def _tables(d: _Data, out: Path) -> dict[str, Path]:
     paths = {}
     for name, frame in tables.items():
         path = out / f"{name}.csv"
-        frame.to_csv(path, index=False)
+        with _atomic.replacing(path, "w", encoding="utf-8", newline="") as fh:
+            frame.to_csv(fh, index=False)
         paths[name] = path
     return paths
 
 
 def build(
     survey: Survey,
-    out: Path,
+    out: str | os.PathLike[str],
     *,
+    force: bool,
     by: str,
     ci: float,
     n_boot: int,
@@ -255,23 +257,19 @@ def build(
     log: Callable[[str], None],
 ) -> Report:
     start = time.perf_counter()
+    # refuse a folder that is not ours before spending a minute on the report
+    folder = claim(out, force=force)
     plt = plot._common.pyplot()
     import matplotlib
 
-    if out.exists() and not out.is_dir():
-        raise ConfigurationError(f"cannot create the output folder {out}: a file is in the way")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise ConfigurationError(f"cannot create the output folder {out}: {err}") from err
     log(f"computing gaps, priorities, similarity and the co-gap network ({survey!r})")
     d = _Data(survey, by, ci, n_boot, seed, min_n)
-    # everything is written to a staging folder first and moved into place at
-    # the end, so a failed or interrupted run leaves no half-built report
-    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    # the whole report is written into a staging folder first and swapped in
+    # at the end (see _folder), so a failed run leaves the previous one as it was
+    staged = stage(folder)
     try:
-        figdir = stage / "figures"
-        tabdir = stage / "tables"
+        figdir = staged / "figures"
+        tabdir = staged / "tables"
         figdir.mkdir()
         tabdir.mkdir()
         tables = _tables(d, tabdir)
@@ -286,23 +284,15 @@ def build(
             tables=tables,
             notes=notes,
             title=title or "Skills-mapping report",
-            out=stage,
+            out=staged,
             seconds=seconds,
         )
-        (stage / "index.html").write_text(html, encoding="utf-8")
-        try:
-            out.mkdir(exist_ok=True)
-            for name in ("figures", "tables", "index.html"):
-                target = out / name
-                if target.is_dir():
-                    shutil.rmtree(target)
-                elif target.exists():
-                    target.unlink()
-                os.replace(stage / name, target)
-        except OSError as err:
-            raise ConfigurationError(f"cannot write the report into {out}: {err}") from err
+        _atomic.write_text(staged / "index.html", html)
+        publish(folder, staged)
     finally:
-        shutil.rmtree(stage, ignore_errors=True)
+        # after a swap only empty folders remain; after a failure, the new files
+        shutil.rmtree(staged, ignore_errors=True)
+    out = Path(os.fsdecode(out))
     rep = Report(index=out / "index.html", seconds=time.perf_counter() - start)
     rep.tables = {k: out / "tables" / p.name for k, p in tables.items()}
     for f in figures:
@@ -346,8 +336,10 @@ def _draw(
             try:
                 fig.svg = figdir / f"{key}.svg"
                 fig.png = figdir / f"{key}.png"
-                figure.savefig(fig.svg, bbox_inches="tight", metadata=svg_meta)
-                figure.savefig(fig.png, dpi=dpi, bbox_inches="tight")
+                with _atomic.replacing(fig.svg) as fh:
+                    figure.savefig(fh, format="svg", bbox_inches="tight", metadata=svg_meta)
+                with _atomic.replacing(fig.png) as fh:
+                    figure.savefig(fh, format="png", dpi=dpi, bbox_inches="tight")
             finally:
                 plt.close(figure)
             fig.seconds = time.perf_counter() - t0
