@@ -12,6 +12,7 @@ earlier report; ``--force`` writes beside other files, never over them.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -97,7 +98,7 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("file", help="survey file (CSV, TSV, Parquet or Excel), long format")
     v.add_argument(
         "--max-issues",
-        type=int,
+        type=_count,
         default=50,
         help="how many problems to print (default 50; all are counted)",
     )
@@ -191,8 +192,34 @@ def _report(args: argparse.Namespace, sm: Any) -> int:
     return 0
 
 
+def _count(text: str) -> int:
+    """An argparse type: a whole number of at least 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns the exit status."""
+    """Run the CLI; returns the exit status.
+
+    Output piped into a program that stops reading (``| head -1``) ends
+    the command quietly, as with any Unix tool, not with a traceback.
+    """
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # the reader is gone: point stdout at devnull so that Python's
+        # final flush does not fail again, and exit as `head` expects
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     import skillsmap as sm
 

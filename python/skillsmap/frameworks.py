@@ -41,11 +41,17 @@ def load(id: str | os.PathLike[str] = "se-core") -> Framework:
     Raises
     ------
     UnknownNameError
-        No embedded framework has this id and no such file exists.
+        No embedded framework has this id.
+    FileNotFoundError
+        ``id`` names a file (it ends in ``.json`` or ``.csv``, or is a path)
+        that does not exist.
     """
     text = os.fspath(id)
-    if text.endswith((".json", ".csv")) and os.path.exists(text):
-        if text.endswith(".csv"):
+    looks_like_a_file = text.lower().endswith((".json", ".csv")) or os.sep in text
+    if looks_like_a_file or isinstance(id, os.PathLike):
+        if not os.path.exists(text):
+            raise FileNotFoundError(f"no framework file {text!r}")
+        if text.lower().endswith(".csv"):
             return Framework.from_csv(text)
         return Framework.from_json(text)
     return Framework(_core.Framework.embedded(text))

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import skillsmap as sm
+from skillsmap.cli import main
 
 
 def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -145,3 +147,29 @@ def test_summary_of_a_missing_file_is_a_clean_error(tmp_path):
     out = run("summary", tmp_path / "nope.csv")
     assert out.returncode == 2
     assert "Traceback" not in out.stderr
+
+
+def test_output_into_a_closed_pipe_ends_quietly():
+    # `skillsmap summary --demo | head -1`: the reader stops after one line
+    run = subprocess.run(
+        f"{sys.executable} -m skillsmap summary --demo | head -1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.stdout.count("\n") == 1
+    assert "Traceback" not in run.stderr and "BrokenPipeError" not in run.stderr
+
+
+def test_max_issues_must_be_a_count(tmp_path):
+    with pytest.raises(SystemExit) as info:
+        main(["validate", str(tmp_path / "x.csv"), "--max-issues", "-1"])
+    assert info.value.code == 2
+
+
+def test_a_framework_file_that_is_not_there():
+    with pytest.raises(FileNotFoundError, match=r"typo\.csv"):
+        sm.frameworks.load("typo.csv")
+    with pytest.raises(sm.UnknownNameError):
+        sm.frameworks.load("typo")
