@@ -374,6 +374,13 @@ mod csv {
         let cols: Vec<&str> = v.issues.iter().map(|i| i.column.as_str()).collect();
         assert_eq!(cols, ["stakeholder_type", "competence", "current"]);
 
+        let twice = "respondent,region,stakeholder_type,competence,current,current\nr1,ES22,mutual,se.impact.measurement,1,2\n";
+        let err = read_csv_bytes(twice.as_bytes(), Path::new("t.csv"), &opts()).unwrap_err();
+        let Error::Validation(v) = err else {
+            panic!("{err}")
+        };
+        assert_eq!(v.issues[0].code, IssueCode::DuplicateColumn);
+
         let ragged = "respondent,region,stakeholder_type,competence,current,required\nr1,ES22\n";
         let err = read_csv_bytes(ragged.as_bytes(), Path::new("r.csv"), &opts()).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Format);

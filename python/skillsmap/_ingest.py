@@ -170,8 +170,20 @@ def from_frame(
         roles["weight"] = weight
     pre: list[Issue] = []
     wanted = list(roles.values()) + list(attributes)
+    repeated = df.columns[df.columns.duplicated()]
     for col in wanted:
-        if col not in df.columns:
+        if col in repeated:
+            # which of the columns would be meant is not ours to guess
+            pre.append(
+                (
+                    None,
+                    col,
+                    "",
+                    "the table has more than one column of this name",
+                    "duplicate_column",
+                )
+            )
+        elif col not in df.columns:
             hint = ""
             if col == required and importance is not None:
                 hint = " (pass required=None when the survey has only importance)"

@@ -47,6 +47,8 @@ pub enum IssueCode {
     EmptyInput,
     /// A column the survey needs is absent.
     MissingColumn,
+    /// A column the survey needs appears more than once.
+    DuplicateColumn,
     /// Columns of unequal length (a defect of the caller).
     ColumnLength,
     /// A required value (respondent id, region, type, competence, weight)
@@ -85,6 +87,7 @@ impl IssueCode {
         match self {
             IssueCode::EmptyInput => "empty_input",
             IssueCode::MissingColumn => "missing_column",
+            IssueCode::DuplicateColumn => "duplicate_column",
             IssueCode::ColumnLength => "column_length",
             IssueCode::MissingValue => "missing_value",
             IssueCode::UnknownRegion => "unknown_region",

@@ -292,6 +292,14 @@ fn require(table: &Table, names: &[&str], issues: &mut Vec<Issue>) -> Vec<Option
         .iter()
         .map(|&name| {
             let c = table.column(name);
+            if table.headers.iter().filter(|h| *h == name).count() > 1 {
+                issues.push(Issue::table(
+                    name,
+                    "",
+                    IssueCode::DuplicateColumn,
+                    "the file has more than one column of this name",
+                ));
+            }
             if c.is_none() {
                 issues.push(Issue::table(
                     name,

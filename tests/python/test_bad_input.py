@@ -235,6 +235,15 @@ def test_a_hostile_cell_is_located(table, column, value, code):
     assert (located["column"] == column).any()
 
 
+def test_a_repeated_column_is_named(table):
+    df = pd.concat([table, table[["current"]]], axis=1)
+    with pytest.raises(sm.ValidationError) as info:
+        sm.Survey.from_frame(df)
+    assert info.value.issues[["column", "code"]].values.tolist() == [
+        ["current", "duplicate_column"]
+    ]
+
+
 def test_one_and_text_one_are_one_respondent(table):
     df = table.copy()
     df["respondent"] = pd.Series([1, "1", 2, "2"], dtype=object)
