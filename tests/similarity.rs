@@ -212,3 +212,20 @@ fn a_huge_k_means_every_other_row_and_allocates_nothing_more() {
         .source
         .is_empty());
 }
+
+#[test]
+fn huge_and_tiny_rows_give_the_values_of_ordinary_ones() {
+    use ndarray::array;
+    let ordinary = array![[1.0, 2.0, 0.5], [2.0, 1.0, 0.25], [3.0, 0.5, 1.0]];
+    let mut scaled = ordinary.clone();
+    scaled.row_mut(0).mapv_inplace(|v| v * 1e200);
+    scaled.row_mut(1).mapv_inplace(|v| v * 1e-200);
+    for metric in [Metric::Cosine, Metric::Pearson, Metric::Spearman] {
+        let opts = SimilarityOptions::new(metric);
+        let want = skillsmap::similarity::similarity_matrix(ordinary.view(), &opts).unwrap();
+        let got = skillsmap::similarity::similarity_matrix(scaled.view(), &opts).unwrap();
+        for (a, b) in want.iter().zip(got.iter()) {
+            assert!((a - b).abs() < 1e-12, "{metric:?}: {a} vs {b}");
+        }
+    }
+}

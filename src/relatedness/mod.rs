@@ -42,6 +42,9 @@ pub enum RelatednessError {
     },
 }
 
+/// Values above this are scaled down before sums that could overflow.
+const HUGE: f64 = 1e250;
+
 fn check(x: ArrayView2<'_, f64>) -> Result<(), RelatednessError> {
     for ((row, column), &value) in x.indexed_iter() {
         if !(value.is_finite() && value >= 0.0) {
@@ -76,6 +79,18 @@ fn check(x: ArrayView2<'_, f64>) -> Result<(), RelatednessError> {
 /// ```
 pub fn rca(x: ArrayView2<'_, f64>) -> crate::Result<Array2<f64>> {
     check(x)?;
+    // RCA does not change when every count is scaled, but the totals of
+    // counts near f64::MAX overflow: scale such a matrix down by a power of
+    // two first (exact, and skipped for ordinary counts).
+    let max = x.iter().fold(0.0f64, |m, &v| m.max(v));
+    let scaled;
+    let x = if max > HUGE {
+        let factor = 2f64.powi(-max.log2().ceil() as i32 + 64);
+        scaled = x.mapv(|v| v * factor);
+        scaled.view()
+    } else {
+        x
+    };
     let row_tot: Vec<f64> = x.rows().into_iter().map(|r| r.sum()).collect();
     let col_tot: Vec<f64> = x.columns().into_iter().map(|c| c.sum()).collect();
     let total: f64 = row_tot.iter().sum();
@@ -267,6 +282,21 @@ pub fn density(x: ArrayView2<'_, f64>, threshold: f64) -> crate::Result<Array2<f
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn counts_near_the_largest_float_do_not_overflow() {
+        // every value finite, but a row total already beyond f64::MAX
+        let x = ndarray::array![[1.0, 1.5], [1.25, 1.0]];
+        let big = x.mapv(|v| v * 1e308);
+        assert!(big.iter().all(|v: &f64| v.is_finite()));
+        let (a, b) = (
+            super::rca(x.view()).unwrap_or_else(|e| panic!("{e}")),
+            super::rca(big.view()).unwrap_or_else(|e| panic!("{e}")),
+        );
+        for (u, v) in a.iter().zip(b.iter()) {
+            assert!((u - v).abs() < 1e-12, "{u} vs {v}");
+        }
+    }
+
     use super::*;
     use ndarray::array;
 

@@ -167,6 +167,12 @@ impl SimilarityOptions {
     }
 }
 
+/// Rows whose largest magnitude is beyond these are rescaled for the
+/// scale-invariant metrics, so that sums of squares neither overflow nor
+/// underflow.
+const HUGE: f64 = 1e150;
+const TINY: f64 = 1e-150;
+
 /// Rows prepared for a metric: ranked (Spearman) or binarised (Jaccard).
 fn prepare(x: ArrayView2<'_, f64>, metric: Metric) -> Result<Array2<f64>, SimilarityError> {
     for ((row, column), &value) in x.indexed_iter() {
@@ -184,6 +190,22 @@ fn prepare(x: ArrayView2<'_, f64>, metric: Metric) -> Result<Array2<f64>, Simila
                 0.0
             }
         }),
+        // Cosine, Pearson and Spearman do not change when a row is scaled,
+        // but squares of values near 1e200 overflow: such rows are scaled
+        // by a power of two (exact; ordinary rows are left bit for bit).
+        Metric::Cosine | Metric::Pearson | Metric::Spearman => {
+            let mut y = x.to_owned();
+            for mut row in y.rows_mut() {
+                let max = row
+                    .iter()
+                    .fold(0.0f64, |m, &v| if v.is_nan() { m } else { m.max(v.abs()) });
+                if max > HUGE || (max > 0.0 && max < TINY) {
+                    let factor = 2f64.powi(-(max.log2().ceil() as i32));
+                    row.mapv_inplace(|v| v * factor);
+                }
+            }
+            y
+        }
         _ => x.to_owned(),
     };
     // row slices below need C order, whatever order the input had
