@@ -48,6 +48,6 @@ pub fn factorize_utf8<'py>(
             "offsets must be an int32 or int64 array",
         ));
     };
-    let (codes, labels) = result.map_err(|e| crate::errors::to_py(py, e.into()))?;
+    let (codes, labels) = result.map_err(|e| crate::errors::to_py(py, e))?;
     Ok((PyArray1::from_vec(py, codes), labels))
 }

@@ -60,6 +60,14 @@ pub fn factorize_utf8<O: Offset>(
     offsets: &[O],
     data: &[u8],
     valid: Option<&[bool]>,
+) -> crate::Result<(Vec<i64>, Vec<String>)> {
+    Ok(factorize(offsets, data, valid)?)
+}
+
+fn factorize<O: Offset>(
+    offsets: &[O],
+    data: &[u8],
+    valid: Option<&[bool]>,
 ) -> Result<(Vec<i64>, Vec<String>), FactorizeError> {
     let n = offsets.len().saturating_sub(1);
     let value = |i: usize| -> Result<&[u8], FactorizeError> {
