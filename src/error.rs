@@ -129,9 +129,7 @@ impl Error {
             Error::Allocation(_) => ErrorKind::OutOfMemory,
         }
     }
-}
 
-impl Error {
     /// The located problems of a [`ErrorKind::Validation`] or
     /// [`ErrorKind::InvalidValue`] error (rows and columns of the input), or
     /// an empty list for other errors.
@@ -252,21 +250,3 @@ impl InvalidOption {
         }
     }
 }
-
-macro_rules! into_error {
-    ($($module:ty => $variant:ident),* $(,)?) => {$(
-        impl From<InvalidOption> for $module {
-            fn from(e: InvalidOption) -> Self {
-                <$module>::$variant(e)
-            }
-        }
-    )*};
-}
-
-into_error!(
-    crate::scoring::ScoringError => InvalidOption,
-    crate::similarity::SimilarityError => InvalidOption,
-    crate::network::NetworkError => InvalidOption,
-    crate::graph::GraphError => InvalidOption,
-    crate::synth::SynthError => InvalidSetting,
-);

@@ -114,8 +114,7 @@ fn a_generated_survey_survives_the_builder_row_by_row_and_by_columns() {
     same_data(&b.build().unwrap(), &s);
 
     // the column form has no attributes: compare with the survey without
-    let mut b = SurveyBuilder::new(opts.clone());
-    b.push_columns(&LongColumns {
+    let columns = LongColumns {
         respondent: &t.respondent,
         region: &t.region,
         stakeholder_type: &t.stakeholder_type,
@@ -124,23 +123,11 @@ fn a_generated_survey_survives_the_builder_row_by_row_and_by_columns() {
         required: Some(&t.required),
         importance: Some(&t.importance),
         weight: Some(&t.weight),
-    })
-    .unwrap();
+    };
+    let mut b = SurveyBuilder::new(opts.clone());
+    b.push_columns(&columns).unwrap();
     assert_eq!(b.len(), s.n_answers());
-    let cols = survey_from_columns(
-        &LongColumns {
-            respondent: &t.respondent,
-            region: &t.region,
-            stakeholder_type: &t.stakeholder_type,
-            competence: &t.competence,
-            current: &t.current,
-            required: Some(&t.required),
-            importance: Some(&t.importance),
-            weight: Some(&t.weight),
-        },
-        &opts,
-    )
-    .unwrap();
+    let cols = survey_from_columns(&columns, &opts).unwrap();
     same(&cols, &s, false);
     assert!(cols.respondents().attributes.is_empty());
 }
