@@ -229,3 +229,49 @@ fn huge_and_tiny_rows_give_the_values_of_ordinary_ones() {
         }
     }
 }
+
+#[test]
+fn distances_of_data_near_overflow_are_the_scaled_distances() {
+    use ndarray::array;
+    let ordinary = array![
+        [1.0, 2.0, 0.5],
+        [2.0, 1.0, 0.25],
+        [3.0, -0.5, 1.0],
+        [0.0, 0.0, 0.0]
+    ];
+    for (factor, name) in [(2f64.powi(700), "huge"), (2f64.powi(-700), "tiny")] {
+        let scaled = ordinary.mapv(|v| v * factor);
+        for metric in [Metric::Euclidean, Metric::Manhattan] {
+            let mut opts = SimilarityOptions::new(metric);
+            opts.distance = true;
+            let want = skillsmap::similarity::similarity_matrix(ordinary.view(), &opts).unwrap();
+            let got = skillsmap::similarity::similarity_matrix(scaled.view(), &opts).unwrap();
+            for (a, b) in want.iter().zip(got.iter()) {
+                // a power of two scales the distances exactly
+                assert!(b.is_finite(), "{name} {metric:?}: {b}");
+                assert!(
+                    (a * factor - b).abs() <= 1e-12 * (a * factor).abs(),
+                    "{name} {metric:?}: {a} vs {b}"
+                );
+            }
+            let t = skillsmap::similarity::top_k(scaled.view(), 2, &opts).unwrap();
+            let t0 = skillsmap::similarity::top_k(ordinary.view(), 2, &opts).unwrap();
+            assert_eq!(t.target, t0.target, "{name} {metric:?}");
+            for (a, b) in t0.score.iter().zip(&t.score) {
+                assert!((a * factor - b).abs() <= 1e-12 * (a * factor).abs());
+            }
+            // similarities 1 / (1 + d) of the true distance
+            let sim = skillsmap::similarity::similarity_matrix(
+                scaled.view(),
+                &SimilarityOptions::new(metric),
+            )
+            .unwrap();
+            for (d, s) in got.iter().zip(sim.iter()) {
+                assert!(
+                    (s - 1.0 / (1.0 + d)).abs() <= 1e-15 * s.abs().max(1e-300),
+                    "{s} {d}"
+                );
+            }
+        }
+    }
+}

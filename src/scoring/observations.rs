@@ -39,7 +39,10 @@ pub(crate) enum Source<'a> {
 /// Observations of a survey at a level, with respondent weights.
 pub(crate) struct Observations<'a> {
     pub source: Source<'a>,
-    pub weight: Option<&'a [f64]>,
+    /// Respondent weights, rescaled by a power of two when they are so
+    /// large (or small) that their sums would overflow (see
+    /// [`scaled_weights`]); weighted means do not change.
+    pub weight: Option<std::borrow::Cow<'a, [f64]>>,
     pub n_items: usize,
     /// The Borich variable as used: the one asked for where the survey has
     /// it, else the other.
@@ -97,11 +100,25 @@ pub(crate) fn make_z_with(c: f64, req: Option<f64>, imp: Option<f64>, borich: Bo
     }
 }
 
+/// Weights as they are, or divided by the power of two nearest above their
+/// largest when that is beyond 1e150 (or below 1e-150): Σw·x, Σw and Σw²
+/// then stay finite and nonzero, and every ratio of them (means, Kish's
+/// effective n) is unchanged, exactly in the scaling itself.
+pub(crate) fn scaled_weights(w: &[f64]) -> std::borrow::Cow<'_, [f64]> {
+    let max = w.iter().fold(0.0f64, |m, &v| m.max(v));
+    if max > 1e150 || (max > 0.0 && max < 1e-150) {
+        let factor = 2f64.powi(-(max.log2().ceil() as i32));
+        std::borrow::Cow::Owned(w.iter().map(|&v| v * factor).collect())
+    } else {
+        std::borrow::Cow::Borrowed(w)
+    }
+}
+
 impl<'a> Observations<'a> {
     pub fn new(survey: &'a Survey, level: Level, weights: bool, borich: BorichVariable) -> Self {
         let a = survey.answers();
         let weight = if weights {
-            survey.respondents().weight.as_deref()
+            survey.respondents().weight.as_deref().map(scaled_weights)
         } else {
             None
         };
@@ -204,7 +221,7 @@ impl<'a> Observations<'a> {
     pub fn for_each(&self, lo: usize, hi: usize, mut f: impl FnMut(usize, usize, &Z, f64)) {
         // Zipped slices of the range let the compiler drop bounds checks in
         // this hot loop.
-        let weight = |r: usize| match self.weight {
+        let weight = |r: usize| match &self.weight {
             Some(w) => w.get(r).copied().unwrap_or(f64::NAN),
             None => 1.0,
         };

@@ -173,6 +173,21 @@ impl SimilarityOptions {
 const HUGE: f64 = 1e150;
 const TINY: f64 = 1e-150;
 
+/// For Euclidean and Manhattan on data beyond [`HUGE`] (or all below
+/// [`TINY`]): the power of two to divide the data by so that squares and
+/// sums neither overflow nor underflow. Distances scale with the data, so
+/// the distance of the scaled rows times this factor is the distance asked
+/// for, exactly (a power of two changes no mantissa).
+fn distance_scale(data: &Array2<f64>, metric: Metric) -> Option<f64> {
+    if !metric.is_distance() {
+        return None;
+    }
+    let max = data
+        .iter()
+        .fold(0.0f64, |m, &v| if v.is_nan() { m } else { m.max(v.abs()) });
+    (max > HUGE || (max > 0.0 && max < TINY)).then(|| 2f64.powi(max.log2().ceil() as i32))
+}
+
 /// Rows prepared for a metric: ranked (Spearman) or binarised (Jaccard).
 fn prepare(x: ArrayView2<'_, f64>, metric: Metric) -> Result<Array2<f64>, SimilarityError> {
     for ((row, column), &value) in x.indexed_iter() {
@@ -453,18 +468,37 @@ fn fill_matrix<T: MatrixElement>(
     out: &mut [T],
 ) -> Result<(), SimilarityError> {
     let data = prepare(x, opts.metric)?;
+    if let Some(factor) = distance_scale(&data, opts.metric) {
+        // distances of the scaled rows, then scaled back and finished
+        let scaled = data.mapv(|v| v / factor);
+        let raw = SimilarityOptions {
+            distance: true,
+            ..*opts
+        };
+        fill_prepared(&scaled, &raw, out);
+        for slot in out.iter_mut() {
+            *slot = T::from_f64(opts.finish(slot.to_f64() * factor));
+        }
+        return Ok(());
+    }
+    fill_prepared(&data, opts, out);
+    Ok(())
+}
+
+/// [`fill_matrix`] of rows already prepared for the metric.
+fn fill_prepared<T: MatrixElement>(data: &Array2<f64>, opts: &SimilarityOptions, out: &mut [T]) {
     let n = data.nrows();
     let k = data.ncols();
     let has_nan = data.iter().any(|v| v.is_nan());
     if n == 0 {
-        return Ok(());
+        return;
     }
     let dense_ok = !has_nan
         && k >= opts.min_overlap.max(1)
         && !matches!(opts.metric, Metric::Manhattan | Metric::Jaccard { .. });
     if dense_ok {
-        dense_matrix(&data, opts, out);
-        return Ok(());
+        dense_matrix(data, opts, out);
+        return;
     }
     if opts.pairwise_complete
         && matches!(
@@ -472,8 +506,8 @@ fn fill_matrix<T: MatrixElement>(
             Metric::Cosine | Metric::Pearson | Metric::Euclidean
         )
     {
-        masked_matrix(&data, opts, out);
-        return Ok(());
+        masked_matrix(data, opts, out);
+        return;
     }
     // Per pair over the shared columns (Spearman, Manhattan, Jaccard, and
     // any metric without pairwise-complete mode): upper triangle by bands of
@@ -508,7 +542,6 @@ fn fill_matrix<T: MatrixElement>(
             }
         }
     }
-    Ok(())
 }
 
 /// The full matrix of complete data, written in place tile by tile (see
@@ -807,6 +840,20 @@ pub fn top_k(x: ArrayView2<'_, f64>, k: usize, opts: &SimilarityOptions) -> crat
         score: crate::error::try_vec("the top-k neighbours", total)?,
     };
     let data = prepare(x, opts.metric)?;
+    // Euclidean and Manhattan of data near overflow: distances of the scaled
+    // rows (as in `fill_matrix`), scaled back when the result is written
+    let scale = distance_scale(&data, opts.metric);
+    let (data, asked, opts) = match scale {
+        Some(factor) => (
+            data.mapv(|v| v / factor),
+            opts,
+            &SimilarityOptions {
+                distance: true,
+                ..*opts
+            },
+        ),
+        None => (data, opts, opts),
+    };
     let n = data.nrows();
     let has_nan = data.iter().any(|v| v.is_nan());
     let dense = !has_nan
@@ -920,7 +967,10 @@ pub fn top_k(x: ArrayView2<'_, f64>, k: usize, opts: &SimilarityOptions) -> crat
             for nb in list {
                 out.source.push(i);
                 out.target.push(nb.target);
-                out.score.push(key(nb.score));
+                out.score.push(match scale {
+                    Some(factor) => asked.finish(key(nb.score) * factor),
+                    None => key(nb.score),
+                });
             }
             i += 1;
         }

@@ -270,6 +270,33 @@ def test_zero_weights(table):
     assert info.value.issues["code"].tolist() == ["all_weights_zero"]
 
 
+def test_weights_near_overflow_give_the_means_of_ordinary_ones():
+    s = sm.demo_survey(40, seed=5)
+    df = s.to_frame()
+    big = sm.Survey.from_frame(
+        df.assign(weight=df["weight"] * 1e307), importance="importance", weight="weight"
+    )
+    want, got = s.gaps(), big.gaps()
+    cols = ["n", "n_eff", "mean_gap", "mwds", "mean_importance"]
+    assert np.isfinite(got["mwds"].dropna()).all()
+    np.testing.assert_allclose(got[cols].to_numpy(float), want[cols].to_numpy(float), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "metric,scipy_metric", [("euclidean", "euclidean"), ("manhattan", "cityblock")]
+)
+@pytest.mark.parametrize("magnitude", [1e200, 1e-200])
+def test_distances_near_overflow_match_scipy(metric, scipy_metric, magnitude):
+    from scipy.spatial.distance import cdist
+
+    unit = np.random.default_rng(1).normal(size=(7, 4))
+    x = unit * magnitude
+    want = cdist(unit, unit, scipy_metric) * magnitude
+    got = np.asarray(sm.distance(x, metric=metric))
+    assert np.isfinite(got).all()
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=0)
+
+
 # -- files --------------------------------------------------------------------------------------
 
 
