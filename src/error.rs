@@ -223,7 +223,7 @@ pub(crate) fn checked_len<T>(
             n.checked_mul(std::mem::size_of::<T>())
                 .is_some_and(|b| b <= isize::MAX as usize)
         })
-        .ok_or_else(|| AllocationError::of::<T>(what, a as u128 * b as u128))
+        .ok_or_else(|| AllocationError::of::<T>(what, (a as u128).saturating_mul(b as u128)))
 }
 
 /// A parameter that is out of range or not one of its allowed values.

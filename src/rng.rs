@@ -65,7 +65,8 @@ impl Rng {
     /// Uniform integer in `0..n` (Lemire's multiply-shift; `n` > 0).
     #[inline]
     pub fn below(&mut self, n: u64) -> u64 {
-        ((self.next_u64() as u128 * n as u128) >> 64) as u64
+        // the product of two 64-bit values fits in 128 bits
+        ((self.next_u64() as u128).wrapping_mul(n as u128) >> 64) as u64
     }
 
     /// Standard normal deviate (Marsaglia polar method).

@@ -441,8 +441,9 @@ impl SkillsMap {
             .edges()
             .map(|(s, t, _)| {
                 let k = per_pair.entry((s, t)).or_insert(0);
-                *k += 1;
-                *k - 1
+                let index = *k;
+                *k = k.saturating_add(1);
+                index
             })
             .collect();
         let multigraph = per_pair.values().any(|&n| n > 1);

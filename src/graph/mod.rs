@@ -763,9 +763,12 @@ impl SkillsMap {
         let (nr, nt) = (regions.len(), types.len());
         let mut n_region = vec![0usize; nr];
         let mut n_type = vec![0usize; nt];
-        let mut n_pair = vec![0usize; nr * nt];
+        let mut n_pair =
+            vec![0usize; crate::error::checked_len::<usize>("the respondent counts", nr, nt)?];
         for (&r, &t) in resp.region.iter().zip(&resp.stakeholder_type) {
             let (r, t) = (r as usize, t as usize);
+            // counts of at most the number of respondents; r·nt + t < nr·nt
+            #[allow(clippy::arithmetic_side_effects)]
             if r < nr && t < nt {
                 n_region[r] += 1;
                 n_type[t] += 1;
@@ -841,7 +844,10 @@ impl SkillsMap {
 
         for (r, region) in regions.iter().enumerate() {
             for (t, ty) in types.iter().enumerate() {
-                let n = n_pair[r * nt + t];
+                let n = n_pair
+                    .get(r.saturating_mul(nt).saturating_add(t))
+                    .copied()
+                    .unwrap_or(0);
                 if n > 0 {
                     map.push_edge(
                         &NodeKind::Region.node_id(&region.id),
@@ -875,7 +881,9 @@ impl SkillsMap {
                 };
                 let source = kind.node_id(entity);
                 for (j, target) in comp_ids.iter().enumerate() {
-                    let Some(stats) = GapStats::from_table(table, g * n_items + j) else {
+                    let Some(stats) =
+                        GapStats::from_table(table, g.saturating_mul(n_items).saturating_add(j))
+                    else {
                         continue;
                     };
                     if stats.n == 0 {

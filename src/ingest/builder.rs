@@ -319,7 +319,7 @@ impl SurveyBuilder {
                 .map(|&(_, v)| v);
             col.push(value);
         }
-        self.n += 1;
+        self.n = self.n.saturating_add(1);
         self
     }
 

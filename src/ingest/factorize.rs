@@ -71,7 +71,10 @@ fn factorize<O: Offset>(
 ) -> Result<(Vec<i64>, Vec<String>), FactorizeError> {
     let n = offsets.len().saturating_sub(1);
     let value = |i: usize| -> Result<&[u8], FactorizeError> {
-        let (a, b) = (offsets[i].to_usize(), offsets[i + 1].to_usize());
+        let (a, b) = (
+            offsets[i].to_usize(),
+            offsets[i.saturating_add(1)].to_usize(),
+        );
         match (a, b) {
             (Some(a), Some(b)) if a <= b && b <= data.len() => Ok(&data[a..b]),
             _ => Err(FactorizeError::Offsets { row: i }),
@@ -85,14 +88,14 @@ fn factorize<O: Offset>(
         .par_chunks_mut(CHUNK)
         .enumerate()
         .map(|(c, out)| {
-            let lo = c * CHUNK;
+            let lo = c.saturating_mul(CHUNK);
             let mut map: FxHashMap<&[u8], i64> = FxHashMap::default();
             let mut uniq: Vec<&[u8]> = Vec::new();
             // Survey exports repeat a respondent's keys on consecutive rows:
             // a run of equal values skips the hash lookup.
             let mut prev: Option<(&[u8], i64)> = None;
             for (k, o) in out.iter_mut().enumerate() {
-                let i = lo + k;
+                let i = lo.saturating_add(k);
                 if !is_valid(i) {
                     continue;
                 }
@@ -101,7 +104,7 @@ fn factorize<O: Offset>(
                     Some((p, c)) if p == v => c,
                     _ => *map.entry(v).or_insert_with(|| {
                         uniq.push(v);
-                        (uniq.len() - 1) as i64
+                        uniq.len().saturating_sub(1) as i64
                     }),
                 };
                 prev = Some((v, code));
@@ -120,7 +123,7 @@ fn factorize<O: Offset>(
                 .map(|v| {
                     *global.entry(v).or_insert_with(|| {
                         labels.push(v);
-                        (labels.len() - 1) as i64
+                        labels.len().saturating_sub(1) as i64
                     })
                 })
                 .collect()

@@ -184,7 +184,7 @@ impl fmt::Display for ValidationError {
             write!(f, "\n  {i}")?;
         }
         if n > SHOWN {
-            write!(f, "\n  … and {} more", n - SHOWN)?;
+            write!(f, "\n  … and {} more", n.saturating_sub(SHOWN))?;
         }
         Ok(())
     }
@@ -775,7 +775,7 @@ pub fn build_survey(t: &LongTable<'_>, opts: &IngestOptions) -> Result<Survey, E
             }
             if !v.is_finite() {
                 issues.push(
-                    4 + k,
+                    k.saturating_add(4),
                     Issue::at(
                         row,
                         col,
@@ -786,7 +786,7 @@ pub fn build_survey(t: &LongTable<'_>, opts: &IngestOptions) -> Result<Survey, E
                 );
             } else if !scale.contains(v) {
                 issues.push(
-                    4 + k,
+                    k.saturating_add(4),
                     Issue::at(
                         row,
                         col,
@@ -855,7 +855,7 @@ pub fn build_survey(t: &LongTable<'_>, opts: &IngestOptions) -> Result<Survey, E
                 } else if *slot != code {
                     let value = cat.get(row).map(|(_, l)| l.to_owned()).unwrap_or_default();
                     issues.push(
-                        8 + k,
+                        k.saturating_add(8),
                         Issue::at(
                             row,
                             name,
@@ -992,9 +992,9 @@ fn fast_path(
     const CHUNK: usize = 1 << 15;
     p.a_comp.resize(n, 0);
     let stateless_ok = p.a_comp.par_chunks_mut(CHUNK).enumerate().all(|(c, out)| {
-        let lo = c * CHUNK;
+        let lo = c.saturating_mul(CHUNK);
         out.iter_mut().enumerate().all(|(k, slot)| {
-            let row = lo + k;
+            let row = lo.saturating_add(k);
             let Some(comp) = lookup(comp_of, t.competence.codes[row]) else {
                 return false;
             };
@@ -1093,6 +1093,10 @@ enum DuplicateTracker {
     Sparse(HashMap<(usize, usize), usize>),
 }
 
+/// The largest row a dense duplicate tracker records (`u32::MAX` marks a
+/// cell not seen yet).
+const LAST_ROW: usize = u32::MAX as usize - 1;
+
 impl DuplicateTracker {
     fn new(n_resp: usize, n_comp: usize) -> Self {
         match n_resp.checked_mul(n_comp) {
@@ -1108,9 +1112,11 @@ impl DuplicateTracker {
     fn check(&mut self, r: usize, c: usize, row: usize) -> Option<usize> {
         match self {
             DuplicateTracker::Dense { n_comp, first } => {
-                let slot = &mut first[r * *n_comp + c];
+                // r < n_resp and c < n_comp: the index is below n_resp·n_comp,
+                // which `new` checked
+                let slot = first.get_mut(r.saturating_mul(*n_comp).saturating_add(c))?;
                 if *slot == u32::MAX {
-                    *slot = row.min(u32::MAX as usize - 1) as u32;
+                    *slot = row.min(LAST_ROW) as u32;
                     None
                 } else {
                     Some(*slot as usize)

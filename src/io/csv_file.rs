@@ -214,7 +214,7 @@ fn cp1252(b: u8) -> char {
         'ž', 'Ÿ',
     ];
     match b {
-        0x80..=0x9F => HIGH[usize::from(b - 0x80)],
+        0x80..=0x9F => HIGH[usize::from(b & 0x1F)],
         _ => char::from(b),
     }
 }
@@ -231,7 +231,7 @@ fn detect_delimiter(text: &str) -> u8 {
         } else if !quoted {
             for (d, n) in counts.iter_mut() {
                 if c == *d {
-                    *n += 1;
+                    *n = n.saturating_add(1);
                 }
             }
         }
@@ -333,7 +333,7 @@ fn finish(
 /// Issues by row (table-level first), each once: a respondent-level cell of
 /// a wide file is checked once per competence.
 fn sorted(mut issues: Vec<Issue>) -> ValidationError {
-    issues.sort_by_key(|i| i.row.map_or(0, |r| r + 1));
+    issues.sort_by_key(|i| i.row.map_or(0, |r| r.saturating_add(1)));
     let mut seen = std::collections::HashSet::new();
     issues.retain(|i| seen.insert(i.clone()));
     ValidationError { issues }
@@ -455,7 +455,7 @@ fn read_wide(table: &Table, p: &WidePatterns, opts: &CsvOptions) -> crate::Resul
                 None => {
                     comps.push(name.to_owned());
                     cols.push([None; 3]);
-                    comps.len() - 1
+                    comps.len().saturating_sub(1)
                 }
             };
             let role = match patterns[k].0 {
@@ -515,8 +515,9 @@ fn read_wide(table: &Table, p: &WidePatterns, opts: &CsvOptions) -> crate::Resul
     let defaults = ColumnNames::default();
     let relocate = |mut i: Issue| {
         if let Some(r) = i.row {
-            let j = r % k;
-            i.row = Some(r / k);
+            // k > 0: a wide file without competence columns stopped earlier
+            let j = r.checked_rem(k).unwrap_or(0);
+            i.row = Some(r.checked_div(k).unwrap_or(r));
             let role = |name: &str| match name {
                 x if x == defaults.current => Some(0),
                 x if x == defaults.required => Some(1),

@@ -366,7 +366,7 @@ impl Framework {
                         labels: BTreeMap::new(),
                         description: None,
                     });
-                    areas.len() - 1
+                    areas.len().saturating_sub(1)
                 }
             };
             if let Some(p) = r.parent.as_deref().filter(|p| !p.is_empty()) {
@@ -411,9 +411,9 @@ impl Framework {
         // deep chain would nest beyond what a reader can parse.
         for start in 0..competences.len() {
             let mut at = start;
-            let mut steps = 0;
+            let mut steps = 0_usize;
             while let Some(p) = competences[at].parent {
-                steps += 1;
+                steps = steps.saturating_add(1);
                 if p == start || steps > MAX_SUB_COMPETENCE_DEPTH {
                     problems.push(format!(
                         "row {}: the parent links of competence {:?} {}",

@@ -112,7 +112,7 @@ impl Scale {
                 }
                 .into());
             }
-            let levels = (self.max - self.min) as usize + 1;
+            let levels = ((self.max - self.min) as usize).saturating_add(1);
             if self.labels.len() != levels {
                 return Err(ModelError::InvalidScale {
                     reason: format!(

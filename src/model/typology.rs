@@ -150,7 +150,7 @@ impl Typology {
                         id: s.clone(),
                         label: s.clone(),
                     });
-                    sectors.len() - 1
+                    sectors.len().saturating_sub(1)
                 }
             };
             if let Some(prev) = types.iter().find(|x| x.id == *t) {
