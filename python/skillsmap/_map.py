@@ -54,6 +54,22 @@ class SkillsMap:
     def __init__(self, inner: _core.SkillsMap) -> None:
         self._inner = inner
 
+    # -- value semantics: pickle, copy and == go through the versioned JSON --
+    def __getstate__(self) -> dict[str, Any]:
+        return {"json": self._inner.to_json()}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._inner = _core.SkillsMap.from_json(
+            state["json"], max_bytes=4 * len(state["json"])
+        )  # UTF-8 bytes ≤ 4 per char
+
+    def __copy__(self) -> SkillsMap:
+        # a map is mutable (add_relatedness): a copy never shares the Rust graph
+        return SkillsMap(_core.SkillsMap.from_json(self.to_json(), max_bytes=DEFAULT_MAX_BYTES))
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> SkillsMap:
+        return self.__copy__()
+
     # -- files ----------------------------------------------------------------
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the map in the versioned JSON format (``skillsmap.map``, v1).

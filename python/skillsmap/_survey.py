@@ -274,6 +274,20 @@ class Survey:
     def __getstate__(self) -> dict[str, Any]:
         return {"frame": self.to_frame(), "options": self._options()}
 
+    def __eq__(self, other: object) -> bool:
+        """Equal content: the same answers (in order), weights, attributes,
+        framework, scales, regions, typology, source and seed."""
+        if not isinstance(other, Survey):
+            return NotImplemented
+        if self is other:
+            return True
+        mine, theirs = self._options(), other._options()
+        same_options = all(_same(mine[k], theirs[k]) for k in mine)
+        return same_options and self.to_frame().equals(other.to_frame())
+
+    # immutable, but equality is by content and costs a table: not hashable
+    __hash__ = None  # type: ignore[assignment]
+
     def __setstate__(self, state: dict[str, Any]) -> None:
         self._inner, self._respondent_index, self._attribute_values = _ingest.restore(
             state["frame"], state["options"]
@@ -296,6 +310,17 @@ class Survey:
             "synthetic": self.synthetic,
             "seed": self._inner.seed,
         }
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equality of two option values (frameworks, scales, region sets
+    compare by content; anything else with ``==``)."""
+    if a is b:
+        return True
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return False
 
 
 def _decode(codes: np.ndarray, levels: list[str]) -> np.ndarray:
