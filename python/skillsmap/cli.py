@@ -1,12 +1,18 @@
 """The ``skillsmap`` command line.
 
-``skillsmap validate FILE`` checks a survey file and prints every located
-problem (exit status 1) or a one-line summary (exit status 0).
+``skillsmap validate FILE [--format text|json|csv]`` checks a survey file and
+prints every located problem (exit status 1) or a one-line summary (exit
+status 0); ``json`` and ``csv`` print every problem in a machine-readable
+form (columns ``row``, ``column``, ``value``, ``code``, ``reason``).
 ``skillsmap summary [FILE] [--demo]`` prints a survey summary.
 ``skillsmap report [FILE] [--demo] --out DIR [--force]`` writes the
 skills-mapping report (``DIR/index.html``, figures as SVG and PNG, tables as
 CSV) and prints the path of the page. DIR must be new, empty or hold an
 earlier report; ``--force`` writes beside other files, never over them.
+
+Exit status: 0 success; 1 the data are invalid (every problem printed);
+2 a usage error or a file that cannot be read; 141 the reader of the output
+went away (``skillsmap summary --demo | head -1``).
 """
 
 from __future__ import annotations
@@ -91,6 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="skillsmap",
         description="Skills-mapping analytics for the social economy.",
+        epilog="exit status: 0 success, 1 invalid data, 2 usage or file error",
     )
     p.add_argument("--version", action="store_true", help="print the version and exit")
     sub = p.add_subparsers(dest="command")
@@ -100,7 +107,13 @@ def _parser() -> argparse.ArgumentParser:
         "--max-issues",
         type=_count,
         default=50,
-        help="how many problems to print (default 50; all are counted)",
+        help="how many problems to print as text (default 50; all are counted)",
+    )
+    v.add_argument(
+        "--format",
+        choices=("text", "json", "csv"),
+        default="text",
+        help="text for people (default); json or csv list every problem for programs",
     )
     _add_survey_options(v)
     s = sub.add_parser("summary", help="print a survey summary")
@@ -192,6 +205,29 @@ def _report(args: argparse.Namespace, sm: Any) -> int:
     return 0
 
 
+def _print_issues(file: str, issues: Any, fmt: str, survey: Any = None) -> None:
+    """Every problem of a file as JSON or CSV on standard output."""
+    import json
+
+    import pandas as pd
+
+    columns = ["row", "column", "value", "code", "reason"]
+    table = pd.DataFrame(columns=columns) if issues is None else issues[columns]
+    if fmt == "csv":
+        table.to_csv(sys.stdout, index=False, lineterminator="\n")
+        return
+    records = [
+        {k: (None if pd.isna(v) else v.item() if hasattr(v, "item") else v) for k, v in r.items()}
+        for r in table.astype(object).to_dict("records")
+    ]
+    doc: dict[str, Any] = {"file": file, "valid": issues is None, "n_issues": len(records)}
+    if survey is not None:
+        doc.update(n_respondents=survey.n_respondents, n_answers=survey.n_answers)
+    doc["issues"] = records
+    json.dump(doc, sys.stdout, ensure_ascii=False, indent=1)
+    sys.stdout.write("\n")
+
+
 def _count(text: str) -> int:
     """An argparse type: a whole number of at least 0."""
     try:
@@ -232,6 +268,9 @@ def _main(argv: Sequence[str] | None = None) -> int:
         except sm.ValidationError as err:
             issues = err.issues
             n = len(issues)
+            if args.format != "text":
+                _print_issues(args.file, issues, args.format)
+                return 1
             print(f"{args.file}: {n} problem{'s' if n != 1 else ''}", file=sys.stdout)
             shown = issues.head(args.max_issues).astype({"row": object}).fillna({"row": "-"})
             print(shown.to_string(index=False))
@@ -241,6 +280,9 @@ def _main(argv: Sequence[str] | None = None) -> int:
         except (OSError, ValueError, ImportError) as err:
             print(f"skillsmap validate: {err}", file=sys.stderr)
             return 2
+        if args.format != "text":
+            _print_issues(args.file, None, args.format, survey)
+            return 0
         print(
             f"{args.file}: OK — {survey.n_respondents} respondents, {survey.n_answers} answers, "
             f"{len(survey.respondents['region'].unique())} regions, framework {survey.framework.id}"

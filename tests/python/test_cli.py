@@ -88,6 +88,37 @@ def test_validate_bad_limits_output(bad_csv):
     assert "… and 1 more" in done.stdout
 
 
+def test_validate_machine_readable(bad_csv, good_csv, capsys):
+    import io
+    import json
+
+    assert main(["validate", str(bad_csv), "--format", "json", "--max-issues", "0"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["valid"] is False and doc["n_issues"] == 2
+    # every problem, whatever --max-issues, each located and coded
+    by_code = {i["code"]: i for i in doc["issues"]}
+    assert (
+        by_code["unknown_region"]["row"] == 3 and by_code["unknown_region"]["value"] == "Atlantis"
+    )
+    assert by_code["out_of_scale"]["row"] == 7 and by_code["out_of_scale"]["column"] == "current"
+
+    assert main(["validate", str(bad_csv), "--format", "csv"]) == 1
+    table = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert table.columns.tolist() == ["row", "column", "value", "code", "reason"]
+    assert sorted(table["code"]) == ["out_of_scale", "unknown_region"]
+
+    assert main(["validate", str(good_csv), "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["valid"] is True and doc["issues"] == [] and doc["n_respondents"] == 4
+
+    assert main(["validate", str(good_csv), "--format", "csv"]) == 0
+    assert capsys.readouterr().out.strip() == "row,column,value,code,reason"
+
+
+def test_exit_codes_are_documented():
+    assert "exit status: 0 success, 1 invalid data, 2 usage or file error" in run("--help").stdout
+
+
 def test_validate_with_options(tmp_path, valid_long):
     df = valid_long.rename(columns={"respondent": "id"})
     df.loc[0, "current"] = 7
