@@ -11,7 +11,7 @@ export PYO3_PYTHON := $(abspath $(PY))
 export VIRTUAL_ENV := $(abspath $(VENV))
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: help demo test build lint rust-test py-test stubtest bench doc clean
+.PHONY: help demo test build lint rust-test py-test stubtest fuzz-smoke fuzz bench doc clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -51,6 +51,35 @@ py-test: build ## pytest (doctests included), warnings are errors
 
 stubtest: build ## check python/skillsmap/_core.pyi against the extension
 	$(PY) -m mypy.stubtest skillsmap._core
+
+# Fuzzing (RELIABILITY.md). cargo-fuzz is built into .tools by this file;
+# the targets build with the nightly toolchain rustup already has.
+CARGO_FUZZ := .tools/bin/cargo-fuzz
+FUZZ_TARGETS := ingest_csv framework_json map_json
+FUZZ_SECONDS ?= 15
+FUZZ_ENV := PATH=$(abspath .tools/bin):$$PATH RUSTUP_TOOLCHAIN=nightly
+
+$(CARGO_FUZZ):
+	cargo install --locked --quiet cargo-fuzz@0.13.2 --root .tools
+
+fuzz-smoke: $(CARGO_FUZZ) build ## replay the committed fuzz corpora, then fuzz each target briefly
+	cd fuzz && $(FUZZ_ENV) cargo fuzz build -O 2>&1 | grep -v '^ *Compiling' || true
+	@for t in $(FUZZ_TARGETS); do \
+	  echo "fuzz $$t: replay corpus, then $(FUZZ_SECONDS) s"; \
+	  (cd fuzz && $(FUZZ_ENV) cargo fuzz run -O $$t corpus/$$t -- -runs=0 2>&1 | tail -1) || exit 1; \
+	  mkdir -p /tmp/skillsmap-fuzz-$$t; \
+	  (cd fuzz && $(FUZZ_ENV) cargo fuzz run -O $$t /tmp/skillsmap-fuzz-$$t corpus/$$t -- \
+	     -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 2>&1 | tail -1) || exit 1; \
+	done
+	$(PY) fuzz/python/fuzz_ingest.py -runs=0 fuzz/python/corpus
+	$(PY) fuzz/python/fuzz_ingest.py -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 fuzz/python/corpus
+
+fuzz: $(CARGO_FUZZ) build ## fuzz every target for FUZZ_SECONDS (e.g. make fuzz FUZZ_SECONDS=600)
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p fuzz/work/$$t; \
+	  (cd fuzz && $(FUZZ_ENV) cargo fuzz run -O $$t work/$$t corpus/$$t -- \
+	     -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 -print_final_stats=1) || exit 1; \
+	done
 
 test: lint rust-test py-test stubtest ## everything CI runs
 
