@@ -22,6 +22,7 @@ from ._ingest import read_survey
 from ._map import SkillsMap
 from ._model import Framework, Regions, Scale, Typology
 from ._network import CoGapNetwork
+from ._output import get_output, output_context, set_output
 from ._provenance import Provenance
 from ._relatedness import density, proximity, rca
 from ._similarity import distance, similarity, top_k
@@ -58,11 +59,14 @@ __all__ = [
     "density",
     "distance",
     "frameworks",
+    "get_output",
+    "output_context",
     "plot",
     "proximity",
     "rca",
     "read_survey",
     "report",
+    "set_output",
     "similarity",
     "top_k",
 ]

@@ -15,6 +15,7 @@ import pandas as pd
 
 from . import _atomic, _core
 from ._checks import count
+from ._output import pandas_inside, returns_table
 from .errors import FormatError
 
 if TYPE_CHECKING:
@@ -147,15 +148,18 @@ class SkillsMap:
 
     # -- content --------------------------------------------------------------
     @property
+    @returns_table
     def nodes(self) -> pd.DataFrame:
         """One row per node: ``id``, ``kind``, ``label`` and attributes."""
         return pd.DataFrame(self.to_node_link()["nodes"])
 
     @property
+    @returns_table
     def edges(self) -> pd.DataFrame:
         """One row per edge: ``source``, ``target``, ``kind`` and attributes."""
         return pd.DataFrame(self.to_node_link()["edges"])
 
+    @returns_table
     def gap_stats(self, node: str) -> pd.DataFrame:
         """Gap statistics on the edges of a region, type or competence node:
         one row per neighbour (``n, n_missing, mean_current, mean_gap,
@@ -214,6 +218,7 @@ class SkillsMap:
     def __repr__(self) -> str:
         return repr(self._inner)
 
+    @pandas_inside
     def _repr_html_(self) -> str:
         counts = self.nodes["kind"].value_counts().to_dict()
         parts = ", ".join(f"{v} {html.escape(str(k))}" for k, v in counts.items())

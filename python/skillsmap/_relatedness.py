@@ -11,12 +11,14 @@ import pandas as pd
 
 from . import _core
 from ._checks import number
+from ._output import labelled_frame, returns_table
 from .errors import ConfigurationError
 
 __all__ = ["density", "proximity", "rca"]
 
 
 def _values(X: Any) -> tuple[np.ndarray, pd.Index | None, pd.Index | None]:
+    X = labelled_frame(X)
     if isinstance(X, pd.DataFrame):
         return (
             np.ascontiguousarray(X.to_numpy(dtype=np.float64, na_value=np.nan)),
@@ -29,6 +31,7 @@ def _values(X: Any) -> tuple[np.ndarray, pd.Index | None, pd.Index | None]:
     return np.ascontiguousarray(arr), None, None
 
 
+@returns_table
 def rca(X: Any) -> Any:
     """Balassa's revealed comparative advantage.
 
@@ -66,6 +69,7 @@ def rca(X: Any) -> Any:
     return out if index is None else pd.DataFrame(out, index=index, columns=columns)
 
 
+@returns_table
 def proximity(X: Any, threshold: float = 1.0) -> Any:
     """Proximity between items: ``φ_pq = Σ_c M_cp M_cq / max(k_p, k_q)``,
     with presence ``M = [RCA ≥ threshold]`` and ubiquity ``k_p = Σ_c M_cp``
@@ -92,6 +96,7 @@ def proximity(X: Any, threshold: float = 1.0) -> Any:
     return out if columns is None else pd.DataFrame(out, index=columns, columns=columns.copy())
 
 
+@returns_table
 def density(X: Any, threshold: float = 1.0) -> Any:
     """Density of every entity around every item:
     ``ω_cp = Σ_q M_cq φ_pq / Σ_q φ_pq`` — the share of item p's proximity

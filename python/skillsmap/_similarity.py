@@ -10,6 +10,7 @@ import pandas as pd
 
 from . import _core
 from ._checks import count, optional_number
+from ._output import labelled_frame, returns_table
 from ._provenance import Provenance, attach, read
 from .errors import ConfigurationError
 
@@ -17,6 +18,7 @@ __all__ = ["distance", "similarity", "top_k"]
 
 
 def _matrix(X: Any) -> tuple[np.ndarray, pd.Index | None]:
+    X = labelled_frame(X)
     if isinstance(X, pd.DataFrame):
         values = X.to_numpy(dtype=np.float64, na_value=np.nan)
         return np.ascontiguousarray(values), X.index
@@ -74,6 +76,7 @@ def _full(
     )
 
 
+@returns_table
 def similarity(
     X: Any,
     metric: str = "cosine",
@@ -128,6 +131,7 @@ def similarity(
     return _full(X, metric, False, pairwise_complete, min_overlap, dtype, threshold)
 
 
+@returns_table
 def distance(
     X: Any,
     metric: str = "euclidean",
@@ -152,6 +156,7 @@ def distance(
     return _full(X, metric, True, pairwise_complete, min_overlap, dtype, threshold)
 
 
+@returns_table
 def top_k(
     X: Any,
     k: int = 10,

@@ -22,6 +22,7 @@ import pandas as pd
 from . import _core, _gaps, _ingest, _map, _matches, _network, _paired, _priorities, _profiles
 from ._frames import _text
 from ._model import Framework, Regions, Scale, Typology
+from ._output import pandas_inside, returns_table
 
 __all__ = ["Survey"]
 
@@ -89,11 +90,11 @@ class Survey:
     from_wide = classmethod(_ingest.from_wide)
 
     # -- analyses: each a function of its module, taking the survey first ---------
-    gaps = _gaps.gaps
-    profiles = _profiles.profiles
-    priorities = _priorities.priorities
-    paired_test = _paired.paired_test
-    learning_matches = _matches.learning_matches
+    gaps = returns_table(_gaps.gaps)
+    profiles = returns_table(_profiles.profiles)
+    priorities = returns_table(_priorities.priorities)
+    paired_test = returns_table(_paired.paired_test)
+    learning_matches = returns_table(_matches.learning_matches)
     skills_map = _map.skills_map
     cogap_network = _network.cogap_network
 
@@ -154,6 +155,7 @@ class Survey:
         return self._inner.has_weights
 
     @property
+    @returns_table
     def respondents(self) -> pd.DataFrame:
         """One row per respondent: ``respondent, region, region_name,
         stakeholder_type, sector``, ``weight`` when present, then attributes."""
@@ -176,6 +178,7 @@ class Survey:
             df[name] = _decode(codes, levels if values is None else list(values))
         return df
 
+    @returns_table
     def to_frame(self) -> pd.DataFrame:
         """The long table: one row per answer, in input order, missing levels
         as NaN.
@@ -255,6 +258,7 @@ class Survey:
     def __repr__(self) -> str:
         return repr(self._inner)
 
+    @pandas_inside
     def _repr_html_(self) -> str:
         resp = self.respondents
         table = pd.crosstab(
@@ -271,9 +275,22 @@ class Survey:
             + table.to_html(max_rows=20, max_cols=20)
         )
 
+    @pandas_inside
     def __getstate__(self) -> dict[str, Any]:
         return {"frame": self.to_frame(), "options": self._options()}
 
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object:
+        """The long table (:meth:`to_frame`) through the Arrow PyCapsule
+        stream interface: ``pyarrow.table(survey)``, ``polars.DataFrame(survey)``
+        and DuckDB read a survey directly."""
+        import pyarrow as pa
+
+        frame = pandas_inside(self.to_frame)()
+        return pa.Table.from_pandas(frame, preserve_index=False).__arrow_c_stream__(
+            requested_schema
+        )
+
+    @pandas_inside
     def __eq__(self, other: object) -> bool:
         """Equal content: the same answers (in order), weights, attributes,
         framework, scales, regions, typology, source and seed."""

@@ -13,6 +13,7 @@ MODULES = [
     "skillsmap._map",
     "skillsmap._matches",
     "skillsmap._model",
+    "skillsmap._output",
     "skillsmap._network",
     "skillsmap._paired",
     "skillsmap._priorities",

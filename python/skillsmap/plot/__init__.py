@@ -25,11 +25,40 @@ True
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from .._output import labelled_frame, pandas_inside
 from ._common import OKABE_ITO, SYNTHETIC_NOTE
 from ._gaps import borich_bars, gap_heatmap, radar
 from ._network import skills_network
 from ._priorities import ipa, locus_for_focus
 from ._similarity import leaf_order, learning_matches, similarity_clustermap
+
+
+def _tables_in(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The helper taking pandas or polars tables (polars ones, as skillsmap
+    returns them, are read back as pandas with their provenance) and,
+    inside, working on pandas whatever sm.set_output says."""
+
+    @functools.wraps(fn)
+    def helper(*args: Any, **kwargs: Any) -> Any:
+        args = tuple(labelled_frame(a) for a in args)
+        kwargs = {k: labelled_frame(v) for k, v in kwargs.items()}
+        return fn(*args, **kwargs)
+
+    return pandas_inside(helper)
+
+
+borich_bars = _tables_in(borich_bars)
+gap_heatmap = _tables_in(gap_heatmap)
+radar = _tables_in(radar)
+skills_network = _tables_in(skills_network)
+ipa = _tables_in(ipa)
+locus_for_focus = _tables_in(locus_for_focus)
+learning_matches = _tables_in(learning_matches)
+similarity_clustermap = _tables_in(similarity_clustermap)
 
 __all__ = [
     "OKABE_ITO",

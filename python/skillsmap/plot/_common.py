@@ -390,8 +390,15 @@ def place_labels(
 
 
 def as_frame(obj: Any, what: str) -> pd.DataFrame:
+    """A result table as pandas: pandas as is; polars (or any Arrow table) as
+    :func:`skillsmap._output.labelled_frame` reads it."""
+    from .._output import labelled_frame
+
+    obj = labelled_frame(obj)
     if not isinstance(obj, pd.DataFrame):
-        raise ConfigurationError(f"{what} takes a pandas DataFrame, got {type(obj).__name__}")
+        raise ConfigurationError(
+            f"{what} takes a pandas or polars DataFrame, got {type(obj).__name__}"
+        )
     if obj.empty:
         raise ConfigurationError(f"{what}: the table is empty")
     return obj

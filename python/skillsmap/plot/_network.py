@@ -88,6 +88,8 @@ def skills_network(
         raise ConfigurationError("skills_network: the network has no competences")
     if gaps is None:
         gaps = network._survey.gaps()
+    if not isinstance(gaps, pd.DataFrame) and type(gaps).__module__.split(".")[0] == "polars":
+        gaps = gaps.to_pandas()
     if not isinstance(gaps, pd.DataFrame):
         raise ConfigurationError(
             f"gaps must be a DataFrame of survey.gaps(), got {type(gaps).__name__}"

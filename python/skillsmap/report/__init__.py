@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .._output import pandas_inside
 from ..errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -64,6 +65,7 @@ class Report:
         )
 
 
+@pandas_inside
 def report(
     survey: Survey,
     out: str | Path = "skillsmap-report",
