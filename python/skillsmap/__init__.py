@@ -23,6 +23,7 @@ from ._map import SkillsMap
 from ._model import Framework, Regions, Scale, Typology
 from ._network import CoGapNetwork
 from ._provenance import Provenance
+from ._questionnaire import MissingTranslationWarning, Questionnaire
 from ._relatedness import density, proximity, rca
 from ._similarity import distance, similarity, top_k
 from ._survey import Survey
@@ -44,7 +45,9 @@ __all__ = [
     "DefinitionError",
     "FormatError",
     "Framework",
+    "MissingTranslationWarning",
     "Provenance",
+    "Questionnaire",
     "Regions",
     "Scale",
     "SkillsMap",
