@@ -557,6 +557,8 @@ class Questionnaire:
             rows,
             columns=["name", "kind", "competence", "rating", "group", "list_name", "limesurvey"],
         )
+        self._index = {r["name"]: (r["kind"], r["competence"], r["rating"]) for r in rows}
+        self._comp_pos = {c: j for j, c in enumerate(self._comp_ids)}
 
     def _ls_column(self, k: int, j: int, rating: str) -> str:
         sq = f"SQ{j + 1:03d}"
@@ -588,15 +590,15 @@ class Questionnaire:
 
     def label(self, name: str, lang: str) -> str:
         """The label of question ``name`` in ``lang``."""
-        q = self._questions.set_index("name").loc[name]
-        if q["kind"] == "rating":
-            j = self._comp_ids.index(q["competence"])
-            return f"{self._comp_label[j][lang]} — {T.RATING_PROMPT[q['rating']][lang]}"
-        if q["kind"] == "region":
+        kind, competence, rating = self._index[name]
+        if kind == "rating":
+            j = self._comp_pos[competence]
+            return f"{self._comp_label[j][lang]} — {T.RATING_PROMPT[rating][lang]}"
+        if kind == "region":
             return T.REGION[lang]
-        if q["kind"] == "stakeholder_type":
+        if kind == "stakeholder_type":
             return T.STAKEHOLDER_TYPE[lang]
-        if q["kind"] == "consent":
+        if kind == "consent":
             return T.CONSENT[lang]
         return next(a for a in self.attributes if a.name == name).label[lang]
 
