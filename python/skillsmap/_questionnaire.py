@@ -579,7 +579,7 @@ class Questionnaire:
             f"Questionnaire: no translation of some {'; '.join(parts)} (framework "
             f"{self.framework.id!r}, typology {self.typology.id!r}); they are shown in English",
             MissingTranslationWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
 
     # -- content ---------------------------------------------------------------
