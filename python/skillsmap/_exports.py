@@ -117,7 +117,7 @@ def _read_table(path: Path, sheet_name: str | int = 0) -> pd.DataFrame:
     suffix = path.suffix.lower()
     if suffix in {".xlsx", ".xlsm"}:
         try:
-            df = pd.read_excel(path, sheet_name=sheet_name, dtype=str)
+            df = pd.read_excel(path, sheet_name=sheet_name, dtype=str, engine="openpyxl")
         except Exception as err:
             raise FormatError(f"{path}: not a readable Excel workbook ({err})") from None
     elif suffix in {".csv", ".txt", ".tsv", ".tab"}:
