@@ -491,13 +491,31 @@ def read_export(
             "stakeholder_type": column_of["stakeholder_type"],
             **{a: column_of.get(a, a) for a in attrs},
         }
+
+        def export_row(m: re.Match[str]) -> str:
+            # the core counts rows of the long table; say the export's row
+            return f"row {int(rows[int(m.group(1)) // k])}"
+
+        once: set[tuple[int, str]] = set()
         for row, column, value, reason, code in err._rows:
             if row is None:
                 issues.append((row, column, value, reason, code))
                 continue
             i, j = divmod(row, k)
             erow = int(rows[i])
-            if column in rating_cols:
+            reason = re.sub(r"\brow (\d+)", export_row, reason)
+            if code == "duplicate_answer":
+                # one submission twice: one issue for the row, not one per competence
+                if (erow, code) in once:
+                    continue
+                once.add((erow, code))
+                column, value = respondent_col, str(ids[i])
+                reason = re.sub(
+                    r"duplicate answer of (respondent \S+) to this competence",
+                    r"\1 answered twice",
+                    reason,
+                )
+            elif column in rating_cols:
                 column = rating_cols[column][j]
             else:
                 column = where.get(column, column)
