@@ -247,8 +247,31 @@ def read_export(
     source: str | None = None,
     **options: Any,
 ) -> Survey:
-    """Read a KoboToolbox/ODK or LimeSurvey export, or a filled template,
-    with the form it was collected with; see :func:`skillsmap.read_survey`."""
+    r"""Read a KoboToolbox/ODK or LimeSurvey export, or a filled template,
+    with the form it was collected with; see :func:`skillsmap.read_survey`.
+
+    Examples
+    --------
+    A KoboToolbox export in Spanish labels, with group paths (only one
+    competence answered here; the others are missing answers):
+
+    >>> import os, tempfile, skillsmap as sm
+    >>> q = sm.Questionnaire(languages=("en", "es"), ratings=("current", "required"))
+    >>> header = ["_uuid", "respondent/region", "respondent/stakeholder_type",
+    ...           "area_impact/impact_measurement_cur", "area_impact/impact_measurement_req"]
+    >>> row = ["a1", "Navarra", "Cooperativa", "2 – Básico", "4 – Avanzado"]
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     form = q.to_xlsform(os.path.join(tmp, "form.xlsx"))
+    ...     export = os.path.join(tmp, "export.csv")
+    ...     with open(export, "w", encoding="utf-8", newline="") as fh:
+    ...         _ = fh.write(";".join(f'"{v}"' for v in header) + "\r\n")
+    ...         _ = fh.write(";".join(f'"{v}"' for v in row) + "\r\n")
+    ...     s = sm.read_survey(export, form=form)
+    >>> answered = s.to_frame().dropna(subset=["current"])
+    >>> answered[["respondent", "region", "competence", "current", "required"]]
+      respondent region          competence  current  required
+    5         a1   ES22  se.impact.measurement      2.0       4.0
+    """
     from ._ingest import from_frame
     from ._survey import Survey
 

@@ -337,11 +337,11 @@ class Questionnaire:
     >>> q
     Questionnaire('se-core', 32 competences, en,es, current+required, scale 1–5)
     >>> q.questions.query("kind == 'rating'").head(2)[["name", "competence", "rating"]]
-                  name           competence   rating
-    2  principles_cur  se.found.principles  current
-    3  principles_req  se.found.principles required
+                       name           competence    rating
+    2  found_principles_cur  se.found.principles   current
+    3  found_principles_req  se.found.principles  required
     >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     q.to_xlsform(os.path.join(tmp, "form.xlsx"))
+    ...     _ = q.to_xlsform(os.path.join(tmp, "form.xlsx"))
     ...     sm.Questionnaire.from_form(os.path.join(tmp, "form.xlsx")) == q
     True
     """

@@ -62,6 +62,29 @@ def _add_survey_options(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="accept any stakeholder type instead of the default typology",
     )
+    p.add_argument(
+        "--form",
+        default=None,
+        metavar="FORM",
+        help=(
+            "read FILE as the export of a survey collected with this form (.xlsx XLSForm or "
+            ".txt LimeSurvey structure written by 'skillsmap questionnaire'); the form fixes "
+            "the framework, scale and columns"
+        ),
+    )
+    p.add_argument(
+        "--validation",
+        choices=("approved", "complete"),
+        default=None,
+        help="with --form: only KoboToolbox-approved submissions / complete LimeSurvey responses",
+    )
+
+
+def _read(args: argparse.Namespace, sm: Any) -> Any:
+    """The survey file of a command, through its form when one is given."""
+    if args.form is not None:
+        return sm.read_survey(args.file, form=args.form, validation=args.validation)
+    return sm.read_survey(args.file, **_options(args))
 
 
 def _options(args: argparse.Namespace) -> dict[str, Any]:
@@ -252,7 +275,7 @@ def _report(args: argparse.Namespace, sm: Any) -> int:
         if args.demo:
             survey = sm.demo_survey(args.n_respondents, seed=args.seed, framework=args.framework)
         else:
-            survey = sm.read_survey(args.file, **_options(args))
+            survey = _read(args, sm)
         result = sm.report(
             survey,
             args.out,
@@ -316,7 +339,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "validate":
         try:
-            survey = sm.read_survey(args.file, **_options(args))
+            survey = _read(args, sm)
         except sm.ValidationError as err:
             issues = err.issues
             n = len(issues)
@@ -342,7 +365,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
             if args.demo:
                 survey = sm.demo_survey(args.n_respondents, seed=args.seed)
             else:
-                survey = sm.read_survey(args.file, **_options(args))
+                survey = _read(args, sm)
         except sm.SkillsMapError as err:
             print(str(err), file=sys.stderr)
             return 1

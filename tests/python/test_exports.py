@@ -364,3 +364,20 @@ def test_template_problems_are_located(tmp_path, demo, form):
         sm.read_survey(tmp_path / "bad.csv", form=path)
     got = set(zip(err.value.issues["row"], err.value.issues["column"], strict=True))
     assert (4, "current") in got and (9, "region") in got
+
+
+def test_cli_reads_an_export_with_its_form(tmp_path, demo, form, capsys):
+    from skillsmap.cli import main
+
+    q, path = form
+    export = fx.kobo_export(demo, q, tmp_path / "export.csv", labels="es")
+    assert main(["validate", str(export), "--form", str(path)]) == 0
+    assert f"OK — {demo.n_respondents} respondents" in capsys.readouterr().out
+    df = pd.read_csv(export, sep=";", dtype=str, keep_default_na=False)
+    df.loc[3, "respondent/region"] = "Atlantis"
+    df.to_csv(tmp_path / "bad.csv", sep=";", index=False)
+    assert main(["validate", str(tmp_path / "bad.csv"), "--form", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "respondent/region" in out and "Atlantis" in out
+    assert main(["validate", str(export), "--form", str(path), "--validation", "approved"]) == 1
+    assert "no submission left" in capsys.readouterr().out
