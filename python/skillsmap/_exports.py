@@ -89,7 +89,17 @@ METADATA = frozenset(
     }
 )
 
-_ID_COLUMNS = ("_uuid", "meta/instanceid", "instanceid", "key", "respondent", "id", "_id", "_index")
+_ID_COLUMNS = (
+    "_uuid",
+    "meta/instanceid",
+    "meta-instanceid",
+    "instanceid",
+    "key",
+    "respondent",
+    "id",
+    "_id",
+    "_index",
+)
 _APPROVED = {"validation_status_approved", "approved"}
 _VALIDATION = (None, "approved", "complete")
 
@@ -112,8 +122,10 @@ def _cell(v: Any) -> str | None:
 def _read_table(path: Path, sheet_name: str | int = 0) -> pd.DataFrame:
     """An export as text cells (None where empty): CSV (``,`` ``;`` or tab,
     sniffed; UTF-8 with or without BOM) or XLSX."""
-    if path.is_dir() or not path.exists():
+    if not path.exists():
         raise FileNotFoundError(f"no such export file: {path}")
+    if path.is_dir():
+        raise FormatError(f"{path}: is a folder, not an export file")
     suffix = path.suffix.lower()
     if suffix in {".xlsx", ".xlsm"}:
         try:
@@ -216,11 +228,11 @@ def _em_code(code: str) -> str:
 
 def _is_metadata(header: str) -> bool:
     k = _key(header)
-    last = k.rsplit("/", 1)[-1]
+    last = re.split(r"[/-]", k)[-1]
     return (
         k.startswith("_")
         or last.startswith("_")
-        or k.split("/", 1)[0] in {"meta", "formhub", "__system"}
+        or re.split(r"[/-]", k, maxsplit=1)[0] in {"meta", "formhub", "__system"}
         or k in METADATA
         or last in METADATA
     )
@@ -296,7 +308,6 @@ def read_export(
     # -- which column is what ---------------------------------------------------------
     pre: list[Issue] = []
     if "competence" in keys and "current" in keys:
-        flavour = "template"
         return _read_long_template(df, q, p, form_desc, source)
     column_of: dict[str, str] = {}  # question name → export header
     meta: dict[str, str] = {}  # key → header
@@ -304,8 +315,9 @@ def read_export(
     for header, k in zip(df.columns, keys, strict=True):
         name = f.headers.get(k)
         if name is None:
-            # a group path the form does not know: try the part after each '/'
-            parts = k.split("/")
+            # a group path the form does not know: try the part after each
+            # separator ('/' in KoboToolbox, '-' in ODK Central; names have neither)
+            parts = re.split(r"[/-]", k) if re.fullmatch(r"[\w/.:-]+", k) else k.split("/")
             for i in range(1, len(parts)):
                 name = f.headers.get("/".join(parts[i:]))
                 if name is not None:
@@ -356,7 +368,8 @@ def read_export(
     # -- which rows are submissions to read ----------------------------------------------
     rows = np.arange(len(df))
     if validation == "approved":
-        col = meta.get("_validation_status")
+        # KoboToolbox's _validation_status, or ODK Central's ReviewState
+        col = meta.get("_validation_status") or meta.get("reviewstate")
         if col is None:
             raise ValidationError(
                 [

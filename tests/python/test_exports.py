@@ -223,6 +223,14 @@ def test_wrong_or_foreign_files(tmp_path, demo, form):
         sm.read_survey(export, form=3)
     with pytest.raises(sm.ConfigurationError, match="fixes the framework"):
         sm.read_survey(export, form=path, framework="entrecomp")
+    with pytest.raises(sm.FormatError, match="folder"):
+        sm.read_survey(tmp_path, form=path)
+    with pytest.raises(FileNotFoundError):
+        sm.read_survey(tmp_path / "none.csv", form=path)
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(sm.FormatError, match="empty"):
+        sm.read_survey(empty, form=path)
     cp = tmp_path / "latin.csv"
     cp.write_bytes("region;x\nRégion de Murcia;1\n".encode("cp1252"))
     with pytest.raises(sm.FormatError, match="UTF-8"):
@@ -381,3 +389,22 @@ def test_cli_reads_an_export_with_its_form(tmp_path, demo, form, capsys):
     assert "respondent/region" in out and "Atlantis" in out
     assert main(["validate", str(export), "--form", str(path), "--validation", "approved"]) == 1
     assert "no submission left" in capsys.readouterr().out
+
+
+def test_odk_central_export(tmp_path, demo, form):
+    """ODK Central joins groups with '-' and adds its own columns."""
+    q, path = form
+    export = fx.kobo_export(demo, q, tmp_path / "k.csv", groups=True)
+    df = pd.read_csv(export, sep=";", dtype=str, keep_default_na=False)
+    df = df[[c for c in df.columns if not c.startswith("_") and c != "meta/instanceID"]]
+    df.columns = [c.replace("/", "-") for c in df.columns]
+    df.insert(0, "SubmissionDate", "2026-03-02T09:21:00.000Z")
+    df["meta-instanceID"] = [f"uuid:{r}" for r in demo.respondents["respondent"]]
+    df["KEY"] = df["meta-instanceID"]
+    df["SubmitterID"] = "5"
+    df["SubmitterName"] = "partner"
+    df["ReviewState"] = ["approved" if i % 3 else "hasIssues" for i in range(len(df))]
+    df.to_csv(tmp_path / "central.csv", index=False)
+    assert_same_survey(sm.read_survey(tmp_path / "central.csv", form=path), demo)
+    approved = sm.read_survey(tmp_path / "central.csv", form=path, validation="approved")
+    assert approved.n_respondents == sum(1 for i in range(len(df)) if i % 3)
