@@ -269,7 +269,8 @@ def test_report_names_form_and_export(tmp_path, demo, form, monkeypatch):
     back = sm.read_survey(export, form=path)
     rep = sm.report(back, tmp_path / "report", n_boot=50, progress=False)
     page = rep.index.read_text(encoding="utf-8")
-    assert "kobo export answers.csv (sha256 " in page and "form form.xlsx (sha256 " in page
+    assert "<dt>Source</dt><dd>kobo export answers.csv (sha256 " in page
+    assert "<dt>Form</dt><dd>form.xlsx (sha256 " in page
 
 
 # -- LimeSurvey ----------------------------------------------------------------------------
