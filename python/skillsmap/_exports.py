@@ -481,8 +481,9 @@ def read_export(
             attrs[a.name] = choice(a.name, a.name, "invalid_value")
         else:
             attrs[a.name] = _integers(sub, column_of[a.name], rows, issues)
+    by_key = dict(zip(keys, df.columns, strict=True))
     for c in keep:
-        header = meta.get(_key(c), c)
+        header = meta.get(_key(c)) or by_key[_key(c)]
         attrs[c] = np.asarray([_cell(v) for v in sub[header]], dtype=object)
 
     comp_ids = list(q._comp_ids)

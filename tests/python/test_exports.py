@@ -106,9 +106,16 @@ def test_metadata_columns_are_never_errors(tmp_path, demo, form):
     df.to_csv(tmp_path / "more.csv", sep=",", index=False)
     back = sm.read_survey(tmp_path / "more.csv", form=path)
     assert_same_survey(back, demo)
-    kept = sm.read_survey(tmp_path / "more.csv", form=path, keep=["_submission_time", "deviceid"])
+    kept = sm.read_survey(
+        tmp_path / "more.csv",
+        form=path,
+        keep=["_submission_time", "DeviceID", "A comment the partner added"],
+    )
+    assert kept.respondents["A comment the partner added"].eq("hello").all()
     assert kept.respondents["_submission_time"].eq("2026-03-02T09:21:00").all()
-    assert kept.respondents["deviceid"].eq("x").all()
+    assert kept.respondents["DeviceID"].eq("x").all()
+    with pytest.raises(sm.ValidationError, match="keep="):
+        sm.read_survey(tmp_path / "more.csv", form=path, keep=["_nope"])
 
 
 def test_respondent_id_without_uuid(tmp_path, demo, form):
