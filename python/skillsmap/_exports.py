@@ -246,7 +246,7 @@ def _as_form(form: Any) -> tuple[Questionnaire, str]:
             f"form must be a form file (.xlsx, .txt) or a Questionnaire, got {type(form).__name__}"
         )
     p = Path(form)
-    return Questionnaire.from_form(p), f"form {p.name} (sha256 {_digest(p)})"
+    return Questionnaire.from_form(p), f"form {p} (sha256 {_digest(p)})"
 
 
 def read_export(
@@ -505,7 +505,7 @@ def read_export(
     for name, values in attrs.items():
         long[name] = np.repeat(values, k)
     frame = pd.DataFrame(long)
-    desc = source or f"{flavour} export {p.name} (sha256 {_digest(p)}); {form_desc}"
+    desc = source or f"{flavour} export {p} (sha256 {_digest(p)}); {form_desc}"
     try:
         survey = from_frame(
             Survey,
@@ -643,7 +643,7 @@ def _read_long_template(
     for r in q.ratings:
         if r in sub.columns:
             sub[r] = [np.nan if _cell(v) is None else _number(v) for v in sub[r]]
-    desc = source or f"template {p.name} (sha256 {_digest(p)}); {form_desc}"
+    desc = source or f"template {p} (sha256 {_digest(p)}); {form_desc}"
     try:
         return from_frame(
             Survey,
