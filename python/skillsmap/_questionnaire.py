@@ -389,10 +389,16 @@ class Questionnaire:
     # -- construction of names and texts ----------------------------------------
     def _build(self) -> None:
         langs = self.languages
+        areas = self.framework.areas
+        # Competences area by area (stable within an area): the order of the
+        # framework's JSON, so that a questionnaire rebuilt from a form's spec
+        # numbers them (LimeSurvey SQ codes, positional names) as the original.
         comp = self.framework.competences
+        area_pos = {a: i for i, a in enumerate(areas["id"])}
+        comp = comp.iloc[sorted(range(len(comp)), key=lambda i: area_pos[comp["area"].iloc[i]])]
+        comp = comp.reset_index(drop=True)
         spec = json.loads(self.framework.to_json())
         area_labels = {a["id"]: a.get("labels") or {} for a in spec.get("areas", [])}
-        areas = self.framework.areas
         self._comp_ids = comp["id"].tolist()
         self._comp_area = comp["area"].tolist()
         self._area_ids = areas["id"].tolist()

@@ -40,8 +40,9 @@ def form(tmp_path_factory) -> tuple[sm.Questionnaire, Path]:
 
 def assert_same_survey(back: sm.Survey, ref: sm.Survey) -> None:
     """Same answers, respondents and gaps (provenance aside)."""
-    a = back.gaps().reset_index(drop=True)
-    b = ref.gaps().reset_index(drop=True)
+    # by competence: a framework through JSON lists competences area by area
+    a = back.gaps().sort_values("competence").reset_index(drop=True)
+    b = ref.gaps().sort_values("competence").reset_index(drop=True)
     a.attrs, b.attrs = {}, {}
     pd.testing.assert_frame_equal(a, b)
     ra = back.respondents.reset_index(drop=True)
@@ -413,3 +414,56 @@ def test_odk_central_export(tmp_path, demo, form):
     assert_same_survey(sm.read_survey(tmp_path / "central.csv", form=path), demo)
     approved = sm.read_survey(tmp_path / "central.csv", form=path, validation="approved")
     assert approved.n_respondents == sum(1 for i in range(len(df)) if i % 3)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_custom_framework_regions_and_types_round_trip(tmp_path, seed):
+    """Nothing embedded: the form carries the framework, regions and typology
+    as JSON, and that is enough to read the export back."""
+    rng = np.random.default_rng(seed)
+    n_comp = int(rng.integers(3, 9))
+    fw = sm.Framework.from_frame(
+        pd.DataFrame(
+            {
+                "id": [f"my.c{i}" for i in range(n_comp)],
+                "label": [f"Competence {i}" for i in range(n_comp)],
+                "label_es": [f"Competencia {i}" for i in range(n_comp)],
+                "area": [f"my.a{i % 2}" for i in range(n_comp)],
+            }
+        ),
+        id="mine",
+    )
+    regions = sm.Regions.from_frame(
+        pd.DataFrame({"id": ["N1", "N2", "N3"], "name": ["Norte", "Sur", "Este"]}), id="three"
+    )
+    types = sm.Typology.from_frame(
+        pd.DataFrame({"sector": ["a", "a", "b"], "stakeholder_type": ["coop", "assoc", "city"]}),
+        id="tiny",
+    )
+    demo = sm.demo_survey(
+        int(rng.integers(15, 40)),
+        seed=seed,
+        weights=False,
+        framework=fw,
+        regions=regions,
+        typology=types,
+        missing_rate=float(rng.uniform(0, 0.3)),
+    )
+    with pytest.warns(sm.MissingTranslationWarning, match="stakeholder types in es"):
+        q = sm.Questionnaire(
+            fw,
+            languages=("es", "en"),
+            regions=regions,
+            stakeholder_types=types,
+            attributes=["organisation_size"],
+        )
+    path = q.to_xlsform(tmp_path / "form.xlsx")
+    found: list[str] = []
+    convert(xlsform=str(path), validate=False, warnings=found)
+    assert found == []
+    labels = ["es", "en", None][seed]
+    export = fx.kobo_export(demo, q, tmp_path / "e.csv", groups=bool(seed % 2), labels=labels)
+    assert_same_survey(sm.read_survey(export, form=path), demo)
+    structure = q.to_limesurvey(tmp_path / "form.txt")
+    export = fx.limesurvey_export(demo, q, tmp_path / "l.csv", answers=labels)
+    assert_same_survey(sm.read_survey(export, form=structure), demo)
