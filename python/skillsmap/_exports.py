@@ -9,9 +9,11 @@ questionnaire, and so every name, code and label an export can use:
   names, with or without group paths (``area_found/found_principles_cur``),
   or labels in any form language; values are choice names ("XML values")
   or labels in any form language.
-- LimeSurvey (CSV): headers are question codes (``G1CR[SQ001][1]``) or
-  ExpressionScript codes (``G1CR_SQ001_0``); values answer codes or full
-  answers in any survey language.
+- LimeSurvey (CSV): headers are question codes (``G1CR[SQ001][1]``),
+  ExpressionScript codes (``G1CR_SQ001_0``) or the full question text
+  (``Current level / Required level [Social impact measurement][Current
+  level]``, spaces or underscores); values answer codes or full answers in
+  any survey language.
 - The blank template (:meth:`Questionnaire.to_template`) filled by hand, long
   or wide.
 
@@ -201,6 +203,10 @@ class _Form:
                 self.headers.setdefault(_key(n), rec.name)
             self.ls_headers[_key(rec.limesurvey)] = rec.name
             self.ls_headers[_key(_em_code(rec.limesurvey))] = rec.name
+            for g in langs:
+                full = _ls_full_heading(q, rec, g)
+                self.ls_headers.setdefault(_key(full), rec.name)
+                self.ls_headers.setdefault(_key(full.replace(" ", "_")), rec.name)
         self.lookups: dict[str, dict[str, str]] = {}
         self.ls_lookups: dict[str, dict[str, str]] = {}
         for ch in q.choices.values():
@@ -214,6 +220,25 @@ class _Form:
                 **d,
                 **{_key(c): n for c, n in zip(ch.codes, ch.names, strict=True)},
             }
+
+
+def _ls_full_heading(q: Questionnaire, rec: Any, lang: str) -> str:
+    """LimeSurvey's "full question text" heading of a column: the question,
+    then ``[subquestion]`` and ``[scale header]`` of an array."""
+    from . import _forms_text as T
+
+    if rec.kind != "rating":
+        return q.label(rec.name, lang)
+    code = rec.limesurvey.split("[", 1)[0]
+    ratings = (
+        ("importance",)
+        if code.endswith("IM")
+        else (("current", "required") if code.endswith("CR") else ("current",))
+    )
+    text = " / ".join(T.RATING_HEADER[r][lang] for r in ratings)
+    sub = q._comp_label[q._comp_pos[rec.competence]][lang]
+    scale = f"[{T.RATING_HEADER[rec.rating][lang]}]" if len(ratings) == 2 else ""
+    return f"{text} [{sub}]{scale}"
 
 
 def _em_code(code: str) -> str:

@@ -445,8 +445,9 @@ def read_survey(
         or the questionnaire itself. ``path`` is then a KoboToolbox / ODK
         export (CSV with ``;`` or ``,``, or XLSX; headers with or without
         group paths, or labels; values as choice names or labels in any
-        form language), a LimeSurvey response export (question codes or
-        ExpressionScript codes; answer codes or full answers) or a filled
+        form language), a LimeSurvey response export (headings as question
+        codes, ExpressionScript codes or full question text; answer codes or
+        full answers) or a filled
         :meth:`Questionnaire.to_template`. The form fixes the framework,
         scale, regions and stakeholder types. The tool's metadata columns
         (``_uuid``, ``_submission_time``, ``start``, ``submitdate``, …) are

@@ -123,13 +123,17 @@ def limesurvey_export(
     answers: str | None = None,
     em_codes: bool = False,
     sep: str = ",",
+    full_headings: str | None = None,
 ) -> Path:
     """Write ``survey`` as LimeSurvey exports the responses of ``q.to_limesurvey``.
 
     ``answers``: None writes answer codes; a language code writes the full
     answers of that language. ``em_codes``: ExpressionScript headers
-    (``G1CR_SQ001_0``) instead of question codes.
+    (``G1CR_SQ001_0``) instead of question codes. ``full_headings``: a
+    language code writes LimeSurvey's "full question text" headings, as its
+    export writer builds them (question, `` [subquestion]``, ``[scale]``).
     """
+    from skillsmap import _forms_text as T
     from skillsmap._exports import _em_code
 
     resp = survey.respondents.reset_index(drop=True)
@@ -144,7 +148,22 @@ def limesurvey_export(
         ["123456"] * n,
     ]
     for rec in q.questions.itertuples(index=False):
-        header.append(_em_code(rec.limesurvey) if em_codes else rec.limesurvey)
+        if full_headings is not None:
+            g = full_headings
+            if rec.kind == "rating":
+                arrays = dict(
+                    q._ls_arrays(int(rec.limesurvey[1 : rec.limesurvey.index("[")][:-2]) - 1)
+                )
+                ratings = arrays[rec.limesurvey.split("[", 1)[0]]
+                text = " / ".join(T.RATING_HEADER[r][g] for r in ratings)
+                j = q.framework.competences["id"].tolist().index(rec.competence)
+                sub = q.framework.competences["label" if g == "en" else f"label_{g}"].iloc[j]
+                scale = f"[{T.RATING_HEADER[rec.rating][g]}]" if len(ratings) == 2 else ""
+                header.append(f"{text} [{sub}]{scale}")
+            else:
+                header.append(q.label(rec.name, g))
+        else:
+            header.append(_em_code(rec.limesurvey) if em_codes else rec.limesurvey)
         if rec.kind == "consent":
             vals = ["yes"] * n
         elif rec.kind == "rating":

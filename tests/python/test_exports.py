@@ -293,6 +293,16 @@ def test_limesurvey_round_trip(tmp_path, demo, answers, em_codes, sep):
     assert back.source.startswith(f"limesurvey export {export} (sha256 ")
 
 
+@pytest.mark.parametrize("lang", ["en", "sl"])
+def test_limesurvey_full_question_text_headings(tmp_path, demo, lang):
+    q = sm.Questionnaire(attributes=["organisation_size"])
+    structure = q.to_limesurvey(tmp_path / "form.txt")
+    export = fx.limesurvey_export(demo, q, tmp_path / "r.csv", answers=lang, full_headings=lang)
+    head = export.read_text(encoding="utf-8-sig").split("\r\n", 1)[0]
+    assert "[Current level]" in head if lang == "en" else "[Trenutna raven]" in head
+    assert_same_survey(sm.read_survey(export, form=structure), demo)
+
+
 def test_limesurvey_current_and_importance_only(tmp_path):
     demo = sm.demo_survey(20, seed=2, weights=False)
     frame = demo.to_frame().drop(columns=["required"])
