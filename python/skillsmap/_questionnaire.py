@@ -376,7 +376,9 @@ class Questionnaire:
             )
         self.consent = consent
         self.require_ratings = require_ratings
-        if title is not None and not isinstance(title, str | Mapping):
+        if title is not None and (
+            not isinstance(title, str | Mapping) or (isinstance(title, Mapping) and not title)
+        ):
             raise ConfigurationError(
                 f"title must be a string or a mapping language → string, got {title!r}"
             )
