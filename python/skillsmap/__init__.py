@@ -24,6 +24,7 @@ from ._model import Framework, Regions, Scale, Typology
 from ._network import CoGapNetwork
 from ._output import get_output, output_context, set_output
 from ._provenance import Provenance
+from ._questionnaire import MissingTranslationWarning, Questionnaire
 from ._relatedness import density, proximity, rca
 from ._similarity import distance, similarity, top_k
 from ._survey import Survey
@@ -45,7 +46,9 @@ __all__ = [
     "DefinitionError",
     "FormatError",
     "Framework",
+    "MissingTranslationWarning",
     "Provenance",
+    "Questionnaire",
     "Regions",
     "Scale",
     "SkillsMap",

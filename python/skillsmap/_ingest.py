@@ -423,9 +423,15 @@ def from_wide(
 
 
 def read_survey(
-    path: str | os.PathLike[str], *, sheet_name: str | int = 0, **options: Any
+    path: str | os.PathLike[str],
+    *,
+    sheet_name: str | int = 0,
+    form: Any = None,
+    **options: Any,
 ) -> Survey:
-    """Read and validate a long-format survey file (CSV, TSV, Parquet or Excel).
+    """Read and validate a long-format survey file (CSV, TSV, Parquet or Excel),
+    or, with ``form=``, the export of a survey collected with a
+    :class:`Questionnaire`.
 
     Parameters
     ----------
@@ -433,16 +439,43 @@ def read_survey(
         ``.csv``, ``.tsv``/``.tab``, ``.parquet``/``.pq``, ``.xlsx``/``.xls``.
     sheet_name : str or int
         Excel sheet (default the first).
+    form : path or Questionnaire, optional
+        The form the data were collected with: an XLSForm (``.xlsx``) or
+        LimeSurvey structure (``.txt``) written by :class:`Questionnaire`,
+        or the questionnaire itself. ``path`` is then a KoboToolbox / ODK
+        export (CSV with ``;`` or ``,``, or XLSX; headers with or without
+        group paths, or labels; values as choice names or labels in any
+        form language), a LimeSurvey response export (headings as question
+        codes, ExpressionScript codes or full question text; answer codes or
+        full answers) or a filled
+        :meth:`Questionnaire.to_template`. The form fixes the framework,
+        scale, regions and stakeholder types. The tool's metadata columns
+        (``_uuid``, ``_submission_time``, ``start``, ``submitdate``, …) are
+        left out, or kept as respondent attributes when named in
+        ``keep=[...]``; the respondent id is ``_uuid`` (``meta/instanceID``,
+        LimeSurvey's ``id``, the template's ``respondent``; else the row
+        number). ``validation="approved"`` reads only the submissions
+        approved in KoboToolbox's ``_validation_status``;
+        ``validation="complete"`` only completed LimeSurvey responses
+        (``submitdate`` set). With consent in the form, only the rows that
+        consented are read. The survey's :attr:`~Survey.source` names the
+        export and the form with their SHA-256 (first 12 digits).
     **options
-        Column names and validation options, as in :meth:`Survey.from_frame`.
+        Column names and validation options, as in :meth:`Survey.from_frame`
+        (without ``form``); with ``form``: ``validation``, ``keep`` and
+        ``source``.
 
     Raises
     ------
     ValidationError
         Every problem in the file; ``row`` is the 0-based data row (the line
-        number in a CSV file is ``row + 2``).
+        number in a CSV file is ``row + 2``), also with ``form``: the row
+        and column header of the export.
     FileNotFoundError
         If the file does not exist.
+    FormatError
+        With ``form``: a form not written by :class:`Questionnaire`, an
+        unreadable export.
 
     Examples
     --------
@@ -455,6 +488,10 @@ def read_survey(
     """
     from ._survey import Survey
 
+    if form is not None:
+        from ._exports import read_export
+
+        return read_export(path, form, sheet_name=sheet_name, **options)
     p = Path(path)
     keys = [options.get(k, k) for k in ("respondent", "region", "stakeholder_type", "competence")]
     keys += list(options.get("attributes", ()))

@@ -9,6 +9,9 @@ form (columns ``row``, ``column``, ``value``, ``code``, ``reason``).
 skills-mapping report (``DIR/index.html``, figures as SVG and PNG, tables as
 CSV) and prints the path of the page. DIR must be new, empty or hold an
 earlier report; ``--force`` writes beside other files, never over them.
+``skillsmap questionnaire --framework ID|FILE --languages en,es,… --out FORM``
+writes the survey form, in the format of FORM's suffix: ``.xlsx`` XLSForm
+(KoboToolbox, ODK), ``.txt`` LimeSurvey structure, ``.csv`` blank template.
 
 Exit status: 0 success; 1 the data are invalid (every problem printed);
 2 a usage error or a file that cannot be read; 141 the reader of the output
@@ -65,6 +68,29 @@ def _add_survey_options(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="accept any stakeholder type instead of the default typology",
     )
+    p.add_argument(
+        "--form",
+        default=None,
+        metavar="FORM",
+        help=(
+            "read FILE as the export of a survey collected with this form (.xlsx XLSForm or "
+            ".txt LimeSurvey structure written by 'skillsmap questionnaire'); the form fixes "
+            "the framework, scale and columns"
+        ),
+    )
+    p.add_argument(
+        "--validation",
+        choices=("approved", "complete"),
+        default=None,
+        help="with --form: only KoboToolbox-approved submissions / complete LimeSurvey responses",
+    )
+
+
+def _read(args: argparse.Namespace, sm: Any) -> Any:
+    """The survey file of a command, through its form when one is given."""
+    if args.form is not None:
+        return sm.read_survey(args.file, form=args.form, validation=args.validation)
+    return sm.read_survey(args.file, **_options(args))
 
 
 def _options(args: argparse.Namespace) -> dict[str, Any]:
@@ -159,7 +185,92 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--title", default=None, help="title of the page")
     r.add_argument("--quiet", action="store_true", help="no progress lines")
     _add_survey_options(r)
+    qn = sub.add_parser(
+        "questionnaire",
+        help="write the survey form: XLSForm .xlsx, LimeSurvey .txt or blank template .csv",
+    )
+    qn.add_argument(
+        "--framework",
+        default="se-core",
+        help="embedded framework id or a framework JSON/CSV file (default se-core)",
+    )
+    qn.add_argument(
+        "--languages",
+        default=",".join(_LANGUAGES),
+        help="comma-separated, the first is the default (default en,es,fr,sl,fi,it)",
+    )
+    qn.add_argument(
+        "--ratings",
+        default="current,required,importance",
+        help="comma-separated among current, required, importance (default all three)",
+    )
+    qn.add_argument(
+        "--scale",
+        nargs=2,
+        type=int,
+        metavar=("MIN", "MAX"),
+        default=(1, 5),
+        help="whole-number levels (default 1 5)",
+    )
+    qn.add_argument("--consent", action="store_true", help="ask for consent first")
+    qn.add_argument(
+        "--organisation-size",
+        action="store_true",
+        help="ask the organisation's size (EU classes micro/small/medium/large)",
+    )
+    qn.add_argument(
+        "--layout",
+        choices=("long", "wide"),
+        default="long",
+        help="layout of a .csv template (default long)",
+    )
+    qn.add_argument(
+        "--out",
+        required=True,
+        metavar="FILE",
+        help="the form: .xlsx (XLSForm), .txt (LimeSurvey) or .csv (blank template)",
+    )
     return p
+
+
+_LANGUAGES = ("en", "es", "fr", "sl", "fi", "it")
+
+
+def _questionnaire(args: argparse.Namespace, sm: Any) -> int:
+    from pathlib import Path
+
+    out = Path(args.out)
+    suffix = out.suffix.lower()
+    if suffix not in {".xlsx", ".txt", ".csv"}:
+        print(
+            "skillsmap questionnaire: --out must end in .xlsx (XLSForm), .txt (LimeSurvey) "
+            f"or .csv (template), got {args.out!r}",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        q = sm.Questionnaire(
+            args.framework,
+            languages=args.languages,
+            ratings=args.ratings,
+            scale=tuple(args.scale),
+            consent=args.consent,
+            attributes=["organisation_size"] if args.organisation_size else None,
+        )
+        if suffix == ".xlsx":
+            q.to_xlsform(out)
+        elif suffix == ".txt":
+            q.to_limesurvey(out)
+        else:
+            q.to_template(out, layout=args.layout)
+    except sm.SkillsMapError as err:
+        print(f"skillsmap questionnaire: {err}", file=sys.stderr)
+        return 2
+    except (OSError, ImportError) as err:
+        print(f"skillsmap questionnaire: {err}", file=sys.stderr)
+        return 2
+    print(out.resolve())
+    return 0
 
 
 def _report(args: argparse.Namespace, sm: Any) -> int:
@@ -177,7 +288,7 @@ def _report(args: argparse.Namespace, sm: Any) -> int:
         if args.demo:
             survey = sm.demo_survey(args.n_respondents, seed=args.seed, framework=args.framework)
         else:
-            survey = sm.read_survey(args.file, **_options(args))
+            survey = _read(args, sm)
         result = sm.report(
             survey,
             args.out,
@@ -264,7 +375,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "validate":
         try:
-            survey = sm.read_survey(args.file, **_options(args))
+            survey = _read(args, sm)
         except sm.ValidationError as err:
             issues = err.issues
             n = len(issues)
@@ -296,7 +407,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
             if args.demo:
                 survey = sm.demo_survey(args.n_respondents, seed=args.seed)
             else:
-                survey = sm.read_survey(args.file, **_options(args))
+                survey = _read(args, sm)
         except sm.SkillsMapError as err:
             print(str(err), file=sys.stderr)
             return 1
@@ -307,5 +418,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "report":
         return _report(args, sm)
+    if args.command == "questionnaire":
+        return _questionnaire(args, sm)
     _parser().print_help()
     return 2

@@ -8,6 +8,7 @@ import pytest
 MODULES = [
     "skillsmap",
     "skillsmap._demo",
+    "skillsmap._exports",
     "skillsmap._gaps",
     "skillsmap._ingest",
     "skillsmap._map",
@@ -19,6 +20,7 @@ MODULES = [
     "skillsmap._priorities",
     "skillsmap._profiles",
     "skillsmap._provenance",
+    "skillsmap._questionnaire",
     "skillsmap._relatedness",
     "skillsmap._similarity",
     "skillsmap._survey",

@@ -157,7 +157,12 @@ def _meta(survey: Survey, data: Any) -> str:
         ("Compared", data.words),
     ]
     if survey.source:
-        items.insert(0, ("Source", survey.source))
+        # read_survey(export, form=...) records "<export> (sha256 …); form <form> (sha256 …)"
+        export, sep, form = survey.source.partition("; form ")
+        if sep:
+            items[0:0] = [("Source", export), ("Form", form)]
+        else:
+            items.insert(0, ("Source", survey.source))
     body = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in items)
     return f'<dl class="meta">{body}</dl>'
 
