@@ -6,12 +6,13 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 DEPS := $(VENV)/.deps-installed
 export PYO3_PYTHON := $(abspath $(PY))
 export VIRTUAL_ENV := $(abspath $(VENV))
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: help demo test build lint rust-test py-test stubtest fuzz-smoke fuzz bench doc clean
+.PHONY: help demo test build lint rust-test py-test stubtest fuzz-smoke fuzz dist dist-check bench doc clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -80,6 +81,34 @@ fuzz: $(CARGO_FUZZ) build ## fuzz every target for FUZZ_SECONDS (e.g. make fuzz 
 	  (cd fuzz && $(FUZZ_ENV) cargo fuzz run -O $$t work/$$t corpus/$$t -- \
 	     -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 -print_final_stats=1) || exit 1; \
 	done
+
+# Distribution: an abi3 wheel (manylinux, checked by maturin's auditwheel)
+# and an sdist, then each installed into a fresh virtualenv. The wheel's
+# venv runs with no Rust toolchain on PATH; the sdist builds from source.
+DIST_TMP := $(abspath target/dist-check)
+NO_RUST_PATH := $(DIST_TMP)/wheel-venv/bin:/usr/local/bin:/usr/bin:/bin
+
+dist: $(DEPS) ## build the wheel and the sdist into dist/
+	mkdir -p dist
+	$(VENV)/bin/maturin build --release --locked --auditwheel check --out dist --quiet 2>&1 | grep -v '^ *Compiling' || true
+	$(VENV)/bin/maturin sdist --out dist 2>&1 | tail -1
+	@ls -l dist/skillsmap-$(VERSION)*.whl dist/skillsmap-$(VERSION).tar.gz
+
+dist-check: dist ## install the wheel without Rust and the sdist from source, each in a fresh venv; lint the release workflow
+	$(VENV)/bin/zizmor --offline --quiet --config .github/zizmor.yml .github/workflows/release.yml
+	rm -rf $(DIST_TMP) && mkdir -p $(DIST_TMP)
+	$(PYTHON) -m venv $(DIST_TMP)/wheel-venv
+	env -i HOME=$(DIST_TMP) PATH=$(NO_RUST_PATH) sh -c '! command -v cargo && ! command -v rustc'
+	env -i HOME=$(DIST_TMP) PATH=$(NO_RUST_PATH) pip install --quiet --disable-pip-version-check \
+	  "$(wildcard dist/skillsmap-$(VERSION)-*.whl)[plot]"
+	cd $(DIST_TMP) && env -i HOME=$(DIST_TMP) PATH=$(NO_RUST_PATH) skillsmap report --demo --out report --quiet
+	cd $(DIST_TMP) && env -i HOME=$(DIST_TMP) PATH=$(NO_RUST_PATH) python -c \
+	  "import skillsmap as sm; s = sm.demo_survey(50, seed=0); assert s.gaps().shape[0] > 0; print('wheel OK', sm.__version__)"
+	$(PYTHON) -m venv $(DIST_TMP)/sdist-venv
+	CARGO_TARGET_DIR=$(abspath target) $(DIST_TMP)/sdist-venv/bin/pip install --quiet \
+	  --disable-pip-version-check dist/skillsmap-$(VERSION).tar.gz
+	cd $(DIST_TMP) && $(DIST_TMP)/sdist-venv/bin/python -c \
+	  "import skillsmap as sm; s = sm.demo_survey(50, seed=0); assert s.gaps().shape[0] > 0; print('sdist OK', sm.__version__)"
 
 test: lint rust-test py-test stubtest ## everything CI runs
 
