@@ -21,6 +21,7 @@ from ._demo import demo_survey
 from ._ingest import read_survey
 from ._map import SkillsMap
 from ._model import Framework, Regions, Scale, Typology
+from ._multitest import p_adjust
 from ._network import CoGapNetwork
 from ._provenance import Provenance
 from ._relatedness import density, proximity, rca
@@ -58,6 +59,7 @@ __all__ = [
     "density",
     "distance",
     "frameworks",
+    "p_adjust",
     "plot",
     "proximity",
     "rca",

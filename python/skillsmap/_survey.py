@@ -19,7 +19,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import _core, _gaps, _ingest, _map, _matches, _network, _paired, _priorities, _profiles
+from . import (
+    _compare,
+    _core,
+    _gaps,
+    _ingest,
+    _map,
+    _matches,
+    _network,
+    _paired,
+    _priorities,
+    _profiles,
+    _reliability,
+    _weights,
+)
 from ._frames import _text
 from ._model import Framework, Regions, Scale, Typology
 
@@ -36,8 +49,10 @@ class Survey:
     immutable; every value in one has been validated.
 
     Analyses: :meth:`gaps`, :meth:`profiles`, :meth:`priorities`,
-    :meth:`paired_test`, :meth:`learning_matches`, :meth:`skills_map` and
-    :meth:`cogap_network`. Their tables carry a :class:`Provenance` in
+    :meth:`paired_test`, :meth:`learning_matches`, :meth:`skills_map`,
+    :meth:`cogap_network`, and the survey statistics :meth:`reliability`,
+    :meth:`compare` and :meth:`posthoc`. Weights: :meth:`rake` and
+    :meth:`post_stratify`. Their tables carry a :class:`Provenance` in
     ``df.attrs["provenance"]``.
 
     Notes
@@ -96,6 +111,11 @@ class Survey:
     learning_matches = _matches.learning_matches
     skills_map = _map.skills_map
     cogap_network = _network.cogap_network
+    reliability = _reliability.reliability
+    compare = _compare.compare
+    posthoc = _compare.posthoc
+    rake = _weights.rake
+    post_stratify = _weights.post_stratify
 
     # -- content ----------------------------------------------------------------
     @property
@@ -147,6 +167,13 @@ class Survey:
     def source(self) -> str:
         """Provenance text."""
         return self._inner.source
+
+    @property
+    def weighting(self) -> _weights.Weighting | None:
+        """How the weights were made by :meth:`rake` or
+        :meth:`post_stratify` (iterations, convergence, design effect), or
+        None."""
+        return self.__dict__.get("_weighting")
 
     @property
     def has_weights(self) -> bool:
@@ -251,6 +278,17 @@ class Survey:
             return dict(zip(t["sector"], t["sector_label"], strict=True))
         return {}
 
+    def _with_weights(self, weights: np.ndarray, weighting: _weights.Weighting) -> Survey:
+        """The same survey with new respondent weights (raking,
+        post-stratification)."""
+        out = Survey(
+            self._inner.with_weights(np.ascontiguousarray(weights, dtype=np.float64)),
+            self._respondent_index,
+            self._attribute_values,
+        )
+        out.__dict__["_weighting"] = weighting
+        return out
+
     # -- display and pickling ---------------------------------------------------
     def __repr__(self) -> str:
         return repr(self._inner)
@@ -272,12 +310,18 @@ class Survey:
         )
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"frame": self.to_frame(), "options": self._options()}
+        return {
+            "frame": self.to_frame(),
+            "options": self._options(),
+            "weighting": self.weighting,
+        }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self._inner, self._respondent_index, self._attribute_values = _ingest.restore(
             state["frame"], state["options"]
         )
+        if state.get("weighting") is not None:
+            self.__dict__["_weighting"] = state["weighting"]
 
     def _options(self) -> dict[str, Any]:
         ans_cols = self._inner.answer_columns()

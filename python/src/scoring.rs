@@ -338,6 +338,8 @@ pub fn paired_tests<'py>(
     )?;
     d.set_item("r_plus", to_numpy(py, &col(&|t| t.r_plus)))?;
     d.set_item("r_minus", to_numpy(py, &col(&|t| t.r_minus)))?;
+    d.set_item("mean_diff", to_numpy(py, &col(&|t| t.mean_diff)))?;
+    d.set_item("sd_diff", to_numpy(py, &col(&|t| t.sd_diff)))?;
     d.set_item("statistic", to_numpy(py, &col(&|t| t.statistic)))?;
     d.set_item("z", to_numpy(py, &col(&|t| t.z)))?;
     d.set_item("p_value", to_numpy(py, &col(&|t| t.p_value)))?;

@@ -1,0 +1,83 @@
+"""Respondent × item matrices of one rating, and respondent group codes:
+the inputs of the survey statistics (:mod:`~skillsmap._reliability`,
+:mod:`~skillsmap._compare`, :mod:`~skillsmap._weights`).
+
+A rating is ``"current"``, ``"required"``, ``"importance"`` or ``"gap"``
+(target − current, the target being the required level when the survey
+asked for it and importance otherwise, as in :meth:`Survey.gaps`). Missing
+answers are NaN.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import ConfigurationError, UnknownNameError
+
+if TYPE_CHECKING:
+    from ._survey import Survey
+
+RATINGS = ("current", "required", "importance", "gap")
+
+
+def rating_matrix(survey: Survey, rating: Any, name: str = "rating") -> np.ndarray:
+    """The (respondents × competences) matrix of ``rating``, NaN where missing."""
+    if not isinstance(rating, str) or rating not in RATINGS:
+        raise ConfigurationError(f"{name} must be one of {', '.join(RATINGS)}, got {rating!r}")
+    ans = survey._inner.answer_columns()
+    if rating == "gap":
+        target = "required" if "required" in ans else "importance"
+        values = ans[target] - ans["current"]
+    elif rating not in ans:
+        raise ConfigurationError(f"{name}={rating!r}: the survey has no {rating} levels")
+    else:
+        values = ans[rating]
+    out = np.full((survey.n_respondents, len(survey.framework)), np.nan)
+    out[ans["respondent"].astype(np.intp), ans["competence"].astype(np.intp)] = values
+    return out
+
+
+def area_means(survey: Survey, x: np.ndarray) -> np.ndarray:
+    """Per respondent, the mean of ``x`` over each area's answered
+    competences (NaN where none is answered): respondents × areas."""
+    comp_area = survey.framework.competences["area"].to_numpy(dtype=object)
+    areas = survey.framework.areas["id"].to_numpy(dtype=object)
+    code = pd.Index(areas).get_indexer(comp_area)
+    ok = ~np.isnan(x)
+    member = np.zeros((x.shape[1], len(areas)))
+    member[np.arange(x.shape[1]), code] = 1.0
+    total = np.where(ok, x, 0.0) @ member
+    count = ok.astype(np.float64) @ member
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / np.where(count > 0, count, 1.0), np.nan)
+
+
+def group_codes(survey: Survey, by: Any) -> tuple[np.ndarray, list[Any], str]:
+    """Codes of the respondents' groups by one key (``-1`` where the key's
+    value is missing), the group values in order, and the key.
+
+    Regions and stakeholder types keep the order of their sets; other keys
+    (``sector``, attributes) the order of first appearance.
+    """
+    if not isinstance(by, str):
+        raise ConfigurationError(f"by must be one grouping key (a column name), got {by!r}")
+    resp = survey.respondents
+    if by in ("respondent", "region_name", "weight") or by not in resp.columns:
+        keys = [c for c in resp.columns if c not in ("respondent", "region_name", "weight")]
+        raise UnknownNameError(f"by={by!r} is not a grouping key; known: {', '.join(keys)}")
+    col = resp[by]
+    if by == "region":
+        order = list(survey.regions.table["id"])
+    elif by == "stakeholder_type":
+        order = list(survey.typology.types["id"])
+    else:
+        order = list(pd.unique(col.dropna()))
+    codes = pd.Index(order).get_indexer(col)
+    present = np.unique(codes[codes >= 0])
+    remap = np.full(len(order) + 1, -1, dtype=np.int64)
+    remap[present] = np.arange(present.size)
+    codes = remap[codes]  # -1 stays -1 (the last slot)
+    return codes.astype(np.int64), [order[i] for i in present], by
