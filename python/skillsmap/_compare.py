@@ -3,11 +3,12 @@
 Dunn's pairwise post-hoc test (``Survey.posthoc``), with multiplicity
 control over the items tested.
 
-All items are tested at once: ranks, rank sums and group moments of every
-item come from a few ``numpy.bincount`` calls over the respondent × item
-matrix, with no Python loop over items or groups. Integer-valued ratings
-(Likert levels and their differences) are ranked by counting values;
-other values by one sort of all (item, value) pairs.
+All items are tested at once: the rank sums of every item come from one
+call of the core's kernel (parallel over items, the same result whatever
+the thread count; integer-valued ratings such as Likert levels and their
+differences are ranked by counting values, others by sorting), and the
+group moments of the F tests from a few ``numpy.bincount`` calls, with no
+Python loop over items or groups.
 
 The tests are unweighted, as they are classically defined (ranks and
 group means of the respondents who answered); survey weights are not used.
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from . import _core
 from ._multitest import check_method, p_adjust_within
 from ._multitest import p_adjust as adjust_p
 from ._provenance import Provenance, attach
@@ -32,8 +34,6 @@ if TYPE_CHECKING:
 __all__ = ["compare", "posthoc"]
 
 _TESTS = ("kruskal", "anova", "welch")
-#: Counting ranks needs a table of (items × distinct values) cells.
-_MAX_COUNT_CELLS = 1 << 22
 
 
 def _items(survey: Survey, level: str, value: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -47,50 +47,21 @@ def _items(survey: Survey, level: str, value: str) -> tuple[np.ndarray, dict[str
 
 def rank_sums(x: np.ndarray, g: np.ndarray, n_groups: int) -> dict[str, np.ndarray]:
     """Per item (column of ``x``), the midranks of the answered values among
-    respondents with a group (``g >= 0``), summed per group.
+    respondents with a group (``g >= 0``), summed per group — the core's
+    kernel, in parallel over items (``skillsmap.scoring::rank_sums``).
 
     Returns ``R`` and ``n`` (groups × items: rank sums and counts), ``N``
     (answers per item) and ``T`` (Σ(t³ − t) over tied values per item).
     """
+    res = _core.rank_sums(
+        np.ascontiguousarray(x, dtype=np.float64),
+        np.ascontiguousarray(g, dtype=np.int64),
+        n_groups=n_groups,
+    )
     n_items = x.shape[1]
-    valid = ~np.isnan(x) & (g >= 0)[:, None]
-    rows, cols = np.nonzero(valid)
-    v = x[rows, cols]
-    gc = g[rows]
-    finite = v[np.isfinite(v)]
-    integral = finite.size == v.size and np.array_equal(v, np.round(v))
-    span = int(v.max() - v.min()) + 1 if v.size and integral else 0
-    if v.size and integral and span * n_items <= _MAX_COUNT_CELLS:
-        code = (v - v.min()).astype(np.int64)
-        cnt = np.bincount(cols * span + code, minlength=n_items * span).reshape(n_items, span)
-        before = np.cumsum(cnt, axis=1) - cnt
-        avg = before + (cnt + 1) / 2.0
-        per = np.bincount(
-            (gc * n_items + cols) * span + code, minlength=n_groups * n_items * span
-        ).reshape(n_groups, n_items, span)
-        r = np.einsum("gjv,jv->gj", per, avg)
-        t = cnt.astype(np.float64)
-        tie = (t**3 - t).sum(axis=1)
-        n = per.sum(axis=2).astype(np.float64)
-    else:
-        order = np.lexsort((v, cols))
-        vs, cs = v[order], cols[order]
-        new = np.ones(vs.size, dtype=bool)
-        new[1:] = (vs[1:] != vs[:-1]) | (cs[1:] != cs[:-1])
-        starts = np.flatnonzero(new)
-        sizes = np.diff(np.r_[starts, vs.size]).astype(np.float64)
-        col_start = np.searchsorted(cs, np.arange(n_items))
-        avg_tie = starts - col_start[cs[starts]] + (sizes + 1) / 2.0
-        ranks = np.empty(vs.size)
-        ranks[order] = np.repeat(avg_tie, sizes.astype(np.int64))
-        cell = gc * n_items + cols
-        r = np.bincount(cell, weights=ranks, minlength=n_groups * n_items).reshape(
-            n_groups, n_items
-        )
-        n = np.bincount(cell, minlength=n_groups * n_items).reshape(n_groups, n_items)
-        n = n.astype(np.float64)
-        tie = np.bincount(cs[starts], weights=sizes**3 - sizes, minlength=n_items)
-    return {"R": r, "n": n, "N": n.sum(axis=0), "T": tie}
+    r = res["rank_sum"].reshape(n_groups, n_items)
+    n = res["count"].reshape(n_groups, n_items)
+    return {"R": r, "n": n, "N": n.sum(axis=0), "T": res["ties"]}
 
 
 def kruskal(x: np.ndarray, g: np.ndarray, n_groups: int) -> dict[str, np.ndarray]:

@@ -26,6 +26,8 @@ __all__ = [
     "paired_tests",
     "proximity",
     "quadrants",
+    "rank_sums",
+    "rating_matrix",
     "rca",
     "similarity_matrix",
     "top_k",
@@ -306,6 +308,8 @@ def paired_tests(
     level: str,
     correction: bool,
 ) -> dict[str, Any]: ...
+def rating_matrix(survey: Survey, rating: str) -> npt.NDArray[np.float64]: ...
+def rank_sums(x: npt.NDArray[np.float64], groups: _Codes, *, n_groups: int) -> dict[str, Any]: ...
 def similarity_matrix(
     x: npt.NDArray[np.float64],
     *,

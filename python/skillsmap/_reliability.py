@@ -11,6 +11,7 @@ coefficients need one covariance matrix.
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -156,8 +157,6 @@ def reliability(
     >>> bool((rel["alpha_lo"] < rel["alpha"]).all())
     True
     """
-    from scipy.stats import f as f_dist
-
     if level not in ("area", None):
         raise ConfigurationError(f"level must be 'area' or None, got {level!r}")
     ci = number("ci", ci)
@@ -165,6 +164,28 @@ def reliability(
         raise ConfigurationError(f"ci must lie in (0, 1), got {ci}")
     if not isinstance(item_stats, bool):
         raise ConfigurationError(f"item_stats must be True or False, got {item_stats!r}")
+    with _one_blas_thread():
+        return _reliability(survey, level, rating, ci, item_stats)
+
+
+def _one_blas_thread() -> Any:
+    """BLAS limited to one thread while the small matrices of the scales are
+    decomposed: on matrices of a few dozen items threads only add
+    synchronisation (on a busy machine, 20× the time), and one thread makes
+    the result independent of the BLAS thread count. A no-op without
+    threadpoolctl."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl is in the stats extra
+        return contextlib.nullcontext()
+    return threadpool_limits(1, user_api="blas")
+
+
+def _reliability(
+    survey: Survey, level: str | None, rating: str, ci: float, item_stats: bool
+) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
+    from scipy.stats import f as f_dist
+
     x = rating_matrix(survey, rating)
     comp = survey.framework.competences
     comp_ids = comp["id"].to_numpy(dtype=object)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from . import _core
 from .errors import ConfigurationError, UnknownNameError
 
 if TYPE_CHECKING:
@@ -24,20 +25,14 @@ RATINGS = ("current", "required", "importance", "gap")
 
 
 def rating_matrix(survey: Survey, rating: Any, name: str = "rating") -> np.ndarray:
-    """The (respondents × competences) matrix of ``rating``, NaN where missing."""
+    """The (respondents × competences) matrix of ``rating``, NaN where
+    missing, made by the core."""
     if not isinstance(rating, str) or rating not in RATINGS:
         raise ConfigurationError(f"{name} must be one of {', '.join(RATINGS)}, got {rating!r}")
-    ans = survey._inner.answer_columns()
-    if rating == "gap":
-        target = "required" if "required" in ans else "importance"
-        values = ans[target] - ans["current"]
-    elif rating not in ans:
+    has = {"required": survey._inner.has_required, "importance": survey._inner.has_importance}
+    if not has.get(rating, True):
         raise ConfigurationError(f"{name}={rating!r}: the survey has no {rating} levels")
-    else:
-        values = ans[rating]
-    out = np.full((survey.n_respondents, len(survey.framework)), np.nan)
-    out[ans["respondent"].astype(np.intp), ans["competence"].astype(np.intp)] = values
-    return out
+    return _core.rating_matrix(survey._inner, rating)
 
 
 def area_means(survey: Survey, x: np.ndarray) -> np.ndarray:
@@ -64,6 +59,14 @@ def group_codes(survey: Survey, by: Any) -> tuple[np.ndarray, list[Any], str]:
     """
     if not isinstance(by, str):
         raise ConfigurationError(f"by must be one grouping key (a column name), got {by!r}")
+    if by in ("region", "stakeholder_type"):
+        # positions in the region set / typology, straight from the core
+        raw = np.asarray(survey._inner.respondent_columns()[by], dtype=np.int64)
+        ids = (survey.regions.table if by == "region" else survey.typology.types)["id"]
+        present = np.flatnonzero(np.bincount(raw, minlength=len(ids)))
+        remap = np.full(len(ids), -1, dtype=np.int64)
+        remap[present] = np.arange(present.size)
+        return remap[raw], [ids.iloc[i] for i in present], by
     resp = survey.respondents
     if by in ("respondent", "region_name", "weight") or by not in resp.columns:
         keys = [c for c in resp.columns if c not in ("respondent", "region_name", "weight")]
