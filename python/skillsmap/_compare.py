@@ -25,7 +25,7 @@ from . import _core
 from ._multitest import check_method, p_adjust_within
 from ._multitest import p_adjust as adjust_p
 from ._provenance import Provenance, attach
-from ._wide import area_means, group_codes, rating_matrix
+from ._wide import area_means, check_rating, group_codes, rating_matrix
 from .errors import ConfigurationError, UnknownNameError
 
 if TYPE_CHECKING:
@@ -45,6 +45,29 @@ def _items(survey: Survey, level: str, value: str) -> tuple[np.ndarray, dict[str
     return x, survey._item_ids(level)
 
 
+def _sums(res: dict[str, Any], n_groups: int) -> dict[str, np.ndarray]:
+    r = res["rank_sum"].reshape(n_groups, -1)
+    n = res["count"].reshape(n_groups, -1)
+    return {"R": r, "n": n, "N": n.sum(axis=0), "T": res["ties"]}
+
+
+def item_rank_sums(
+    survey: Survey, level: str, value: str, g: np.ndarray, n_groups: int
+) -> dict[str, np.ndarray]:
+    """:func:`rank_sums` of the survey's items: at competence level with
+    whole-number values straight from the answers (one pass in the core),
+    else from the rating matrix."""
+    if level == "competence":
+        check_rating(survey, value, "value")
+        res = _core.rating_rank_sums(
+            survey._inner, value, np.ascontiguousarray(g, dtype=np.int64), n_groups=n_groups
+        )
+        if res is not None:
+            return _sums(res, n_groups)
+    x, _ = _items(survey, level, value)
+    return rank_sums(x, g, n_groups)
+
+
 def rank_sums(x: np.ndarray, g: np.ndarray, n_groups: int) -> dict[str, np.ndarray]:
     """Per item (column of ``x``), the midranks of the answered values among
     respondents with a group (``g >= 0``), summed per group — the core's
@@ -58,17 +81,14 @@ def rank_sums(x: np.ndarray, g: np.ndarray, n_groups: int) -> dict[str, np.ndarr
         np.ascontiguousarray(g, dtype=np.int64),
         n_groups=n_groups,
     )
-    n_items = x.shape[1]
-    r = res["rank_sum"].reshape(n_groups, n_items)
-    n = res["count"].reshape(n_groups, n_items)
-    return {"R": r, "n": n, "N": n.sum(axis=0), "T": res["ties"]}
+    return _sums(res, n_groups)
 
 
-def kruskal(x: np.ndarray, g: np.ndarray, n_groups: int) -> dict[str, np.ndarray]:
-    """Kruskal–Wallis H (tie-corrected), df, p and ε² of every item."""
+def kruskal(s: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Kruskal–Wallis H (tie-corrected), df, p and ε² of every item, from
+    its :func:`rank_sums`."""
     from scipy.stats import chi2
 
-    s = rank_sums(x, g, n_groups)
     r, n, big_n, tie = s["R"], s["n"], s["N"], s["T"]
     with np.errstate(invalid="ignore", divide="ignore"):
         ssr = np.where(n > 0, r**2 / np.where(n > 0, n, 1.0), 0.0).sum(axis=0)
@@ -212,8 +232,14 @@ def compare(
         raise ConfigurationError(f"test must be one of {', '.join(_TESTS)}, got {test!r}")
     method = check_method(p_adjust)
     g, groups, key = group_codes(survey, by)
-    x, ids = _items(survey, level, value)
-    res = {"kruskal": kruskal, "anova": anova, "welch": welch}[test](x, g, len(groups))
+    if level not in ("competence", "area"):
+        raise ConfigurationError(f"level must be 'competence' or 'area', got {level!r}")
+    ids = survey._item_ids(level)
+    if test == "kruskal":
+        res = kruskal(item_rank_sums(survey, level, value, g, len(groups)))
+    else:
+        x, _ = _items(survey, level, value)
+        res = {"anova": anova, "welch": welch}[test](x, g, len(groups))
     data: dict[str, Any] = dict(ids)
     data["test"] = test
     data["statistic"] = res["statistic"]
@@ -298,18 +324,20 @@ def posthoc(
 
     method = check_method(p_adjust)
     g, groups, key = group_codes(survey, by)
-    x, ids = _items(survey, level, value)
+    if level not in ("competence", "area"):
+        raise ConfigurationError(f"level must be 'competence' or 'area', got {level!r}")
+    ids = survey._item_ids(level)
     first = next(iter(ids))
+    s = item_rank_sums(survey, level, value, g, len(groups))
     if competence is not None:
         where = np.flatnonzero(ids[first] == competence)
         if where.size == 0:
             raise UnknownNameError(f"competence={competence!r} is not a {level} of the framework")
-        x = x[:, where]
         ids = {k: v[where] for k, v in ids.items()}
-    s = rank_sums(x, g, len(groups))
+        s = {"R": s["R"][:, where], "n": s["n"][:, where], "N": s["N"][where], "T": s["T"][where]}
     r, n, big_n, tie = s["R"], s["n"], s["N"], s["T"]
     a_idx, b_idx = np.triu_indices(len(groups), k=1)
-    n_items = x.shape[1]
+    n_items = r.shape[1]
     item = np.repeat(np.arange(n_items), a_idx.size)
     a = np.tile(a_idx, n_items)
     b = np.tile(b_idx, n_items)

@@ -28,6 +28,7 @@ __all__ = [
     "quadrants",
     "rank_sums",
     "rating_matrix",
+    "rating_rank_sums",
     "rca",
     "similarity_matrix",
     "top_k",
@@ -310,6 +311,9 @@ def paired_tests(
 ) -> dict[str, Any]: ...
 def rating_matrix(survey: Survey, rating: str) -> npt.NDArray[np.float64]: ...
 def rank_sums(x: npt.NDArray[np.float64], groups: _Codes, *, n_groups: int) -> dict[str, Any]: ...
+def rating_rank_sums(
+    survey: Survey, rating: str, groups: _Codes, *, n_groups: int
+) -> dict[str, Any] | None: ...
 def similarity_matrix(
     x: npt.NDArray[np.float64],
     *,

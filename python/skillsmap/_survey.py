@@ -266,7 +266,14 @@ class Survey:
         return [text.get(v, v) for v in labels]
 
     def _group_names(self, key: str) -> dict[Any, str]:
-        """Display names of the values of a grouping key."""
+        """Display names of the values of a grouping key, cached (the region
+        set and typology are immutable)."""
+        cache = self.__dict__.setdefault("_names_cache", {})
+        if key not in cache:
+            cache[key] = self._group_names_uncached(key)
+        return dict(cache[key])
+
+    def _group_names_uncached(self, key: str) -> dict[Any, str]:
         if key == "region":
             t = self.regions.table
             return dict(zip(t["id"], t["name"], strict=True))

@@ -27,12 +27,18 @@ RATINGS = ("current", "required", "importance", "gap")
 def rating_matrix(survey: Survey, rating: Any, name: str = "rating") -> np.ndarray:
     """The (respondents × competences) matrix of ``rating``, NaN where
     missing, made by the core."""
+    return _core.rating_matrix(survey._inner, check_rating(survey, rating, name))
+
+
+def check_rating(survey: Survey, rating: Any, name: str = "rating") -> str:
+    """``rating`` as one of :data:`RATINGS` that the survey has, or a
+    :class:`ConfigurationError` naming the argument."""
     if not isinstance(rating, str) or rating not in RATINGS:
         raise ConfigurationError(f"{name} must be one of {', '.join(RATINGS)}, got {rating!r}")
     has = {"required": survey._inner.has_required, "importance": survey._inner.has_importance}
     if not has.get(rating, True):
         raise ConfigurationError(f"{name}={rating!r}: the survey has no {rating} levels")
-    return _core.rating_matrix(survey._inner, rating)
+    return rating
 
 
 def area_means(survey: Survey, x: np.ndarray) -> np.ndarray:
@@ -51,6 +57,18 @@ def area_means(survey: Survey, x: np.ndarray) -> np.ndarray:
 
 
 def group_codes(survey: Survey, by: Any) -> tuple[np.ndarray, list[Any], str]:
+    """:func:`_group_codes`, cached on the survey (it is immutable)."""
+    if not isinstance(by, str):
+        raise ConfigurationError(f"by must be one grouping key (a column name), got {by!r}")
+    cache = survey.__dict__.setdefault("_group_code_cache", {})
+    if by not in cache:
+        codes, groups, key = _group_codes(survey, by)
+        codes.flags.writeable = False
+        cache[by] = (codes, groups, key)
+    return cache[by]
+
+
+def _group_codes(survey: Survey, by: str) -> tuple[np.ndarray, list[Any], str]:
     """Codes of the respondents' groups by one key (``-1`` where the key's
     value is missing), the group values in order, and the key.
 
@@ -62,11 +80,14 @@ def group_codes(survey: Survey, by: Any) -> tuple[np.ndarray, list[Any], str]:
     if by in ("region", "stakeholder_type"):
         # positions in the region set / typology, straight from the core
         raw = np.asarray(survey._inner.respondent_columns()[by], dtype=np.int64)
-        ids = (survey.regions.table if by == "region" else survey.typology.types)["id"]
+        if by == "region":
+            ids = [row[0] for row in survey._inner.regions.rows()]
+        else:
+            ids = list(survey._inner.typology.type_columns()["id"])
         present = np.flatnonzero(np.bincount(raw, minlength=len(ids)))
         remap = np.full(len(ids), -1, dtype=np.int64)
         remap[present] = np.arange(present.size)
-        return remap[raw], [ids.iloc[i] for i in present], by
+        return remap[raw], [ids[i] for i in present], by
     resp = survey.respondents
     if by in ("respondent", "region_name", "weight") or by not in resp.columns:
         keys = [c for c in resp.columns if c not in ("respondent", "region_name", "weight")]

@@ -346,7 +346,7 @@ pub fn paired_tests<'py>(
     Ok(d)
 }
 
-/// The competence × respondent matrix of a rating (GIL released).
+/// The respondent × competence matrix of a rating (GIL released).
 #[pyfunction]
 pub fn rating_matrix<'py>(
     py: Python<'py>,
@@ -385,4 +385,32 @@ pub fn rank_sums<'py>(
     d.set_item("count", to_numpy(py, &r.count))?;
     d.set_item("ties", to_numpy(py, &r.ties))?;
     Ok(d)
+}
+
+/// Rank sums of every competence by group straight from the answers, or
+/// None when a value is not a whole number (GIL released).
+#[pyfunction]
+#[pyo3(signature = (survey, rating, groups, *, n_groups))]
+pub fn rating_rank_sums<'py>(
+    py: Python<'py>,
+    survey: &PySurvey,
+    rating: &str,
+    groups: PyReadonlyArray1<'py, i64>,
+    n_groups: usize,
+) -> PyResult<Option<Bound<'py, PyDict>>> {
+    let inner = survey.inner.clone();
+    let rating = rating.to_owned();
+    let g = slice(&groups, "groups")?;
+    let r = py
+        .detach(|| -> Result<_, skillsmap::Error> {
+            let r: scoring::Rating = rating.parse()?;
+            scoring::rating_rank_sums(&inner, r, g, n_groups)
+        })
+        .map_err(core_err)?;
+    let Some(r) = r else { return Ok(None) };
+    let d = PyDict::new(py);
+    d.set_item("rank_sum", to_numpy(py, &r.rank_sum))?;
+    d.set_item("count", to_numpy(py, &r.count))?;
+    d.set_item("ties", to_numpy(py, &r.ties))?;
+    Ok(Some(d))
 }

@@ -20,7 +20,7 @@ pub use gaps::{
 };
 pub use matches::{learning_matches, LearningMatch};
 pub use priorities::{quadrants, Crosshair, IpaQuadrant, ItemMeans, LffQuadrant, Quadrants};
-pub use ranks::{rank_sums, rating_matrix, RankSums, Rating};
+pub use ranks::{rank_sums, rating_matrix, rating_rank_sums, RankSums, Rating};
 pub use summary::{AreaGap, SurveySummary};
 pub use wilcoxon::{paired_tests, signed_rank, SignedRank};
 

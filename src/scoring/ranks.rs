@@ -77,22 +77,29 @@ pub fn rating_matrix(survey: &Survey, rating: Rating) -> crate::Result<Array2<f6
         ))
         .into()
     };
-    let values: Vec<f64> = match rating {
-        Rating::Current => a.current.clone(),
-        Rating::Required => a.required.clone().ok_or_else(|| missing("required"))?,
-        Rating::Importance => a.importance.clone().ok_or_else(|| missing("importance"))?,
-        Rating::Gap => survey
-            .target()
-            .iter()
-            .zip(&a.current)
-            .map(|(t, c)| t - c)
-            .collect(),
+    let (first, second): (&[f64], Option<&[f64]>) = match rating {
+        Rating::Current => (&a.current, None),
+        Rating::Required => (
+            a.required.as_deref().ok_or_else(|| missing("required"))?,
+            None,
+        ),
+        Rating::Importance => (
+            a.importance
+                .as_deref()
+                .ok_or_else(|| missing("importance"))?,
+            None,
+        ),
+        Rating::Gap => (survey.target(), Some(&a.current)),
     };
     let (n_items, n_resp) = (survey.framework().len(), survey.n_respondents());
     let size = crate::error::checked_len::<f64>("the rating matrix", n_items, n_resp)?;
     let mut data = crate::error::try_vec::<f64>("the rating matrix", size)?;
     data.resize(size, f64::NAN);
-    for ((&r, &j), &v) in a.respondent.iter().zip(&a.competence).zip(&values) {
+    for (k, (&r, &j)) in a.respondent.iter().zip(&a.competence).enumerate() {
+        let v = match second {
+            Some(c) => first[k] - c[k],
+            None => first[k],
+        };
         if let Some(cell) = data.get_mut(r as usize * n_items + j as usize) {
             *cell = v;
         }
@@ -166,7 +173,8 @@ pub fn rank_sums(
             for r in rows(b) {
                 for (o, &v) in out.iter_mut().zip(x.row(r)) {
                     if counted(v, groups[r]) {
-                        *o = (o.0.min(v), o.1.max(v), o.2 && v.fract() == 0.0);
+                        let whole = (v as i64) as f64 == v;
+                        *o = (o.0.min(v), o.1.max(v), o.2 && whole);
                     }
                 }
             }
@@ -248,6 +256,140 @@ pub fn rank_sums(
     })
 }
 
+/// Rank sums of every competence by group straight from a survey's answers,
+/// when every answered value of the rating is a whole number (Likert levels
+/// and their differences): one pass over the answers, counting values, in
+/// parallel over fixed blocks of answers (whole-number counts, whose sums
+/// are exact in any order). `None` when a scale bound or an answered value
+/// is not a whole number; [`rank_sums`] of the [`rating_matrix`] then ranks
+/// by sorting. The result equals `rank_sums(rating_matrix(..), ..)`.
+///
+/// # Errors
+/// As [`rating_matrix`] and [`rank_sums`].
+///
+/// # Complexity
+/// O(answers + competences × groups × scale levels).
+pub fn rating_rank_sums(
+    survey: &Survey,
+    rating: Rating,
+    groups: &[i64],
+    n_groups: usize,
+) -> crate::Result<Option<RankSums>> {
+    let (n_items, n_resp) = (survey.framework().len(), survey.n_respondents());
+    let bad = |reason: String| -> crate::Error {
+        ScoringError::InvalidOption(InvalidOption::new("groups", reason)).into()
+    };
+    if groups.len() != n_resp {
+        return Err(bad(format!(
+            "{} group codes for {n_resp} respondents",
+            groups.len()
+        )));
+    }
+    if let Some(g) = groups.iter().find(|&&g| g >= n_groups as i64) {
+        return Err(bad(format!("group code {g} beyond {n_groups} groups")));
+    }
+    let a = survey.answers();
+    let missing = |what: &str| -> crate::Error {
+        ScoringError::InvalidOption(InvalidOption::new(
+            "rating",
+            format!("the survey has no {what} levels"),
+        ))
+        .into()
+    };
+    let (sc, isc) = (survey.scale(), survey.importance_scale());
+    let target_scale = if a.required.is_some() { sc } else { isc };
+    let (first, second, lo, hi): (&[f64], Option<&[f64]>, f64, f64) = match rating {
+        Rating::Current => (&a.current, None, sc.min, sc.max),
+        Rating::Required => (
+            a.required.as_deref().ok_or_else(|| missing("required"))?,
+            None,
+            sc.min,
+            sc.max,
+        ),
+        Rating::Importance => (
+            a.importance
+                .as_deref()
+                .ok_or_else(|| missing("importance"))?,
+            None,
+            isc.min,
+            isc.max,
+        ),
+        Rating::Gap => (
+            survey.target(),
+            Some(&a.current),
+            target_scale.min - sc.max,
+            target_scale.max - sc.min,
+        ),
+    };
+    if lo.fract() != 0.0 || hi.fract() != 0.0 || !(hi - lo < MAX_COUNT_SPAN) {
+        return Ok(None);
+    }
+    let span = (hi - lo) as usize + 1;
+    let per_item = n_groups * span;
+    let size = crate::error::checked_len::<f64>("the rank counts", n_items, per_item)?;
+    let n = a.len();
+    let blocks = n.div_ceil(ANSWER_BLOCK);
+    let tables: Option<Vec<f64>> = (0..blocks)
+        .into_par_iter()
+        .map(|b| -> Option<Vec<f64>> {
+            // whole-number counts in integers; a cast, not `fract` (a
+            // library call on baseline x86-64), tells whole numbers apart
+            let mut t = vec![0u32; size];
+            for k in b * ANSWER_BLOCK..((b + 1) * ANSWER_BLOCK).min(n) {
+                let v = match second {
+                    Some(c) => first[k] - c[k],
+                    None => first[k],
+                };
+                let g = groups[a.respondent[k] as usize];
+                if v.is_nan() || g < 0 {
+                    continue;
+                }
+                let off = v - lo;
+                let level = off as i64;
+                if level as f64 != off || level < 0 || level as usize >= span {
+                    return None;
+                }
+                let cell = a.competence[k] as usize * per_item + g as usize * span + level as usize;
+                if let Some(c) = t.get_mut(cell) {
+                    *c += 1;
+                }
+            }
+            Some(t.into_iter().map(f64::from).collect::<Vec<f64>>())
+        })
+        .reduce_with(|x, y| match (x, y) {
+            (Some(mut x), Some(y)) => {
+                x.iter_mut().zip(&y).for_each(|(p, q)| *p += q);
+                Some(x)
+            }
+            _ => None,
+        })
+        .unwrap_or_else(|| Some(vec![0.0; size]));
+    let Some(table) = tables else {
+        return Ok(None);
+    };
+    let mut rank_sum = vec![0.0; n_groups * n_items];
+    let mut count = vec![0.0; n_groups * n_items];
+    let mut ties = vec![0.0; n_items];
+    for j in 0..n_items {
+        let (r, c, t) = counted_rank_sums(&table[j * per_item..(j + 1) * per_item], n_groups, span);
+        for g in 0..n_groups {
+            rank_sum[g * n_items + j] = r[g];
+            count[g * n_items + j] = c[g];
+        }
+        ties[j] = t;
+    }
+    Ok(Some(RankSums {
+        n_groups,
+        n_items,
+        rank_sum,
+        count,
+        ties,
+    }))
+}
+
+/// Answers per block of [`rating_rank_sums`].
+const ANSWER_BLOCK: usize = 1 << 16;
+
 /// Respondents per block of the counting pass.
 const ROW_BLOCK: usize = 4096;
 
@@ -328,6 +470,23 @@ mod tests {
         // item 1: 0.5, 1, 1, 1.5, 9 → 1, 2.5, 2.5, 4, 5; group 1 has 1, 1, 9
         assert_eq!((r.rank_sum[1], r.rank_sum[3]), (5.0, 10.0));
         assert!(rank_sums(x, &g[..3], 2).is_err());
+        // from the survey's answers, the same sums as from its matrix
+        let s = crate::synth::generate(&crate::synth::SynthConfig::new(300, 2))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let groups: Vec<i64> = s
+            .respondents()
+            .region
+            .iter()
+            .map(|&g| i64::from(g))
+            .collect();
+        for rating in [Rating::Current, Rating::Gap, Rating::Importance] {
+            let m = rating_matrix(&s, rating).unwrap_or_else(|e| panic!("{e}"));
+            let want = rank_sums(m.view(), &groups, 6).unwrap_or_else(|e| panic!("{e}"));
+            let got = rating_rank_sums(&s, rating, &groups, 6)
+                .unwrap_or_else(|e| panic!("{e}"))
+                .unwrap_or_else(|| panic!("whole numbers"));
+            assert_eq!(got, want);
+        }
         assert!(rank_sums(x, &[0, 0, 0, 0, 0, 2], 2).is_err());
     }
 }

@@ -399,3 +399,46 @@ def test_paired_effect_sizes_match_scipy(seed, random_long, random_survey):
     np.testing.assert_allclose(t["p_adj"].to_numpy()[ok], ref, rtol=RTOL)
     with pytest.raises(sm.ConfigurationError, match="p_adjust"):
         s.paired_test(p_adjust="sidak")
+
+
+_THREADS_SCRIPT = (
+    "import skillsmap as sm; s = sm.demo_survey(9000, seed=5)\n"
+    "print(s.compare(by='region').to_csv())\n"
+    "print(s.compare(by='stakeholder_type', level='area').to_csv())\n"
+    "print(s.posthoc(by='region', value='current').to_csv())\n"
+    "print(s.reliability().to_csv())"
+)
+
+
+def test_identical_whatever_the_thread_count():
+    import os
+    import subprocess
+    import sys
+
+    outs = []
+    for threads in ("1", "2"):
+        env = {**os.environ, "RAYON_NUM_THREADS": threads}
+        done = subprocess.run(
+            [sys.executable, "-c", _THREADS_SCRIPT],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=True,
+        )
+        outs.append(done.stdout)
+    assert outs[0] == outs[1] and len(outs[0]) > 1000
+
+
+def test_whole_number_fast_path_equals_the_matrix_path(random_long, random_survey):
+    # competence level with whole numbers ranks straight from the answers;
+    # the same values ranked from the matrix must give the same sums
+    from skillsmap import _compare, _wide
+
+    s = random_survey(random_long(7, n_resp=200))
+    g, groups, _ = _wide.group_codes(s, "region")
+    for value in ("gap", "current", "required", "importance"):
+        fast = _compare.item_rank_sums(s, "competence", value, g, len(groups))
+        slow = _compare.rank_sums(_wide.rating_matrix(s, value), g, len(groups))
+        for k in ("R", "n", "N", "T"):
+            np.testing.assert_array_equal(fast[k], slow[k])

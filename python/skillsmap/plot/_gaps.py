@@ -274,6 +274,8 @@ def _marked_cells(
     note for the colour-bar label."""
     from .._checks import number
 
+    if isinstance(mark, pd.DataFrame) and mark.empty and {"group_a", "p_adj"} <= set(mark.columns):
+        return [], ""  # one group: no pair to test, nothing to mark
     mark = as_frame(mark, "gap_heatmap(mark=…)")
     alpha = number("alpha", alpha)
     if not 0 < alpha < 1:
