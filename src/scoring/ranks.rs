@@ -321,7 +321,8 @@ pub fn rating_rank_sums(
             target_scale.max - sc.min,
         ),
     };
-    if lo.fract() != 0.0 || hi.fract() != 0.0 || !(hi - lo < MAX_COUNT_SPAN) {
+    // scale bounds are finite (validated), so the comparison is total here
+    if lo.fract() != 0.0 || hi.fract() != 0.0 || hi - lo >= MAX_COUNT_SPAN {
         return Ok(None);
     }
     let span = (hi - lo) as usize + 1;

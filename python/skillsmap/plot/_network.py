@@ -196,8 +196,7 @@ def skills_network(
         title="node size: mean gap; line width: " + ("φ" if weight == "phi" else "co-gap count"),
         title_fontsize=7,
     )
-    what = "backbone" if network.backbone is not None else "network"
-    default = f"Co-gap {what} (gap ≥ {network.threshold:g})"
+    default = f"Co-gap network (gap ≥ {network.threshold:g})"
     if network.backbone is not None:
         default += f", {network.describe_backbone()}"
     if len(shown) < total:
