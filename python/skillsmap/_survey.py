@@ -72,6 +72,13 @@ class Survey:
     ``_group_names(key)``
         Display names of the values of a grouping key (region and type
         names; empty for attributes).
+    ``_cache(name)``
+        A dict kept with the survey for values derived from it alone
+        (e.g. respondent group codes): the survey is immutable, so they
+        stay valid; they are not pickled.
+    ``_with_weights(weights, weighting)``
+        The same survey with new respondent weights and the
+        :class:`~skillsmap._weights.Weighting` that made them.
 
     Examples
     --------
@@ -284,6 +291,11 @@ class Survey:
             t = self.typology.types
             return dict(zip(t["sector"], t["sector_label"], strict=True))
         return {}
+
+    def _cache(self, name: str) -> dict[Any, Any]:
+        """The named cache of values derived from this (immutable) survey."""
+        caches = self.__dict__.setdefault("_caches", {})
+        return caches.setdefault(name, {})
 
     def _with_weights(self, weights: np.ndarray, weighting: _weights.Weighting) -> Survey:
         """The same survey with new respondent weights (raking,

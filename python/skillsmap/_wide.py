@@ -60,7 +60,7 @@ def group_codes(survey: Survey, by: Any) -> tuple[np.ndarray, list[Any], str]:
     """:func:`_group_codes`, cached on the survey (it is immutable)."""
     if not isinstance(by, str):
         raise ConfigurationError(f"by must be one grouping key (a column name), got {by!r}")
-    cache = survey.__dict__.setdefault("_group_code_cache", {})
+    cache = survey._cache("group_codes")
     if by not in cache:
         codes, groups, key = _group_codes(survey, by)
         codes.flags.writeable = False
