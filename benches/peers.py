@@ -37,6 +37,20 @@ bootstrap-mwds
     counts from one ``bincount``, times the stacked data in one matrix
     product). Ours also returns the mean-gap intervals and rank stability.
 
+reliability-5k
+    Cronbach's α of a 5,000 × 40 instrument: ``Survey.reliability(level=None)``
+    (α, Feldt interval, standardised α and McDonald's ω from a one-factor ML
+    fit) versus ``pingouin.cronbach_alpha`` (α and interval) on a prebuilt
+    wide DataFrame.
+compare-25k
+    Kruskal–Wallis of the gap by region for each of 40 competences, 25,000
+    respondents, 6 regions: ``Survey.compare`` (H, p, Holm, ε²) versus
+    ``scipy.stats.kruskal`` in a loop over ready-made per-group arrays.
+rake-100k
+    Raking 100,000 respondents (the demo survey, 3.2M answers) to region and
+    stakeholder-type margins, tol 1e-10: ``Survey.rake`` (a new survey with
+    the weights) versus samplics' ``SampleWeight.rake``.
+
 Similarity cases (cosine-*, pearson-pairwise, rca-proximity,
 esco-proximity, topk-200k) are described in BENCHMARKS.md. ``topk-200k``
 and ``cosine-30k-50`` run only when named with ``--case``.
@@ -448,6 +462,90 @@ def _case_topk_200k() -> dict[str, Impl]:
 
 
 # Cases too long to repeat: one call, timed and measured for memory at once.
+def _case_reliability() -> dict[str, Impl]:
+    import warnings
+
+    import numpy as np
+    import pingouin
+
+    survey = _bench_survey(5_000, 40, 8)
+    wide = survey.to_frame().pivot(index="respondent", columns="competence", values="current")
+
+    def ours() -> Any:
+        return survey.reliability(level=None)
+
+    def pingouin_alpha() -> Any:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return pingouin.cronbach_alpha(wide, nan_policy="listwise")
+
+    _check(ours()["alpha"].to_numpy(), np.array([pingouin_alpha()[0]]), "reliability alpha")
+    return {"skillsmap": ours, "pingouin cronbach_alpha": pingouin_alpha}
+
+
+def _case_compare() -> dict[str, Impl]:
+    import numpy as np
+    import scipy.stats
+
+    survey = _bench_survey(25_000, 40, 8)
+    df = survey.to_frame()
+    df["gap"] = df["required"] - df["current"]
+    df = df.dropna(subset=["gap"])
+    # the peer gets its per-group arrays ready-made (grouping not timed)
+    groups = [
+        [g["gap"].to_numpy() for _, g in grp.groupby("region", sort=False)]
+        for _, grp in df.groupby("competence", sort=False)
+    ]
+    order = list(dict.fromkeys(df["competence"]))
+
+    def ours() -> Any:
+        return survey.compare(by="region", value="gap", test="kruskal")
+
+    def scipy_loop() -> Any:
+        return [scipy.stats.kruskal(*arrays).statistic for arrays in groups]
+
+    got = ours().set_index("competence").loc[order, "statistic"].to_numpy()
+    _check(got, np.array(scipy_loop()), "Kruskal-Wallis H")
+    return {"skillsmap": ours, "scipy kruskal in a loop": scipy_loop}
+
+
+def _case_rake() -> dict[str, Impl]:
+    import warnings
+
+    import numpy as np
+    import skillsmap as sm
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # samplics is archived
+        from samplics.weighting import SampleWeight
+
+    survey = sm.demo_survey(100_000, seed=5)
+    resp = survey.respondents
+    rng = np.random.default_rng(0)
+    margins = {}
+    for key in ("region", "stakeholder_type"):
+        cats = sorted(resp[key].unique())
+        share = rng.dirichlet(np.ones(len(cats)) * 5)
+        margins[key] = dict(zip(cats, share * 250_000, strict=True))
+    base = resp["weight"].to_numpy()
+    domains = {k: resp[k].to_numpy(dtype=object) for k in margins}
+
+    def ours() -> Any:
+        return survey.rake(margins, tol=1e-10)
+
+    def samplics_rake() -> Any:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            return SampleWeight().rake(
+                samp_weight=base, margins=domains, control=margins, tol=1e-10, ctrl_tol=1e-10
+            )
+
+    w = ours().respondents["weight"].to_numpy()
+    if not np.allclose(w, samplics_rake(), rtol=1e-8):
+        raise AssertionError("peer result differs from ours: raking weights")
+    return {"skillsmap": ours, "samplics rake": samplics_rake}
+
+
 SINGLE_SHOT = {"topk-200k"}
 # Cases run only when named with --case: minutes of work, or a 7.2 GB result
 # per call (ours and the peer run one after the other, each result freed
@@ -467,6 +565,9 @@ CASES: dict[str, tuple[Callable[[], dict[str, Impl]], str]] = {
     "rca-proximity": (_case_rca_proximity, "RCA + proximity, 3000 × 1000"),
     "esco-proximity": (_case_esco_proximity, "proximity at ESCO scale, 3000 × 13000, 2%"),
     "topk-200k": (_case_topk_200k, "top-10 cosine neighbours, N=200,000, K=64"),
+    "reliability-5k": (_case_reliability, "alpha (+ CI, std alpha, omega), 5000 × 40"),
+    "compare-25k": (_case_compare, "Kruskal-Wallis per competence, 40 × 6 regions × 25,000"),
+    "rake-100k": (_case_rake, "raking 100,000 respondents to two margins"),
 }
 
 

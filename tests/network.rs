@@ -4,7 +4,8 @@
 
 use proptest::prelude::*;
 use skillsmap::network::{
-    centrality, cogap_network, disparity_backbone, louvain, modularity, NetworkError, WeightedGraph,
+    centrality, cogap_network, disparity_backbone, hypergeometric_backbone, hypergeometric_sf,
+    louvain, modularity, noise_corrected_backbone, p_adjust, NetworkError, PAdjust, WeightedGraph,
 };
 use skillsmap::synth::{generate, SynthConfig};
 
@@ -540,6 +541,73 @@ fn backbone_keeps_fewer_edges_as_alpha_shrinks() {
         last = b.edges().to_vec();
     }
     assert!(last.len() < g.n_edges());
+}
+
+#[test]
+fn hypergeometric_tail_matches_scipy() {
+    // scipy.stats.hypergeom.sf(c - 1, M, n, N) with scipy 1.17
+    for (c, m, n, nn, want) in [
+        (5u64, 50u64, 10u64, 20u64, 0.354_973_110_117_792),
+        (8, 50, 10, 20, 0.005_842_959_566_193_291),
+        (40, 300, 60, 90, 3.404_087_130_651_211e-11),
+        (1, 1000, 3, 400, 0.784_432_528_721_105_8),
+    ] {
+        let got = hypergeometric_sf(c, m, nn, n);
+        assert!(
+            (got / want - 1.0).abs() < 1e-10,
+            "{c} {m} {n} {nn}: {got} vs {want}"
+        );
+    }
+}
+
+#[test]
+fn p_adjust_matches_statsmodels() {
+    // statsmodels.stats.multitest.multipletests(p, method=…)[1]
+    let p = [0.01, 0.04, 0.03, 0.2, 0.001];
+    let holm = [0.04, 0.09, 0.09, 0.2, 0.005];
+    let bh = [0.025, 0.05, 0.05, 0.2, 0.005];
+    for (got, want) in [
+        (p_adjust(&p, PAdjust::Holm), holm),
+        (p_adjust(&p, PAdjust::FdrBh), bh),
+    ] {
+        for (g, w) in got.iter().zip(want) {
+            assert!((g - w).abs() < 1e-15, "{got:?}");
+        }
+    }
+    assert_eq!(p_adjust(&p, PAdjust::None), p.to_vec());
+    assert!("sidak".parse::<PAdjust>().is_err());
+}
+
+#[test]
+fn co_occurrence_backbones_find_the_demo_clusters_on_any_thread_count() {
+    let survey = generate(&SynthConfig::new(1000, 3)).unwrap();
+    let net = cogap_network(&survey, 1.0).unwrap();
+    let run = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| {
+                (
+                    noise_corrected_backbone(&net.graph, 0.05).unwrap(),
+                    hypergeometric_backbone(&net, 0.05, PAdjust::Holm).unwrap(),
+                )
+            })
+    };
+    let (nc1, hg1) = run(1);
+    let (nc2, hg2) = run(2);
+    assert_eq!(nc1, nc2);
+    assert_eq!(hg1, hg2);
+    assert!(nc1.graph.n_edges() > 10 && hg1.graph.n_edges() > 10);
+    assert!(nc1.graph.n_edges() < net.graph.n_edges());
+    // kept edges keep their counts and are significant
+    for (&(i, j, w), &p) in nc1.graph.edges().iter().zip(&nc1.p_value) {
+        assert_eq!(net.graph.weight(i as usize, j as usize), Some(w));
+        assert!(p < 0.05);
+    }
+    assert!(hg1.score.iter().all(|&lift| lift > 1.0));
+    assert!(noise_corrected_backbone(&net.graph, 1.5).is_err());
+    assert!(hypergeometric_backbone(&net, f64::NAN, PAdjust::Holm).is_err());
 }
 
 proptest! {

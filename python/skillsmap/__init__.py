@@ -21,6 +21,7 @@ from ._demo import demo_survey
 from ._ingest import read_survey
 from ._map import SkillsMap
 from ._model import Framework, Regions, Scale, Typology
+from ._multitest import p_adjust
 from ._network import CoGapNetwork
 from ._output import get_output, output_context, set_output
 from ._provenance import Provenance
@@ -64,6 +65,7 @@ __all__ = [
     "frameworks",
     "get_output",
     "output_context",
+    "p_adjust",
     "plot",
     "proximity",
     "rca",

@@ -26,6 +26,9 @@ __all__ = [
     "paired_tests",
     "proximity",
     "quadrants",
+    "rank_sums",
+    "rating_matrix",
+    "rating_rank_sums",
     "rca",
     "similarity_matrix",
     "top_k",
@@ -217,6 +220,7 @@ class Survey:
     def typology(self) -> Typology: ...
     def answer_columns(self) -> dict[str, Any]: ...
     def respondent_columns(self) -> dict[str, Any]: ...
+    def with_weights(self, weights: _Floats) -> Survey: ...
     def summary(self) -> str: ...
 
 @final
@@ -305,6 +309,11 @@ def paired_tests(
     level: str,
     correction: bool,
 ) -> dict[str, Any]: ...
+def rating_matrix(survey: Survey, rating: str) -> npt.NDArray[np.float64]: ...
+def rank_sums(x: npt.NDArray[np.float64], groups: _Codes, *, n_groups: int) -> dict[str, Any]: ...
+def rating_rank_sums(
+    survey: Survey, rating: str, groups: _Codes, *, n_groups: int
+) -> dict[str, Any] | None: ...
 def similarity_matrix(
     x: npt.NDArray[np.float64],
     *,
@@ -329,7 +338,12 @@ def rca(x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]: ...
 def proximity(x: npt.NDArray[np.float64], *, threshold: float) -> npt.NDArray[np.float64]: ...
 def density(x: npt.NDArray[np.float64], *, threshold: float) -> npt.NDArray[np.float64]: ...
 def cogap_network(
-    survey: Survey, *, threshold: float, backbone_alpha: float | None = None
+    survey: Survey,
+    *,
+    threshold: float,
+    backbone: str | None = None,
+    alpha: float = 0.05,
+    p_adjust: str = "holm",
 ) -> dict[str, Any]: ...
 def louvain(
     n_nodes: int,

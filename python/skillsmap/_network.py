@@ -1,17 +1,20 @@
 """The co-gap network of competences (``Survey.cogap_network``): which gaps
-occur together among respondents, its disparity backbone, communities and
-centrality."""
+occur together among respondents, its backbone (noise-corrected,
+hypergeometric or disparity filter, computed by the Rust core), communities
+and centrality."""
 
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from . import _core
 from ._checks import number, optional_number
+from ._multitest import check_method
+from ._output import returns_table
 from ._provenance import Provenance, attach
 from .errors import ConfigurationError
 
@@ -20,17 +23,62 @@ if TYPE_CHECKING:
 
     from ._survey import Survey
 
-__all__ = ["CoGapNetwork", "cogap_network"]
+__all__ = ["BACKBONES", "CoGapNetwork", "cogap_network"]
+
+#: The backbone methods of :meth:`Survey.cogap_network`.
+BACKBONES = ("noise_corrected", "hypergeometric", "disparity")
 
 
 def cogap_network(
-    survey: Survey, threshold: float = 1.0, *, backbone_alpha: float | None = None
+    survey: Survey,
+    threshold: float = 1.0,
+    *,
+    backbone: str | None = None,
+    alpha: float | None = None,
+    p_adjust: str = "holm",
+    backbone_alpha: float | None = None,
 ) -> CoGapNetwork:
     """The co-gap network: competences linked by how many respondents
-    report a gap (target − current ≥ ``threshold``) on both; with
-    ``backbone_alpha`` (e.g. 0.05) only the disparity-filter backbone.
-    See :class:`CoGapNetwork` for communities and centrality."""
-    return CoGapNetwork(survey, threshold, backbone_alpha)
+    report a gap (target − current ≥ ``threshold``) on both.
+
+    Parameters
+    ----------
+    threshold : float
+        The gap that counts.
+    backbone : {"noise_corrected", "hypergeometric", "disparity"}, optional
+        Keep only the edges of this backbone. Co-occurrence counts grow with
+        how often each competence has a gap, so the two backbones made for
+        them test a count against those marginal frequencies:
+        ``"noise_corrected"`` (Coscia & Neffke 2017; the default when only
+        ``alpha`` is given) and ``"hypergeometric"`` (an exact test of each
+        pair, p-values adjusted over all pairs by ``p_adjust``).
+        ``"disparity"`` is the disparity filter (Serrano et al. 2009), made
+        for weights that do not follow the nodes' frequencies.
+    alpha : float, optional
+        Significance level of the backbone (default 0.05 with a backbone).
+    p_adjust : {"holm", "fdr_bh", "bonferroni", "none"}
+        Multiplicity control of the hypergeometric backbone.
+    backbone_alpha : float, optional
+        Older spelling of ``backbone="disparity", alpha=backbone_alpha``.
+
+    See :class:`CoGapNetwork` for the edges, communities and centrality.
+    """
+    if backbone_alpha is not None:
+        if backbone is not None or alpha is not None:
+            raise ConfigurationError(
+                "backbone_alpha is the older spelling of backbone='disparity', alpha=…; "
+                "give one or the other"
+            )
+        backbone, alpha = "disparity", backbone_alpha
+    if backbone is None and alpha is not None:
+        backbone = "noise_corrected"
+    if backbone is not None and (not isinstance(backbone, str) or backbone not in BACKBONES):
+        raise ConfigurationError(
+            f"backbone must be one of {', '.join(BACKBONES)} or None, got {backbone!r}"
+        )
+    if backbone is not None and alpha is None:
+        alpha = 0.05
+    return CoGapNetwork(survey, threshold, backbone, alpha, check_method(p_adjust))
 
 
 class CoGapNetwork:
@@ -39,9 +87,23 @@ class CoGapNetwork:
     A respondent has a gap on a competence when target − current ≥
     ``threshold`` (target: required level, or importance without one).
     ``edges`` holds ``count`` (respondents with both gaps, unweighted) and
-    ``phi`` = count / max(ubiquity of the two). With ``backbone_alpha`` only
-    the edges kept by the disparity filter (Serrano, Boguñá & Vespignani
-    2009) on the counts remain.
+    ``phi`` = count / max(ubiquity of the two). With a ``backbone`` only its
+    edges remain, with ``score`` and ``p_value``:
+
+    - noise-corrected (Coscia & Neffke 2017): with n_ij the count, n_i the
+      strength of i and n = Σᵢ n_i, the lift L = n·n_ij/(n_i n_j) is
+      transformed to ``score`` L̃ = (L − 1)/(L + 1); its standard deviation
+      comes from a Beta prior with the mean n_i n_j/n² and variance
+      n_i n_j (n − n_i)(n − n_j)/(n⁴(n − 1)) of the hypergeometric null,
+      updated by the observed count, and the delta method. The edge is
+      kept when the one-sided ``p_value`` 1 − Φ(L̃/sd) < α.
+    - hypergeometric: with N respondents and ubiquities k_i, k_j, the
+      count of common respondents is hypergeometric under independence;
+      ``p_value`` = P(X ≥ count), adjusted over every pair of competences
+      with a gap (``p_adjust``); kept when below α; ``score`` is the lift
+      count·N/(k_i k_j).
+    - disparity filter (Serrano, Boguñá & Vespignani 2009) on the counts;
+      ``score`` and ``p_value`` are NaN.
 
     Examples
     --------
@@ -51,16 +113,31 @@ class CoGapNetwork:
     ['source', 'target', 'count', 'phi']
     >>> net.centrality().columns.tolist()
     ['competence', 'degree', 'strength', 'betweenness', 'eigenvector']
+    >>> bb = sm.demo_survey(1200, seed=0).cogap_network(1, backbone="noise_corrected")
+    >>> len(bb.edges) > 0, list(bb.edges.columns)[-2:]
+    (True, ['score', 'p_value'])
     """
 
-    def __init__(self, survey: Survey, threshold: float, backbone_alpha: float | None) -> None:
-        res = _core.cogap_network(
-            survey._inner,
-            threshold=number("threshold", threshold),
-            backbone_alpha=optional_number("backbone_alpha", backbone_alpha),
-        )
+    def __init__(
+        self,
+        survey: Survey,
+        threshold: float,
+        backbone: str | None,
+        alpha: float | None,
+        p_adjust: str = "holm",
+    ) -> None:
+        kwargs: dict[str, Any] = {}
+        if backbone is not None:
+            kwargs = {
+                "backbone": backbone,
+                "alpha": optional_number("alpha", alpha),
+                "p_adjust": p_adjust,
+            }
+        res = _core.cogap_network(survey._inner, threshold=number("threshold", threshold), **kwargs)
         self.threshold = float(threshold)
-        self.backbone_alpha = backbone_alpha
+        self.backbone = backbone
+        self.alpha = alpha if backbone is not None else None
+        self.p_adjust = p_adjust if backbone == "hypergeometric" else None
         self.synthetic = survey.synthetic
         self._survey = survey
         ids = list(res["competences"])
@@ -78,7 +155,7 @@ class CoGapNetwork:
             (int(a), int(b)): w
             for a, b, w in zip(res["phi_i"], res["phi_j"], res["phi_w"], strict=True)
         }
-        prefix = "backbone_" if backbone_alpha is not None else "count_"
+        prefix = "backbone_" if backbone is not None else "count_"
         i, j, w = res[prefix + "i"], res[prefix + "j"], res[prefix + "w"]
         self._i = np.ascontiguousarray(i, dtype=np.uint32)
         self._j = np.ascontiguousarray(j, dtype=np.uint32)
@@ -90,12 +167,34 @@ class CoGapNetwork:
                 "phi": [phi[(int(a), int(b))] for a, b in zip(i, j, strict=True)],
             }
         )
+        if backbone is not None:
+            self.edges["score"] = res["backbone_score"]
+            self.edges["p_value"] = res["backbone_p"]
+
+    @property
+    def backbone_alpha(self) -> float | None:
+        """α of the backbone (None for the full network); older name of
+        :attr:`alpha`."""
+        return self.alpha
+
+    def describe_backbone(self) -> str:
+        """The backbone in words, for captions: e.g. ``"noise-corrected
+        backbone (Coscia & Neffke 2017), α = 0.05"``; empty without one."""
+        if self.backbone is None:
+            return ""
+        name = {
+            "noise_corrected": "noise-corrected backbone (Coscia & Neffke 2017)",
+            "hypergeometric": f"hypergeometric backbone ({self.p_adjust}-adjusted)",
+            "disparity": "disparity-filter backbone (Serrano et al. 2009)",
+        }[self.backbone]
+        return f"{name}, α = {self.alpha:g}"
 
     def _weights(self, weight: str) -> np.ndarray:
         if weight not in {"count", "phi"}:
             raise ConfigurationError(f"weight must be 'count' or 'phi', got {weight!r}")
         return np.ascontiguousarray(self.edges[weight].to_numpy(dtype=np.float64))
 
+    @returns_table
     def communities(self, seed: int = 0, *, weight: str = "count") -> pd.DataFrame:
         """Louvain communities (modularity, resolution 1), deterministic for a
         seed; the provenance (``df.attrs["provenance"]``) holds the partition's
@@ -115,6 +214,7 @@ class CoGapNetwork:
         )
         return attach(df, prov)
 
+    @returns_table
     def centrality(self, *, weight: str = "count") -> pd.DataFrame:
         """Degree (neighbours), strength (sum of weights), betweenness
         (normalised, shortest paths with length 1/weight) and eigenvector
@@ -135,7 +235,7 @@ class CoGapNetwork:
         return g
 
     def __repr__(self) -> str:
-        bb = f", backbone_alpha={self.backbone_alpha}" if self.backbone_alpha is not None else ""
+        bb = f", backbone={self.backbone!r}, alpha={self.alpha}" if self.backbone else ""
         return (
             f"CoGapNetwork({len(self._ids)} competences, {len(self.edges)} edges, "
             f"threshold={self.threshold}{bb})"

@@ -127,7 +127,10 @@ def output_context(kind: Kind) -> Iterator[None]:
 
 
 def convert(result: Any) -> Any:
-    """A pandas DataFrame result as the chosen table type (anything else as is)."""
+    """A pandas DataFrame result (or a tuple of them) as the chosen table
+    type; anything else as is."""
+    if isinstance(result, tuple):
+        return tuple(convert(r) for r in result)
     if get_output() == "pandas" or not isinstance(result, pd.DataFrame):
         return result
     import polars as pl

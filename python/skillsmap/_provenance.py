@@ -41,8 +41,10 @@ class Provenance:
         (:meth:`Survey.profiles`), ``"priorities"``, ``"paired_test"``,
         ``"learning_matches"``, ``"similarity"`` or ``"distance"``
         (:func:`skillsmap.similarity`, :func:`skillsmap.distance`),
-        ``"communities"`` (:meth:`CoGapNetwork.communities`); ``""`` when
-        unknown.
+        ``"communities"`` (:meth:`CoGapNetwork.communities`),
+        ``"reliability"`` and ``"reliability_items"``
+        (:meth:`Survey.reliability`), ``"compare"``, ``"posthoc"``; ``""``
+        when unknown.
     framework : Framework or None
         The framework of the survey the table comes from (the object, so
         that custom frameworks label figures too).
@@ -83,6 +85,9 @@ class Provenance:
         The gap statistic held by profiles.
     test : str or None
         The paired test, as the equivalent scipy call.
+    p_adjust : str or None
+        The multiplicity control of the table's p-values (``"holm"``,
+        ``"fdr_bh"``, ``"bonferroni"`` or ``"none"``).
     top : int or None
         The number of learners and mentors per competence in learning
         matches.
@@ -129,6 +134,7 @@ class Provenance:
     metric: str | None = None
     modularity: float | None = None
     weight: str | None = None
+    p_adjust: str | None = None
 
     def __post_init__(self) -> None:
         # sequences and mappings are frozen, so that a shared instance stays

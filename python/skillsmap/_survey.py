@@ -19,7 +19,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import _core, _gaps, _ingest, _map, _matches, _network, _paired, _priorities, _profiles
+from . import (
+    _compare,
+    _core,
+    _gaps,
+    _ingest,
+    _map,
+    _matches,
+    _network,
+    _paired,
+    _priorities,
+    _profiles,
+    _reliability,
+    _weights,
+)
 from ._frames import _text
 from ._model import Framework, Regions, Scale, Typology
 from ._output import pandas_inside, returns_table
@@ -37,8 +50,10 @@ class Survey:
     immutable; every value in one has been validated.
 
     Analyses: :meth:`gaps`, :meth:`profiles`, :meth:`priorities`,
-    :meth:`paired_test`, :meth:`learning_matches`, :meth:`skills_map` and
-    :meth:`cogap_network`. Their tables carry a :class:`Provenance` in
+    :meth:`paired_test`, :meth:`learning_matches`, :meth:`skills_map`,
+    :meth:`cogap_network`, and the survey statistics :meth:`reliability`,
+    :meth:`compare` and :meth:`posthoc`. Weights: :meth:`rake` and
+    :meth:`post_stratify`. Their tables carry a :class:`Provenance` in
     ``df.attrs["provenance"]``.
 
     Notes
@@ -58,6 +73,13 @@ class Survey:
     ``_group_names(key)``
         Display names of the values of a grouping key (region and type
         names; empty for attributes).
+    ``_cache(name)``
+        A dict kept with the survey for values derived from it alone
+        (e.g. respondent group codes): the survey is immutable, so they
+        stay valid; they are not pickled.
+    ``_with_weights(weights, weighting)``
+        The same survey with new respondent weights and the
+        :class:`~skillsmap._weights.Weighting` that made them.
 
     Examples
     --------
@@ -95,8 +117,13 @@ class Survey:
     priorities = returns_table(_priorities.priorities)
     paired_test = returns_table(_paired.paired_test)
     learning_matches = returns_table(_matches.learning_matches)
-    skills_map = _map.skills_map
-    cogap_network = _network.cogap_network
+    skills_map = pandas_inside(_map.skills_map)
+    cogap_network = pandas_inside(_network.cogap_network)
+    reliability = returns_table(_reliability.reliability)
+    compare = returns_table(_compare.compare)
+    posthoc = returns_table(_compare.posthoc)
+    rake = pandas_inside(_weights.rake)
+    post_stratify = pandas_inside(_weights.post_stratify)
 
     # -- content ----------------------------------------------------------------
     @property
@@ -148,6 +175,13 @@ class Survey:
     def source(self) -> str:
         """Provenance text."""
         return self._inner.source
+
+    @property
+    def weighting(self) -> _weights.Weighting | None:
+        """How the weights were made by :meth:`rake` or
+        :meth:`post_stratify` (iterations, convergence, design effect), or
+        None."""
+        return self.__dict__.get("_weighting")
 
     @property
     def has_weights(self) -> bool:
@@ -242,7 +276,14 @@ class Survey:
         return [text.get(v, v) for v in labels]
 
     def _group_names(self, key: str) -> dict[Any, str]:
-        """Display names of the values of a grouping key."""
+        """Display names of the values of a grouping key, cached (the region
+        set and typology are immutable)."""
+        cache = self.__dict__.setdefault("_names_cache", {})
+        if key not in cache:
+            cache[key] = self._group_names_uncached(key)
+        return dict(cache[key])
+
+    def _group_names_uncached(self, key: str) -> dict[Any, str]:
         if key == "region":
             t = self.regions.table
             return dict(zip(t["id"], t["name"], strict=True))
@@ -253,6 +294,22 @@ class Survey:
             t = self.typology.types
             return dict(zip(t["sector"], t["sector_label"], strict=True))
         return {}
+
+    def _cache(self, name: str) -> dict[Any, Any]:
+        """The named cache of values derived from this (immutable) survey."""
+        caches = self.__dict__.setdefault("_caches", {})
+        return caches.setdefault(name, {})
+
+    def _with_weights(self, weights: np.ndarray, weighting: _weights.Weighting) -> Survey:
+        """The same survey with new respondent weights (raking,
+        post-stratification)."""
+        out = Survey(
+            self._inner.with_weights(np.ascontiguousarray(weights, dtype=np.float64)),
+            self._respondent_index,
+            self._attribute_values,
+        )
+        out.__dict__["_weighting"] = weighting
+        return out
 
     # -- display and pickling ---------------------------------------------------
     def __repr__(self) -> str:
@@ -277,7 +334,11 @@ class Survey:
 
     @pandas_inside
     def __getstate__(self) -> dict[str, Any]:
-        return {"frame": self.to_frame(), "options": self._options()}
+        return {
+            "frame": self.to_frame(),
+            "options": self._options(),
+            "weighting": self.weighting,
+        }
 
     def __arrow_c_stream__(self, requested_schema: object | None = None) -> object:
         """The long table (:meth:`to_frame`) through the Arrow PyCapsule
@@ -309,6 +370,8 @@ class Survey:
         self._inner, self._respondent_index, self._attribute_values = _ingest.restore(
             state["frame"], state["options"]
         )
+        if state.get("weighting") is not None:
+            self.__dict__["_weighting"] = state["weighting"]
 
     def _options(self) -> dict[str, Any]:
         ans_cols = self._inner.answer_columns()

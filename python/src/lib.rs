@@ -33,6 +33,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(scoring::learning_matches, m)?)?;
     m.add_function(wrap_pyfunction!(scoring::bootstrap, m)?)?;
     m.add_function(wrap_pyfunction!(scoring::paired_tests, m)?)?;
+    m.add_function(wrap_pyfunction!(scoring::rating_matrix, m)?)?;
+    m.add_function(wrap_pyfunction!(scoring::rank_sums, m)?)?;
+    m.add_function(wrap_pyfunction!(scoring::rating_rank_sums, m)?)?;
     m.add_function(wrap_pyfunction!(similarity::similarity_matrix, m)?)?;
     m.add_function(wrap_pyfunction!(similarity::top_k, m)?)?;
     m.add_function(wrap_pyfunction!(relatedness::rca, m)?)?;

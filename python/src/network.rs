@@ -60,23 +60,56 @@ fn edge_columns<'py>(
     Ok(())
 }
 
-/// Co-gap network: nodes, ubiquity, and count and proximity edges
-/// (optionally the disparity backbone of the count graph).
+/// Co-gap network: nodes, ubiquity, and count and proximity edges;
+/// with `backbone` (`noise_corrected`, `hypergeometric` or `disparity`)
+/// also that backbone of the count graph, with a score and p-value per
+/// kept edge (NaN for the disparity filter).
 #[pyfunction]
-#[pyo3(signature = (survey, *, threshold, backbone_alpha=None))]
+#[pyo3(signature = (survey, *, threshold, backbone=None, alpha=0.05, p_adjust="holm"))]
 pub fn cogap_network<'py>(
     py: Python<'py>,
     survey: &PySurvey,
     threshold: f64,
-    backbone_alpha: Option<f64>,
+    backbone: Option<&str>,
+    alpha: f64,
+    p_adjust: &str,
 ) -> PyResult<Bound<'py, PyDict>> {
     let inner = survey.inner.clone();
+    let method = backbone.map(str::to_owned);
+    let p_adjust = p_adjust.to_owned();
     let (cg, backbone) = py
         .detach(|| -> Result<_, skillsmap::Error> {
+            let adjust: network::PAdjust = p_adjust.parse()?;
             let cg = network::cogap_network(&inner, threshold)?;
-            let backbone = match backbone_alpha {
-                Some(a) => Some(network::disparity_backbone(&cg.graph, a)?),
+            let backbone = match method.as_deref() {
                 None => None,
+                Some("noise_corrected") => {
+                    Some(network::noise_corrected_backbone(&cg.graph, alpha)?)
+                }
+                Some("hypergeometric") => {
+                    Some(network::hypergeometric_backbone(&cg, alpha, adjust)?)
+                }
+                Some("disparity") => {
+                    let g = network::disparity_backbone(&cg.graph, alpha)?;
+                    let m = g.n_edges();
+                    Some(network::Backbone {
+                        graph: g,
+                        score: vec![f64::NAN; m],
+                        p_value: vec![f64::NAN; m],
+                    })
+                }
+                Some(other) => {
+                    return Err(network::NetworkError::InvalidOption(
+                        skillsmap::InvalidOption::new(
+                            "backbone",
+                            format!(
+                                "backbone must be 'noise_corrected', 'hypergeometric' or \
+                                 'disparity', got {other:?}"
+                            ),
+                        ),
+                    )
+                    .into())
+                }
             };
             Ok((cg, backbone))
         })
@@ -88,7 +121,9 @@ pub fn cogap_network<'py>(
     edge_columns(py, &d, &cg.graph, "count_")?;
     edge_columns(py, &d, &cg.proximity, "phi_")?;
     if let Some(b) = &backbone {
-        edge_columns(py, &d, b, "backbone_")?;
+        edge_columns(py, &d, &b.graph, "backbone_")?;
+        d.set_item("backbone_score", to_numpy(py, &b.score))?;
+        d.set_item("backbone_p", to_numpy(py, &b.p_value))?;
     }
     Ok(d)
 }

@@ -338,8 +338,79 @@ pub fn paired_tests<'py>(
     )?;
     d.set_item("r_plus", to_numpy(py, &col(&|t| t.r_plus)))?;
     d.set_item("r_minus", to_numpy(py, &col(&|t| t.r_minus)))?;
+    d.set_item("mean_diff", to_numpy(py, &col(&|t| t.mean_diff)))?;
+    d.set_item("sd_diff", to_numpy(py, &col(&|t| t.sd_diff)))?;
     d.set_item("statistic", to_numpy(py, &col(&|t| t.statistic)))?;
     d.set_item("z", to_numpy(py, &col(&|t| t.z)))?;
     d.set_item("p_value", to_numpy(py, &col(&|t| t.p_value)))?;
     Ok(d)
+}
+
+/// The respondent × competence matrix of a rating (GIL released).
+#[pyfunction]
+pub fn rating_matrix<'py>(
+    py: Python<'py>,
+    survey: &PySurvey,
+    rating: &str,
+) -> PyResult<Bound<'py, numpy::PyArray2<f64>>> {
+    use numpy::IntoPyArray;
+    let inner = survey.inner.clone();
+    let rating = rating.to_owned();
+    let m = py
+        .detach(|| -> Result<_, skillsmap::Error> {
+            let r: scoring::Rating = rating.parse()?;
+            scoring::rating_matrix(&inner, r)
+        })
+        .map_err(core_err)?;
+    Ok(m.into_pyarray(py))
+}
+
+/// Kruskal–Wallis / Dunn rank sums of every item (row of `x`) by group
+/// (GIL released).
+#[pyfunction]
+#[pyo3(signature = (x, groups, *, n_groups))]
+pub fn rank_sums<'py>(
+    py: Python<'py>,
+    x: numpy::PyReadonlyArray2<'py, f64>,
+    groups: PyReadonlyArray1<'py, i64>,
+    n_groups: usize,
+) -> PyResult<Bound<'py, PyDict>> {
+    let view = x.as_array();
+    let g = slice(&groups, "groups")?;
+    let r = py
+        .detach(|| scoring::rank_sums(view, g, n_groups))
+        .map_err(core_err)?;
+    let d = PyDict::new(py);
+    d.set_item("rank_sum", to_numpy(py, &r.rank_sum))?;
+    d.set_item("count", to_numpy(py, &r.count))?;
+    d.set_item("ties", to_numpy(py, &r.ties))?;
+    Ok(d)
+}
+
+/// Rank sums of every competence by group straight from the answers, or
+/// None when a value is not a whole number (GIL released).
+#[pyfunction]
+#[pyo3(signature = (survey, rating, groups, *, n_groups))]
+pub fn rating_rank_sums<'py>(
+    py: Python<'py>,
+    survey: &PySurvey,
+    rating: &str,
+    groups: PyReadonlyArray1<'py, i64>,
+    n_groups: usize,
+) -> PyResult<Option<Bound<'py, PyDict>>> {
+    let inner = survey.inner.clone();
+    let rating = rating.to_owned();
+    let g = slice(&groups, "groups")?;
+    let r = py
+        .detach(|| -> Result<_, skillsmap::Error> {
+            let r: scoring::Rating = rating.parse()?;
+            scoring::rating_rank_sums(&inner, r, g, n_groups)
+        })
+        .map_err(core_err)?;
+    let Some(r) = r else { return Ok(None) };
+    let d = PyDict::new(py);
+    d.set_item("rank_sum", to_numpy(py, &r.rank_sum))?;
+    d.set_item("count", to_numpy(py, &r.count))?;
+    d.set_item("ties", to_numpy(py, &r.ties))?;
+    Ok(Some(d))
 }

@@ -244,6 +244,16 @@ impl PySurvey {
         Ok(d)
     }
 
+    /// The same survey with new respondent weights (GIL released).
+    fn with_weights(&self, py: Python<'_>, weights: PyReadonlyArray1<'_, f64>) -> PyResult<Self> {
+        let w = slice(&weights, "weights")?.to_vec();
+        let inner = self.inner.clone();
+        let out = py.detach(|| inner.with_weights(w)).py_err(py)?;
+        Ok(PySurvey {
+            inner: Arc::new(out),
+        })
+    }
+
     /// Respondent columns: `id` (list of str), `region` and
     /// `stakeholder_type` (uint32 positions), `weight` when present, and
     /// `attributes`: a list of `(name, codes, levels)` with code 2**32-1 for

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Framework, RegionSet, Scale, Typology};
+use super::{Framework, ModelError, RegionSet, Scale, Typology};
 
 /// Provenance of a survey; `synthetic` is true for generated data and is shown
 /// wherever the data appear.
@@ -192,6 +192,48 @@ impl Survey {
     /// Whether the survey has survey weights.
     pub fn has_weights(&self) -> bool {
         self.respondents.weight.is_some()
+    }
+
+    /// The same survey with new respondent weights (one per respondent, in
+    /// respondent order), e.g. raking or post-stratification weights.
+    ///
+    /// # Errors
+    /// [`ModelError::Invalid`] unless there is one finite, non-negative
+    /// weight per respondent and at least one is positive.
+    ///
+    /// # Complexity
+    /// O(answers): the survey is copied.
+    pub fn with_weights(&self, weights: Vec<f64>) -> crate::Result<Survey> {
+        let bad = |reason: String| -> crate::Error {
+            ModelError::Invalid {
+                what: "respondent weights".into(),
+                reason,
+            }
+            .into()
+        };
+        if weights.len() != self.n_respondents() {
+            return Err(bad(format!(
+                "{} weights for {} respondents",
+                weights.len(),
+                self.n_respondents()
+            )));
+        }
+        if let Some((r, w)) = weights
+            .iter()
+            .enumerate()
+            .find(|(_, w)| !(w.is_finite() && **w >= 0.0))
+        {
+            return Err(bad(format!(
+                "weight {w} of respondent {:?} is not finite and non-negative",
+                self.respondents.ids.get(r).map_or("?", String::as_str)
+            )));
+        }
+        if !weights.iter().any(|w| *w > 0.0) {
+            return Err(bad("every weight is zero".into()));
+        }
+        let mut out = self.clone();
+        out.respondents.weight = Some(weights);
+        Ok(out)
     }
 
     /// The target level of each answer for gap scoring: required where the

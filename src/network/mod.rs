@@ -1,6 +1,7 @@
 //! Networks of competences: the co-gap network (competences whose gaps occur
-//! together among respondents), its disparity-filter backbone, Louvain
-//! communities with modularity, and node centrality.
+//! together among respondents), its backbones (noise-corrected and
+//! hypergeometric, made for co-occurrence counts; the disparity filter),
+//! Louvain communities with modularity, and node centrality.
 //!
 //! Every function takes a [`WeightedGraph`], a small validated undirected
 //! graph with positive weights, so that the algorithms need not re-check
@@ -28,6 +29,7 @@ mod backbone;
 mod centrality;
 mod cogap;
 mod community;
+mod cooccurrence;
 
 pub use backbone::disparity_backbone;
 pub use centrality::{
@@ -35,6 +37,10 @@ pub use centrality::{
 };
 pub use cogap::{cogap_network, CoGap};
 pub use community::{louvain, modularity, LOUVAIN_THRESHOLD};
+pub use cooccurrence::{
+    hypergeometric_backbone, hypergeometric_sf, noise_corrected_backbone, p_adjust, Backbone,
+    PAdjust,
+};
 
 /// Errors of the network functions.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

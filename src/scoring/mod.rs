@@ -2,13 +2,15 @@
 //! ([`gaps`]), Locus-for-Focus and IPA quadrants ([`priorities`]), the
 //! respondent bootstrap with rank stability ([`mod@bootstrap`]), the paired
 //! Wilcoxon signed-rank test ([`mod@wilcoxon`]), interregional learning
-//! matches ([`mod@matches`]) and the survey summary.
+//! matches ([`mod@matches`]), the rating matrix and rank sums behind the
+//! survey statistics ([`mod@ranks`]) and the survey summary.
 
 pub mod bootstrap;
 pub mod gaps;
 pub mod matches;
 pub(crate) mod observations;
 pub mod priorities;
+pub mod ranks;
 mod summary;
 pub mod wilcoxon;
 
@@ -18,6 +20,7 @@ pub use gaps::{
 };
 pub use matches::{learning_matches, LearningMatch};
 pub use priorities::{quadrants, Crosshair, IpaQuadrant, ItemMeans, LffQuadrant, Quadrants};
+pub use ranks::{rank_sums, rating_matrix, rating_rank_sums, RankSums, Rating};
 pub use summary::{AreaGap, SurveySummary};
 pub use wilcoxon::{paired_tests, signed_rank, SignedRank};
 

@@ -26,6 +26,11 @@ pub struct SignedRank {
     pub z: f64,
     /// Two-sided p-value.
     pub p_value: f64,
+    /// Mean of the differences x − y over the `n` pairs (zeros included).
+    pub mean_diff: f64,
+    /// Sample standard deviation (n − 1) of those differences; NaN below
+    /// two pairs.
+    pub sd_diff: f64,
 }
 
 /// Signed-rank test of paired samples; pairs with a NaN are skipped.
@@ -42,6 +47,18 @@ pub fn signed_rank(x: &[f64], y: &[f64], correction: bool) -> SignedRank {
         .map(|(a, b)| a - b)
         .collect();
     let n = d.len();
+    // two passes, for accuracy
+    let nf = n as f64;
+    let mean_diff = if n > 0 {
+        d.iter().sum::<f64>() / nf
+    } else {
+        f64::NAN
+    };
+    let sd_diff = if n > 1 {
+        (d.iter().map(|v| (v - mean_diff).powi(2)).sum::<f64>() / (nf - 1.0)).sqrt()
+    } else {
+        f64::NAN
+    };
     d.retain(|v| *v != 0.0);
     let m = d.len();
     let mut order: Vec<usize> = (0..m).collect();
@@ -94,6 +111,8 @@ pub fn signed_rank(x: &[f64], y: &[f64], correction: bool) -> SignedRank {
         statistic: r_plus.min(r_minus),
         z,
         p_value,
+        mean_diff,
+        sd_diff,
     }
 }
 

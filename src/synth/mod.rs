@@ -6,7 +6,13 @@
 //!
 //! - area abilities `z_a = √ρ·u + √(1−ρ)·e_a` with shared factor `u`, so
 //!   that competence areas correlate (ρ = 0.6);
-//! - current `C = μ_j + region_{g,a} + type_{t,a} + 0.6·z_a + ε`,
+//! - latent competence clusters: each competence belongs to one of K = max(3,
+//!   areas) clusters — its area's cluster with probability 0.6, another
+//!   drawn at random otherwise, so clusters partly cross areas — and each
+//!   respondent has a need `f_k ~ N(0, 1)` per cluster that lowers the
+//!   current level of every competence of the cluster, so that gaps
+//!   co-vary within a cluster (the structure the co-gap backbone finds);
+//! - current `C = μ_j + region_{g,a} + type_{t,a} + 0.6·z_a − 0.7·f_{k(j)} + ε`,
 //!   required `R = ν_j + 0.6·need_{t,a} + 0.3·v + ε'`, importance
 //!   `I = ν_j + 0.4·need_{t,a} + ε''`, rounded to the scale's integer levels;
 //! - each level is missing with a respondent-specific probability around
@@ -98,7 +104,19 @@ struct Effects {
     need: Vec<Vec<f64>>,
     region_shares: Vec<f64>,
     type_shares: Vec<f64>,
+    /// Latent cluster of each competence.
+    cluster: Vec<usize>,
+    n_clusters: usize,
 }
+
+/// Loading of the current level on the respondent's cluster need.
+const CLUSTER_LOADING: f64 = 0.7;
+/// Probability that a competence's cluster is its area's.
+const CLUSTER_OWN_AREA: f64 = 0.6;
+/// The random streams of the clusters (well above any respondent's stream,
+/// below the survey-level stream), so that adding them left every other
+/// draw of the generator as it was.
+const CLUSTER_STREAM: u64 = u64::MAX / 2;
 
 fn effects(cfg: &SynthConfig, fw: &Framework, regions: &RegionSet, ty: &Typology) -> Effects {
     // Stream u64::MAX holds the survey-level effects; respondents use 0..n.
@@ -121,6 +139,20 @@ fn effects(cfg: &SynthConfig, fw: &Framework, regions: &RegionSet, ty: &Typology
     let region = grid(regions.regions.len(), 0.35);
     let tyeff = grid(ty.types.len(), 0.30);
     let need = grid(ty.types.len(), 0.40);
+    // Clusters from their own stream: the effects above keep their values.
+    let mut crng = Rng::new(cfg.seed, u64::MAX - 1);
+    let n_clusters = n_areas.max(3);
+    let cluster = fw
+        .competences
+        .iter()
+        .map(|c| {
+            if crng.uniform() < CLUSTER_OWN_AREA {
+                c.area % n_clusters
+            } else {
+                crng.categorical(&vec![1.0; n_clusters])
+            }
+        })
+        .collect();
     let default_regions = regions.id == "resees" && regions.regions.len() == REGION_SHARES.len();
     let default_types = ty.id == "se-default" && ty.types.len() == TYPE_SHARES.len();
     Effects {
@@ -139,6 +171,8 @@ fn effects(cfg: &SynthConfig, fw: &Framework, regions: &RegionSet, ty: &Typology
         } else {
             vec![1.0; ty.types.len()]
         },
+        cluster,
+        n_clusters,
     }
 }
 
@@ -246,7 +280,12 @@ pub fn generate(cfg: &SynthConfig) -> Result<Survey, Error> {
                 importance: Vec::with_capacity(if cfg.importance { m * n_comp } else { 0 }),
             };
             let mut z = vec![0.0; n_areas];
+            let mut f = vec![0.0; fx.n_clusters];
             for r in lo..hi {
+                let mut frng = Rng::new(cfg.seed, CLUSTER_STREAM + r as u64);
+                for fk in f.iter_mut() {
+                    *fk = frng.normal();
+                }
                 let mut rng = Rng::new(cfg.seed, r as u64);
                 let g = rng.categorical(&fx.region_shares);
                 let t = rng.categorical(&fx.type_shares);
@@ -263,8 +302,9 @@ pub fn generate(cfg: &SynthConfig) -> Result<Survey, Error> {
                 // Respondent-specific missingness around the target rate.
                 let p_miss = (cfg.missing_rate * (0.6 * rng.normal() - 0.18).exp()).min(0.9);
                 for (j, &a) in area_of.iter().enumerate() {
-                    let c =
-                        fx.mu[j] + fx.region[g][a] + fx.ty[t][a] + 0.6 * z[a] + 0.7 * rng.normal();
+                    let c = fx.mu[j] + fx.region[g][a] + fx.ty[t][a] + 0.6 * z[a]
+                        - CLUSTER_LOADING * f[fx.cluster[j]]
+                        + 0.7 * rng.normal();
                     let req = fx.nu[j] + 0.6 * fx.need[t][a] + 0.3 * v + 0.6 * rng.normal();
                     let imp = fx.nu[j] + 0.4 * fx.need[t][a] + 0.5 * rng.normal();
                     let miss = |rng: &mut Rng, x: f64| {

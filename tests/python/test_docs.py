@@ -7,6 +7,7 @@ import pytest
 
 MODULES = [
     "skillsmap",
+    "skillsmap._compare",
     "skillsmap._demo",
     "skillsmap._exports",
     "skillsmap._gaps",
@@ -15,6 +16,7 @@ MODULES = [
     "skillsmap._matches",
     "skillsmap._model",
     "skillsmap._output",
+    "skillsmap._multitest",
     "skillsmap._network",
     "skillsmap._paired",
     "skillsmap._priorities",
@@ -22,8 +24,10 @@ MODULES = [
     "skillsmap._provenance",
     "skillsmap._questionnaire",
     "skillsmap._relatedness",
+    "skillsmap._reliability",
     "skillsmap._similarity",
     "skillsmap._survey",
+    "skillsmap._weights",
     "skillsmap.errors",
     "skillsmap.frameworks",
     "skillsmap.plot",

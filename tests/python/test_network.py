@@ -1,10 +1,18 @@
 """The co-gap network against networkx (betweenness, eigenvector centrality,
-modularity of the partition found) and a direct count."""
+modularity of the partition found) and a direct count; its backbones
+against scipy's hypergeometric distribution with statsmodels' adjustment,
+and against the formulas of Coscia & Neffke (2017) written out here."""
+
+import os
+import subprocess
+import sys
 
 import networkx as nx
 import numpy as np
 import pytest
+import scipy.stats
 import skillsmap as sm
+from statsmodels.stats.multitest import multipletests
 
 
 @pytest.fixture(scope="module")
@@ -91,10 +99,144 @@ def test_louvain_on_the_karate_club_is_as_good_as_networkx():
     assert q > 0.38
 
 
-def test_backbone_keeps_fewer_edges_as_alpha_shrinks(survey):
-    sizes = [len(survey.cogap_network(2.5, backbone_alpha=a).edges) for a in (1.0, 0.5, 0.2, 0.05)]
+@pytest.mark.parametrize("backbone", ["disparity", "noise_corrected", "hypergeometric"])
+def test_backbone_keeps_fewer_edges_as_alpha_shrinks(survey, backbone):
+    sizes = [
+        len(survey.cogap_network(2.5, backbone=backbone, alpha=a).edges)
+        for a in (1.0, 0.5, 0.2, 0.05)
+    ]
     assert sizes == sorted(sizes, reverse=True)
-    assert sizes[0] == len(survey.cogap_network(2.5).edges)
+    if backbone == "disparity":
+        assert sizes[0] == len(survey.cogap_network(2.5).edges)
+        # the older spelling
+        assert len(survey.cogap_network(2.5, backbone_alpha=0.2).edges) == sizes[2]
+
+
+def _counts(net):
+    ids = net.competences["competence"].tolist()
+    pos = {c: i for i, c in enumerate(ids)}
+    m = np.zeros((len(ids), len(ids)))
+    for a, b, c in zip(net.edges["source"], net.edges["target"], net.edges["count"], strict=True):
+        m[pos[a], pos[b]] = m[pos[b], pos[a]] = c
+    return ids, m
+
+
+@pytest.mark.parametrize(("n", "seed", "method"), [(300, 1, "holm"), (900, 2, "fdr_bh")])
+def test_hypergeometric_backbone_matches_scipy_and_statsmodels(n, seed, method):
+    s = sm.demo_survey(n, seed=seed)
+    full = s.cogap_network(1.0)
+    ids, m = _counts(full)
+    k = full.competences["ubiquity"].to_numpy()
+    pairs, p = [], []
+    for i in range(len(ids)):
+        for j in range(i + 1, len(ids)):
+            if k[i] > 0 and k[j] > 0:
+                pairs.append((i, j))
+                p.append(scipy.stats.hypergeom.sf(m[i, j] - 1, n, k[j], k[i]))
+    adj = multipletests(p, method=method)[1]
+    want = {
+        (ids[i], ids[j]): (q, m[i, j] * n / (k[i] * k[j]))
+        for (i, j), q in zip(pairs, adj, strict=True)
+        if m[i, j] > 0 and q < 0.05
+    }
+    bb = s.cogap_network(1.0, backbone="hypergeometric", alpha=0.05, p_adjust=method)
+    got = {
+        (a, b): (q, sc)
+        for a, b, q, sc in zip(
+            bb.edges["source"],
+            bb.edges["target"],
+            bb.edges["p_value"],
+            bb.edges["score"],
+            strict=True,
+        )
+    }
+    assert got.keys() == want.keys() and len(got) > 0
+    for key, (q, lift) in want.items():
+        np.testing.assert_allclose(got[key][0], q, rtol=1e-10, atol=1e-300)
+        np.testing.assert_allclose(got[key][1], lift, rtol=1e-12)
+
+
+def _noise_corrected(m):
+    """Coscia & Neffke (2017), section IV, on a symmetric count matrix."""
+    ni = m.sum(axis=1)
+    n = m.sum()
+    out = {}
+    for i in range(len(m)):
+        for j in range(i + 1, len(m)):
+            nij = m[i, j]
+            if nij == 0:
+                continue
+            expected = ni[i] * ni[j] / n
+            lift = nij / expected
+            score = (lift - 1) / (lift + 1)
+            mean_prior = ni[i] * ni[j] / n**2
+            var_prior = ni[i] * ni[j] * (n - ni[i]) * (n - ni[j]) / (n**2 * (n - 1)) / n**2
+            a = mean_prior**2 / var_prior * (1 - mean_prior) - mean_prior
+            b = mean_prior / var_prior * (1 - mean_prior**2) - (1 - mean_prior)
+            post = (a + nij) / (a + b + n)
+            var_n = n * post * (1 - post)
+            kappa = n / (ni[i] * ni[j])
+            d = 1 / (ni[i] * ni[j]) - n * (ni[i] + ni[j]) / (ni[i] * ni[j]) ** 2
+            var_l = var_n * (2 * (kappa + nij * d) / (kappa * nij + 1) ** 2) ** 2
+            out[(i, j)] = (score, np.sqrt(var_l))
+    return out
+
+
+@pytest.mark.parametrize(("n", "seed", "alpha"), [(300, 1, 0.05), (1200, 0, 0.01)])
+def test_noise_corrected_backbone_matches_the_paper(n, seed, alpha):
+    s = sm.demo_survey(n, seed=seed)
+    ids, m = _counts(s.cogap_network(1.0))
+    delta = scipy.stats.norm.isf(alpha)
+    ref = _noise_corrected(m)
+    want = {(ids[i], ids[j]): v for (i, j), v in ref.items() if v[0] - delta * v[1] > 0}
+    bb = s.cogap_network(1.0, backbone="noise_corrected", alpha=alpha)
+    got = dict(
+        zip(
+            zip(bb.edges["source"], bb.edges["target"], strict=True),
+            zip(bb.edges["score"], bb.edges["p_value"], strict=True),
+            strict=True,
+        )
+    )
+    assert got.keys() == want.keys() and len(got) > 0
+    for key, (score, sd) in want.items():
+        np.testing.assert_allclose(got[key][0], score, rtol=1e-10)
+        np.testing.assert_allclose(got[key][1], scipy.stats.norm.sf(score / sd), rtol=1e-9)
+
+
+def test_default_backbone_finds_the_demo_structure():
+    # the demo's latent clusters: the noise-corrected backbone is non-empty
+    # and its communities are far from random (the disparity filter keeps
+    # nothing: its null model ignores the competences' frequencies)
+    s = sm.demo_survey(1200, seed=0)
+    bb = s.cogap_network(1, alpha=0.05)
+    assert bb.backbone == "noise_corrected"
+    assert len(bb.edges) >= 20
+    q = sm.Provenance.of(bb.communities(seed=0)).modularity
+    assert q > 0.3
+    assert len(s.cogap_network(1, backbone="disparity", alpha=0.05).edges) == 0
+
+
+_BACKBONE_SCRIPT = (
+    "import skillsmap as sm; s = sm.demo_survey(700, seed=5)\n"
+    "for b in ('noise_corrected', 'hypergeometric'):\n"
+    "    print(s.cogap_network(1, backbone=b, p_adjust='fdr_bh').edges.to_csv())"
+)
+
+
+def test_backbones_identical_whatever_the_thread_count():
+    outs = []
+    for threads in ("1", "2"):
+        env = {**os.environ, "RAYON_NUM_THREADS": threads}
+        done = subprocess.run(
+            [sys.executable, "-c", _BACKBONE_SCRIPT],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=True,
+        )
+        outs.append(done.stdout)
+    assert outs[0] == outs[1] and len(outs[0]) > 200
 
 
 def test_bad_options(survey):
@@ -102,6 +244,14 @@ def test_bad_options(survey):
         survey.cogap_network(0.0)
     with pytest.raises(sm.ConfigurationError):
         survey.cogap_network(1.0, backbone_alpha=2.0)
+    with pytest.raises(sm.ConfigurationError, match="alpha"):
+        survey.cogap_network(1.0, backbone="hypergeometric", alpha=-0.1)
+    with pytest.raises(sm.ConfigurationError, match="backbone"):
+        survey.cogap_network(1.0, backbone="nope")
+    with pytest.raises(sm.ConfigurationError, match="p_adjust"):
+        survey.cogap_network(1.0, backbone="hypergeometric", p_adjust="nope")
+    with pytest.raises(sm.ConfigurationError, match="older spelling"):
+        survey.cogap_network(1.0, backbone="disparity", backbone_alpha=0.1)
     with pytest.raises(sm.ConfigurationError):
         survey.cogap_network(1.0).centrality(weight="nope")
 

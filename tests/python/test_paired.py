@@ -66,8 +66,14 @@ def test_paired_test_golden(correction, golden):
         "statistic",
         "z",
         "p_value",
+        "p_adj",
+        "r_rb",
+        "mean_diff",
+        "d_z",
     ]
     assert t["n"].tolist() == [5, 4, 5, 5]
+    # no adjustment asked: p_adj is p_value
+    np.testing.assert_array_equal(t["p_adj"], t["p_value"])
     cur = golden.missing()
     pairs = {}
     for j in range(4):

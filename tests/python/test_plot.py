@@ -346,3 +346,25 @@ def test_more_bad_parameters_are_configuration_errors(demo):
         sm.plot.leaf_order(np.ones((2, 3)))
     ax = sm.plot.radar(demo.profiles("region", level="area"), entities="ES22")
     assert len(ax.get_lines()) >= 1
+
+
+def test_heatmap_marks_the_cells_dunn_finds():
+    from matplotlib.patches import Rectangle
+
+    s = sm.demo_survey(900, seed=1)
+    g = s.gaps("region")
+    d = s.posthoc(by="region")
+    ax = sm.plot.gap_heatmap(g, mark=d)
+    outlined = [
+        p for p in ax.patches if isinstance(p, Rectangle) and not p.get_fill() and p.zorder == 5
+    ]
+    sig = d[d["p_adj"] < 0.05]
+    want = set(zip(sig["group_a"], sig["competence"], strict=True)) | set(
+        zip(sig["group_b"], sig["competence"], strict=True)
+    )
+    assert len(outlined) == len(want) > 0
+    assert "Dunn" in ax.figure.axes[-1].get_xlabel()
+    with pytest.raises(sm.ConfigurationError, match="post-hoc"):
+        sm.plot.gap_heatmap(g, mark=g)
+    with pytest.raises(sm.ConfigurationError, match="alpha"):
+        sm.plot.gap_heatmap(g, mark=d, alpha=2)

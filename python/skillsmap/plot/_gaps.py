@@ -96,6 +96,8 @@ def gap_heatmap(
     annotate: bool | None = None,
     cmap: str | None = None,
     vmax: float | None = None,
+    mark: pd.DataFrame | None = None,
+    alpha: float = 0.05,
     ax: Axes | None = None,
     title: str | None = None,
 ) -> Axes:
@@ -123,6 +125,13 @@ def gap_heatmap(
     vmax : float, optional
         Colour limit (symmetric for signed statistics); default the largest
         absolute value.
+    mark : DataFrame, optional
+        A post-hoc table from :meth:`Survey.posthoc` (same grouping and
+        items): cells whose group differs significantly (``p_adj`` <
+        ``alpha``, Dunn's test) from at least one other group on that item
+        are outlined in black, and the colour-bar label says so.
+    alpha : float
+        The significance level of ``mark``.
     ax : Axes, optional
     title : str, optional
 
@@ -130,6 +139,14 @@ def gap_heatmap(
     -------
     matplotlib.axes.Axes
         Suppressed cells (too few respondents) are hatched grey.
+
+    Examples
+    --------
+    >>> import skillsmap as sm
+    >>> s = sm.demo_survey(600, seed=0)
+    >>> ax = sm.plot.gap_heatmap(s.gaps(by="region"), mark=s.posthoc(by="region"))
+    >>> len(ax.patches) > 1  # the hatched background and the outlined cells
+    True
     """
     wide, value = _profiles(data, value, "gap_heatmap")
     info = items(resolve_framework(framework, data))
@@ -184,6 +201,21 @@ def gap_heatmap(
         interpolation="nearest",
         zorder=1,
     )
+    mark_note = ""
+    if mark is not None:
+        cells, mark_note = _marked_cells(mark, alpha, list(wide.index), list(wide.columns))
+        for i, j in cells:
+            ax.add_patch(
+                Rectangle(
+                    (j - 0.45, i - 0.45),
+                    0.9,
+                    0.9,
+                    fill=False,
+                    edgecolor="black",
+                    linewidth=1.6,
+                    zorder=5,
+                )
+            )
     ax.set_xticks(np.arange(n_ent))
     ax.set_xticks(np.arange(-0.5, n_ent), minor=True)
     ax.set_yticks(np.arange(n_items))
@@ -219,7 +251,7 @@ def gap_heatmap(
         sec.spines["right"].set_visible(False)
     fig = ax.figure
     cbar = fig.colorbar(image, ax=ax, orientation="horizontal", shrink=0.6, pad=0.02, aspect=40)
-    cbar.set_label(_VALUE_LABELS.get(value, value), fontsize=8)
+    cbar.set_label(_VALUE_LABELS.get(value, value) + mark_note, fontsize=8)
     cbar.ax.tick_params(labelsize=7)
     # annotate when the cells are big enough
     bbox = ax.get_window_extent()
@@ -233,6 +265,44 @@ def gap_heatmap(
     default = f"{_VALUE_LABELS.get(value, value).split(' (')[0].capitalize()} by competence"
     titled(ax, title, default, is_synthetic(data))
     return ax
+
+
+def _marked_cells(
+    mark: Any, alpha: Any, entities: list[Any], columns: list[Any]
+) -> tuple[list[tuple[int, int]], str]:
+    """(item, entity) positions of the cells a post-hoc table marks, and the
+    note for the colour-bar label."""
+    from .._checks import number
+
+    if isinstance(mark, pd.DataFrame) and mark.empty and {"group_a", "p_adj"} <= set(mark.columns):
+        return [], ""  # one group: no pair to test, nothing to mark
+    mark = as_frame(mark, "gap_heatmap(mark=…)")
+    alpha = number("alpha", alpha)
+    if not 0 < alpha < 1:
+        raise ConfigurationError(f"alpha must lie in (0, 1), got {alpha}")
+    need = {"group_a", "group_b", "p_adj"}
+    item = "competence" if "competence" in mark.columns else "area"
+    if not need <= set(mark.columns) or item not in mark.columns:
+        raise ConfigurationError(
+            "gap_heatmap: mark must be a post-hoc table from Survey.posthoc "
+            f"(columns group_a, group_b, p_adj and the item), got {list(mark.columns)}"
+        )
+    sig = mark[mark["p_adj"] < alpha]
+    hit = {(str(g), str(c)) for g, c in zip(sig["group_a"], sig[item], strict=True)}
+    hit |= {(str(g), str(c)) for g, c in zip(sig["group_b"], sig[item], strict=True)}
+    cells = [
+        (i, j)
+        for i, c in enumerate(columns)
+        for j, e in enumerate(entities)
+        if (str(e), str(c)) in hit
+    ]
+    prov = read(mark)
+    adjust = f"{prov.p_adjust}-adjusted " if prov.p_adjust not in (None, "none") else ""
+    word = prov.by[0].replace("_", " ") if prov.by else "group"
+    note = (
+        f"\noutlined: differs from at least one other {word} (Dunn's test, {adjust}p < {alpha:g})"
+    )
+    return cells, note
 
 
 def radar(

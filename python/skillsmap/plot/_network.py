@@ -41,7 +41,7 @@ def skills_network(
 ) -> Axes:
     """The co-gap network: competences on a circle, grouped and coloured by
     area or by community, sized by their mean gap, joined by the network's
-    edges (the disparity-filter backbone when the network has one).
+    edges (its backbone when the network has one).
 
     Parameters
     ----------
@@ -198,10 +198,9 @@ def skills_network(
         title="node size: mean gap; line width: " + ("φ" if weight == "phi" else "co-gap count"),
         title_fontsize=7,
     )
-    what = "backbone" if network.backbone_alpha is not None else "network"
-    default = f"Co-gap {what} (gap ≥ {network.threshold:g})"
-    if network.backbone_alpha is not None:
-        default += f", disparity filter α = {network.backbone_alpha:g}"
+    default = f"Co-gap network (gap ≥ {network.threshold:g})"
+    if network.backbone is not None:
+        default += f", {network.describe_backbone()}"
     if len(shown) < total:
         default += f"\nstrongest {len(shown)} of {total} links by {weight}"
     elif total == 0:

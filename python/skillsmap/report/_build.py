@@ -66,14 +66,21 @@ class _Data:
         self.importance = (
             "importance" if read(self.pooled).borich_variable == "importance" else "required level"
         )
-        self.network = survey.cogap_network(1.0, backbone_alpha=0.05)
-        self.network_note = "the disparity-filter backbone (α = 0.05)"
+        # the backbone made for co-occurrence counts (see CoGapNetwork)
+        self.network = survey.cogap_network(1.0, backbone="noise_corrected", alpha=0.05)
+        self.network_note = f"the {self.network.describe_backbone()}"
         if not (self.network.edges["count"] >= min_n).any():
             self.network = survey.cogap_network(1.0)
             self.network_note = (
-                "the strongest links of the full network (the disparity filter at α = 0.05 "
-                "keeps no link: co-gaps are spread evenly)"
+                "the strongest links of the full network (the noise-corrected backbone at "
+                "α = 0.05 keeps no link: no two gaps occur together more often than their "
+                "frequencies explain)"
             )
+        # survey statistics: reliability of each area's current levels, and
+        # whether the groups differ on each competence's gap
+        self.reliability = survey.reliability(rating="current")
+        self.compare = survey.compare(by, value="gap", test="kruskal", p_adjust="holm")
+        self.posthoc = survey.posthoc(by, value="gap", p_adjust="holm")
         # like every other cell, a link resting on fewer than min_n respondents
         # is suppressed
         self.edges = self.network.edges[self.network.edges["count"] >= min_n]
@@ -97,12 +104,13 @@ def _name(d: _Data, e: Any) -> str:
 def _fig_heatmap(d: _Data) -> tuple[Any, str]:
     if not d.entities:
         raise Omitted(f"no {d.word} has enough respondents (min_n) on any competence")
-    ax = plot.gap_heatmap(d.grouped, framework=d.framework)
+    ax = plot.gap_heatmap(d.grouped, framework=d.framework, mark=d.posthoc)
     cap = (
         f"Mean gap (target − current level, in scale points) of each competence in each "
         f"{d.word}; red: target above current level, blue: below. Competences are grouped by "
         f"area. Hatched cells have fewer than {read(d.grouped).min_n} respondents and are "
-        f"suppressed."
+        f"suppressed. Outlined cells: the {d.word} differs from at least one other {d.word} "
+        "on that competence (Dunn's test, Holm-adjusted p < 0.05)."
     )
     return ax, cap
 
@@ -228,6 +236,9 @@ def _tables(d: _Data, out: Path) -> dict[str, Path]:
         f"profiles_{by}": d.profiles.reset_index(),
         "cogap_edges": d.edges,
         "cogap_centrality": d.centrality,
+        "reliability": d.reliability,
+        f"compare_{by}": d.compare,
+        f"posthoc_{by}": d.posthoc,
     }
     if d.similarity is not None:
         tables[f"similarity_{by}"] = d.similarity.rename_axis(index=by).reset_index()

@@ -136,6 +136,52 @@ def _matches_table(data: Any) -> str:
     return _table(headers, rows)
 
 
+def _reliability_table(data: Any) -> str:
+    rel = data.reliability
+    areas = data.survey.framework.areas.set_index("id")["label"]
+    rows = []
+    for _, r in rel.iterrows():
+        ci = f" [{_num(r['alpha_lo'])}, {_num(r['alpha_hi'])}]"
+        rows.append(
+            [
+                (esc(areas.get(r["scale"], r["scale"])), False),
+                (esc(r["n_items"]), True),
+                (esc(r["n"]), True),
+                (_num(r["alpha"]) + ci, True),
+                (_num(r["alpha_std"]), True),
+                (_num(r["omega"]), True),
+            ]
+        )
+    headers = ["area", "items", "n (complete)", "Cronbach's α [95% CI]", "std. α", "ω"]
+    return _table(headers, rows)
+
+
+def _compare_table(data: Any) -> str:
+    t = data.compare
+    sig = t[t["p_adj"] < 0.05].sort_values("epsilon2", ascending=False, kind="stable")
+    if sig.empty:
+        return (
+            f'<p class="omitted">No competence\'s gap differs between {esc(data.words)} '
+            "(Kruskal–Wallis, Holm-adjusted p < 0.05).</p>"
+        )
+    comp = data.survey.framework.competences.set_index("id")
+    rows = []
+    for _, r in sig.iterrows():
+        p = r["p_adj"]
+        rows.append(
+            [
+                (esc(comp["label"].get(r["competence"], r["competence"])), False),
+                (_num(r["statistic"]), True),
+                (esc(int(r["df"])), True),
+                ("&lt; 0.001" if p < 0.001 else _num(p, 3), True),
+                (_num(r["epsilon2"], 3), True),
+                (esc(r["n"]), True),
+            ]
+        )
+    headers = ["competence", "H", "df", "p (Holm)", "ε²", "n"]
+    return _table(headers, rows)
+
+
 def _meta(survey: Survey, data: Any) -> str:
     fw = survey.framework
     resp = survey.respondents
@@ -205,6 +251,20 @@ def page(
     parts.append('<h2 id="tables">Tables</h2>')
     parts.append("<h3>Top 10 training priorities (Borich MWDS, all respondents)</h3>")
     parts.append(_priorities_table(data))
+    parts.append("<h3>Reliability</h3>")
+    parts.append(
+        "<p>Internal consistency of each competence area's current levels (complete cases): "
+        "Cronbach's α with its Feldt interval, standardised α and McDonald's ω (one-factor "
+        "model).</p>"
+    )
+    parts.append(_reliability_table(data))
+    parts.append(f"<h3>Do {esc(data.words)} differ?</h3>")
+    parts.append(
+        f"<p>Competences whose gap differs between {esc(data.words)} (Kruskal–Wallis test, "
+        "p-values Holm-adjusted over the competences, below 0.05), largest effect (ε²) "
+        "first.</p>"
+    )
+    parts.append(_compare_table(data))
     parts.append("<h3>Top 15 learning matches</h3>")
     parts.append(_matches_table(data))
     links = "".join(
