@@ -53,6 +53,10 @@ CALLS = {
         )
     ),
     "map nodes": lambda s: s.skills_map().nodes,
+    "reliability": lambda s: s.reliability(),
+    "compare": lambda s: s.compare(),
+    "posthoc": lambda s: s.posthoc(competence="se.found.principles"),
+    "centrality": lambda s: s.cogap_network(1.0).centrality(),
 }
 
 
