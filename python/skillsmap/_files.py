@@ -448,7 +448,11 @@ def _read_text(
         decimal = "," if sep == ";" else "."
     try:
         header = pd.read_csv(io.StringIO(text), sep=sep, nrows=0, skipinitialspace=True)
-        names = [_clean_name(c) for c in header.columns]
+        # pandas renames a repeated name "x.1": the names as written
+        written = _header_record(text, sep)
+        if len(written) != len(header.columns):
+            written = list(header.columns)
+        names = [_clean_name(c) for c in written]
         keys = set(text_columns)
         dtype = {raw: str for raw, name in zip(header.columns, names, strict=True) if name in keys}
         frame = pd.read_csv(
@@ -457,6 +461,7 @@ def _read_text(
             dtype=dtype,
             decimal=decimal,
             skipinitialspace=True,
+            low_memory=False,  # one type per column, not one per chunk
         )
     except pd.errors.EmptyDataError:
         raise FormatError(f"{p} has no header row") from None
@@ -468,6 +473,17 @@ def _read_text(
     if decimal == ",":
         _decimal_commas(frame, text_columns)
     return frame
+
+
+def _header_record(text: str, sep: str) -> list[str]:
+    """The first non-blank record of a text table, as written."""
+    try:
+        for record in csv.reader(io.StringIO(text), delimiter=sep, skipinitialspace=True):
+            if any(field.strip() for field in record):
+                return record
+    except csv.Error:
+        pass
+    return []
 
 
 def _sep_note(sep: str) -> str:
@@ -576,7 +592,7 @@ def _text_columns(frame: pd.DataFrame, text_columns: list[str]) -> None:
     for j in range(frame.shape[1]):
         if frame.columns[j] in wanted:
             s = frame.iloc[:, j]
-            if not pd.api.types.is_string_dtype(s.dtype):
+            if pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty"):
                 frame.isetitem(j, _as_text(s))
 
 

@@ -250,11 +250,12 @@ def _repeated_column(df: pd.DataFrame, col: str) -> Issue:
     """The issue of a column name the table has more than once, with the
     1-based positions of its columns."""
     at = [str(j + 1) for j, c in enumerate(df.columns) if c == col]
+    where = ", ".join(at[:-1]) + " and " + at[-1]
     return (
         None,
         col,
         "",
-        f"the table has more than one column of this name (columns {', '.join(at)})",
+        f"the table has more than one column of this name (columns {where})",
         "duplicate_column",
     )
 

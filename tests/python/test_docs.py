@@ -8,6 +8,7 @@ import pytest
 MODULES = [
     "skillsmap",
     "skillsmap._demo",
+    "skillsmap._files",
     "skillsmap._gaps",
     "skillsmap._ingest",
     "skillsmap._map",
