@@ -104,6 +104,9 @@ def from_frame(
     respondent, region, stakeholder_type, competence : str
         Names of the key columns. Regions, types and competences are
         matched by id, label or alias, ignoring case and extra spaces.
+        Every key (attributes too) is trimmed and put in Unicode NFC first,
+        so that names typed with composed and decomposed accents are one;
+        a blank key is missing.
     current : str
         Column of current (self-assessed) levels.
     required, importance : str or None
@@ -141,7 +144,9 @@ def from_frame(
         region, stakeholder type or competence, non-numeric levels, levels
         outside the scale, duplicate (respondent, competence) answers,
         respondents whose region, type, weight or attribute differs
-        between rows, missing, non-finite or negative weights.
+        between rows, missing, non-finite or negative weights, keys holding
+        a control character (NUL, tab, line break…; code
+        ``control_character``).
 
     Notes
     -----
