@@ -377,6 +377,13 @@ def _decode(p: Path, data: bytes, encoding: str | None) -> tuple[str, str]:
 def _binary(p: Path, head: bytes) -> FormatError:
     what = _magic(head)
     if what is None:
+        # ASCII as UTF-16 has a NUL in every other byte
+        for order, nuls in (("le", head[1:200:2]), ("be", head[0:200:2])):
+            if nuls and nuls.count(0) >= 0.9 * len(nuls):
+                return FormatError(
+                    f"{p} looks like UTF-16 text without a byte-order mark: "
+                    f"pass encoding='utf-16-{order}'"
+                )
         return FormatError(f"{p} is a binary file (it holds NUL bytes), not a text table")
     hint = ""
     if "workbook" in what:
@@ -452,7 +459,11 @@ def _read_text(
         written = _header_record(text, sep)
         if len(written) != len(header.columns):
             written = list(header.columns)
-        names = [_clean_name(c) for c in written]
+        # an empty header cell keeps pandas' "Unnamed: j"
+        names = [
+            _clean_name(w) if w.strip() else raw
+            for w, raw in zip(written, header.columns, strict=True)
+        ]
         keys = set(text_columns)
         dtype = {raw: str for raw, name in zip(header.columns, names, strict=True) if name in keys}
         frame = pd.read_csv(
@@ -627,7 +638,7 @@ def _read_workbook(p: Path, sheet_name: str | int, text_columns: list[str]) -> p
     with book:
         sheets = list(book.sheet_names)
         if isinstance(sheet_name, int):
-            if not -len(sheets) <= sheet_name < len(sheets):
+            if not 0 <= sheet_name < len(sheets):
                 raise ConfigurationError(
                     f"sheet_name={sheet_name}: {p} has {len(sheets)} sheet(s): {sheets}"
                 )

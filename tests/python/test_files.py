@@ -368,6 +368,19 @@ def test_png_renamed_csv(tmp_path):
     _raises(sm.FormatError, path, "PNG image", "not a text table")
 
 
+def test_utf16_without_bom_is_named(tmp_path):
+    path = tmp_path / "u16.csv"
+    path.write_bytes("respondent,region\nr1,ES22\n".encode("utf-16-le"))
+    _raises(sm.FormatError, path, "UTF-16", "encoding='utf-16-le'")
+    assert read_table(path, encoding="utf-16-le")["region"].tolist() == ["ES22"]
+
+
+def test_empty_header_cells_keep_a_name(tmp_path):
+    path = tmp_path / "unnamed.csv"
+    path.write_text("a,,b,\n1,2,3,4\n", encoding="utf-8")
+    assert list(read_table(path).columns) == ["a", "Unnamed: 1", "b", "Unnamed: 3"]
+
+
 def test_unknown_binary(tmp_path):
     path = tmp_path / "blob.csv"
     path.write_bytes(b"ab\x00\x01\x02" * 100)
@@ -595,6 +608,30 @@ def test_nfd_file_and_header(tmp_path, long, reference):
     assert "réspondent" in read_table(path).columns
     survey = sm.read_survey(path, respondent="réspondent", **OPTIONS)
     pd.testing.assert_frame_equal(survey.gaps(), reference)
+
+
+def test_definitions_written_decomposed_match_composed_data(long):
+    # the region set (and the typology) of a partner, saved on a Mac
+    regions = pd.DataFrame(
+        {"id": list(REGION_NAMES), "name": [_nfd(n) for n in REGION_NAMES.values()]}
+    )
+    df = long.copy()
+    df["region"] = df["region"].map(REGION_NAMES)  # composed names in the data
+    types = sorted(long["stakeholder_type"].unique())
+    typology = pd.DataFrame(
+        {
+            "sector": _nfd("Economía social"),
+            "stakeholder_type": [_nfd(f"Tipo {t} ñ") for t in types],
+        }
+    )
+    df["stakeholder_type"] = df["stakeholder_type"].map(lambda t: f"Tipo {t} ñ")
+    survey = sm.Survey.from_frame(df, regions=regions, typology=typology, **OPTIONS)
+    out = survey.to_frame()
+    assert out["region"].tolist() == long["region"].tolist()
+    # one type per type of the data, each respondent's own
+    codes = pd.factorize(out["stakeholder_type"])[0]
+    np.testing.assert_array_equal(codes, pd.factorize(long["stakeholder_type"])[0])
+    assert out["stakeholder_type"].nunique() == len(types)
 
 
 def test_surrounding_spaces_are_not_part_of_a_key(long, reference):
