@@ -2,7 +2,9 @@
 
 Accepts pandas and polars DataFrames, anything exposing the Arrow PyCapsule
 stream interface (``__arrow_c_stream__``), and mappings of columns. String
-keys are factorised once here; the core resolves each distinct value once.
+keys are factorised once here, and made comparable here (trimmed, Unicode
+NFC, blank ones missing, ones holding control characters reported); the
+core resolves each distinct value once.
 """
 
 from __future__ import annotations
