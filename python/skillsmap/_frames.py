@@ -92,12 +92,14 @@ def categorical(
             pass  # malformed buffers: let pandas handle the column
         else:
             uniques = pd.Index(labels, dtype=object)
+            all_text = True
     if codes is None:
         codes, raw = pd.factorize(series, use_na_sentinel=True)
         uniques = pd.Index(raw)
         labels = [_text(u) for u in uniques]
+        all_text = all(isinstance(u, str) for u in uniques)
     codes = np.ascontiguousarray(codes, dtype=np.int64)
-    return _clean_keys(codes, labels, uniques, series, column, issues)
+    return _clean_keys(codes, labels, uniques, series, column, issues, all_text=all_text)
 
 
 def _clean_keys(
@@ -107,6 +109,8 @@ def _clean_keys(
     series: pd.Series,
     column: str | None,
     issues: list[Issue] | None,
+    *,
+    all_text: bool,
 ) -> tuple[np.ndarray, list[str], pd.Index]:
     """Trim and NFC-normalise the distinct labels, then merge the labels
     that became equal (and ``1`` with ``"1"``: values whose text is equal
@@ -114,7 +118,8 @@ def _clean_keys(
 
     The work is on the distinct values, vectorised with Arrow, so its cost
     does not grow with the rows: a million answers of 20 000 respondents
-    normalise 20 000 ids."""
+    normalise 20 000 ids. ``all_text`` says every unique is a str: its
+    labels are then distinct already (1 and "1" cannot meet)."""
     if not labels:
         return codes, labels, uniques
     import pyarrow as pa
@@ -126,10 +131,9 @@ def _clean_keys(
     # C0 and C1 controls (category Cc); tab and newline inside a key are
     # as wrong as NUL: no id, region or competence name holds one
     control = np.zeros(len(labels), dtype=bool)
-    odd = np.flatnonzero(~pc.utf8_is_printable(clean).to_numpy(zero_copy_only=False))
-    if len(odd):  # rare (a no-break space is not printable either): look closer
-        hits = pc.match_substring_regex(clean.take(pa.array(odd)), _CONTROL)
-        control[odd] = hits.to_numpy(zero_copy_only=False)
+    if _has_control_bytes(clean):  # rare: find the labels
+        hits = pc.match_substring_regex(clean, _CONTROL)
+        control = hits.to_numpy(zero_copy_only=False)
     blank = pc.equal(clean, "").to_numpy(zero_copy_only=False)
     drop = blank | control if issues is not None else blank
     if control.any() and issues is not None:
@@ -147,30 +151,53 @@ def _clean_keys(
                     "control_character",
                 )
             )
-    if not changed and not drop.any() and len(set(labels)) == len(labels):
+    if not changed and not drop.any() and all_text:
         return codes, labels, uniques
-    if changed:
-        labels = clean.to_pylist()
-        # what was given as text is kept as cleaned text; numbers stay numbers
-        uniques = pd.Index(
-            [lab if isinstance(u, str) else u for u, lab in zip(uniques, labels, strict=True)],
-            dtype=object,
-        )
-    # keep the first of the labels whose text is equal; drop blanks
-    first: dict[str, int] = {}
-    keep: list[int] = []
+    # distinct cleaned texts in order of first appearance (Arrow keeps it)
+    encoded = clean.dictionary_encode()
+    distinct = len(encoded.dictionary)
+    if not changed and not drop.any() and distinct == len(labels):
+        return codes, labels, uniques
+    # label i -> its cleaned text's position; drop blanks and bad keys, then
+    # number the texts still used in order of first appearance
+    to_text = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    used = np.zeros(distinct, dtype=bool)
+    used[to_text[~drop]] = True
+    position = np.cumsum(used) - 1
     remap = np.empty(len(labels) + 1, dtype=np.int64)
-    for i, label in enumerate(labels):
-        if drop[i]:
-            remap[i] = -1
-            continue
-        if label not in first:
-            first[label] = len(keep)
-            keep.append(i)
-        remap[i] = first[label]
+    remap[:-1] = np.where(drop, -1, position[to_text])
     remap[-1] = -1  # the missing code, -1, indexes this last slot
     codes = np.ascontiguousarray(remap[codes])
-    return codes, [labels[i] for i in keep], uniques[keep]
+    texts = encoded.dictionary.filter(pa.array(used)).to_pylist()
+    # the first label of each text, for the raw uniques
+    kept = np.flatnonzero(~drop)
+    _, first = np.unique(remap[kept], return_index=True)
+    keep = kept[first]
+    if all_text:
+        uniques = pd.Index(texts, dtype=object)
+    else:
+        # what was given as text is kept as cleaned text; numbers stay numbers
+        raw_kept = uniques[keep]
+        uniques = pd.Index(
+            [t if isinstance(u, str) else u for u, t in zip(raw_kept, texts, strict=True)],
+            dtype=object,
+        )
+    return codes, texts, uniques
+
+
+def _has_control_bytes(strings: Any) -> bool:
+    """Whether an Arrow string array holds a C0 or C1 control character,
+    from its UTF-8 bytes: C0 and DEL are the bytes 00-1F and 7F, which
+    UTF-8 uses for nothing else; C1 (U+0080-U+009F) is C2 80 to C2 9F."""
+    _, offsets_buf, data_buf = strings.buffers()
+    if data_buf is None:
+        return False
+    offsets = np.frombuffer(offsets_buf, dtype=np.int32)
+    lo, hi = offsets[strings.offset], offsets[strings.offset + len(strings)]
+    data = np.frombuffer(data_buf, dtype=np.uint8)[lo:hi]
+    if ((data < 0x20) | (data == 0x7F)).any():
+        return True
+    return bool(((data[:-1] == 0xC2) & (data[1:] >= 0x80) & (data[1:] <= 0x9F)).any())
 
 
 #: Characters of Unicode category Cc, as an RE2 class.

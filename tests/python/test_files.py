@@ -718,6 +718,44 @@ def test_codes_follow_the_standard_library(values):
     assert len(labels) == len({c for c in clean if c}) == len(uniques)
 
 
+_ODD = st.sampled_from(
+    [
+        "a",
+        "é",
+        _nfd("é"),
+        " ",
+        "\t",
+        "\n",
+        "\x00",
+        "\x1b",
+        "\x7f",
+        "\x85",
+        "\x9c",
+        "\u00a0",
+        "\u200b",
+    ]
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.lists(_ODD, max_size=4).map("".join), min_size=1, max_size=30))
+def test_control_characters_follow_the_standard_library(values):
+    """A value is reported exactly when, trimmed, it holds a character of
+    Unicode category Cc; reported values are missing, the others are kept."""
+    for dtype in (object, "str"):
+        issues: list = []
+        codes, labels, _ = categorical(pd.Series(values, dtype=dtype), "key", issues)
+        clean = [unicodedata.normalize("NFC", v.strip()) for v in values]
+        bad = [any(unicodedata.category(c) == "Cc" for c in v) for v in clean]
+        assert [row for row, *_ in issues] == [i for i, b in enumerate(bad) if b]
+        assert {code for *_, code in issues} <= {"control_character"}
+        for i, v in enumerate(clean):
+            if bad[i] or v == "":
+                assert codes[i] == -1
+            else:
+                assert labels[codes[i]] == v
+
+
 def test_arrow_and_object_columns_agree():
     values = ["a", _nfd("é"), "é ", None, " ", "b", "é"] * 3
     arrow = categorical(pd.Series(values, dtype="str"))
