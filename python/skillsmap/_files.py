@@ -324,8 +324,9 @@ def _line_of(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
-def _decode(p: Path, data: bytes, encoding: str | None) -> tuple[str, str]:
-    """The text of a file and the encoding it was read in."""
+def _decode(p: Path, data: bytes, encoding: str | None) -> tuple[str, str, int]:
+    """The text of a file, the encoding it was read in and the offset of
+    the text after a byte-order mark."""
     if encoding is not None:
         try:
             text = data.decode(encoding)
@@ -335,11 +336,11 @@ def _decode(p: Path, data: bytes, encoding: str | None) -> tuple[str, str]:
                 f"{err.start} (line {_line_of(data, err.start)}) cannot be decoded; "
                 "pass the file's encoding as encoding=..."
             ) from None
-        return text.removeprefix("\ufeff"), encoding
+        return text.removeprefix("\ufeff"), encoding, 0
     for bom, enc in _BOMS:
         if data.startswith(bom):
             try:
-                return data[len(bom) :].decode(enc), enc
+                return data[len(bom) :].decode(enc), enc, len(bom)
             except UnicodeDecodeError as err:
                 at = err.start + len(bom)
                 raise FormatError(
@@ -351,7 +352,7 @@ def _decode(p: Path, data: bytes, encoding: str | None) -> tuple[str, str]:
     if b"\x00" in head or (_magic(head) is not None and not _looks_like_text(head)):
         raise _binary(p, head)
     try:
-        return data.decode("utf-8"), "utf-8"
+        return data.decode("utf-8"), "utf-8", 0
     except UnicodeDecodeError as err:
         bad = err.start
     line = _line_of(data, bad)
@@ -364,7 +365,7 @@ def _decode(p: Path, data: bytes, encoding: str | None) -> tuple[str, str]:
             "byte, or pass encoding='cp1252' (or the file's encoding) if it is not UTF-8"
         )
     try:
-        return data.decode("cp1252"), "cp1252"
+        return data.decode("cp1252"), "cp1252", 0
     except UnicodeDecodeError as err:
         raise FormatError(
             f"{p} is neither UTF-8 (byte 0x{data[bad]:02x} at byte offset {bad}, line {line}) "
@@ -438,25 +439,31 @@ def _read_text(
     *,
     default_sep: str | None,
 ) -> pd.DataFrame:
-    text, _ = _decode(p, data, encoding)
-    if not text.strip():
+    text, enc, start = _decode(p, data, encoding)
+    if not text or text.isspace():
         raise FormatError(f"{p} holds only blank lines: no header, no rows")
+    # the header, the separator and the "sep=" line are read from the first
+    # lines; pandas parses the bytes, in the encoding found (faster than
+    # parsing the decoded text)
+    sample = text[: 1 << 16]
+    if len(text) > len(sample):
+        sample = sample[: sample.rfind("\n") + 1] or text[: 1 << 20]
     # Excel reads and writes a first line "sep=;" naming the separator
-    first, _, rest = text.partition("\n")
+    first, _, rest = sample.partition("\n")
     m = re.fullmatch(r"\s*sep=(.)\s*", first)
     skip = 0
     if m is not None:
         sep = sep or m.group(1)
         skip = 1
-        text = rest
+        sample = rest
     if sep is None:
-        sep = _sniff_sep(text, default_sep)
+        sep = _sniff_sep(sample, default_sep)
     if decimal is None:
         decimal = "," if sep == ";" else "."
     try:
-        header = pd.read_csv(io.StringIO(text), sep=sep, nrows=0, skipinitialspace=True)
+        header = pd.read_csv(io.StringIO(sample), sep=sep, nrows=0, skipinitialspace=True)
         # pandas renames a repeated name "x.1": the names as written
-        written = _header_record(text, sep)
+        written = _header_record(sample, sep)
         if len(written) != len(header.columns):
             written = list(header.columns)
         # an empty header cell keeps pandas' "Unnamed: j"
@@ -467,7 +474,9 @@ def _read_text(
         keys = set(text_columns)
         dtype = {raw: str for raw, name in zip(header.columns, names, strict=True) if name in keys}
         frame = pd.read_csv(
-            io.StringIO(text),
+            io.BytesIO(memoryview(data)[start:]),
+            encoding=enc,
+            skiprows=skip,
             sep=sep,
             dtype=dtype,
             decimal=decimal,
@@ -477,7 +486,8 @@ def _read_text(
     except pd.errors.EmptyDataError:
         raise FormatError(f"{p} has no header row") from None
     except (pd.errors.ParserError, csv.Error, ValueError) as err:
-        raise FormatError(f"{p}: {_parser_message(str(err), skip)}; {_sep_note(sep)}") from None
+        message = _parser_message(str(err), text)
+        raise FormatError(f"{p}: {message}; {_sep_note(sep)}") from None
     if len(frame.columns) == len(names):
         frame.columns = names  # the names as written: no ".1" for a repeated one
     frame = _drop_trailing_blank_rows(frame)
@@ -502,21 +512,20 @@ def _sep_note(sep: str) -> str:
     return f"read with separator {name} (pass sep=... if that is wrong)"
 
 
-def _parser_message(message: str, skip: int) -> str:
+def _parser_message(message: str, text: str) -> str:
     """pandas' tokenizer message, said with 1-based file lines."""
     m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
     if m:
         expected, line, saw = (int(g) for g in m.groups())
         return (
-            f"line {line + skip} has {saw} fields where the header has {expected} "
+            f"line {line} has {saw} fields where the header has {expected} "
             "(an unquoted separator inside a value?)"
         )
-    m = re.search(r"EOF inside string starting at row (\d+)", message)
-    if m:
-        return (
-            f"a quoted field opened on line {int(m.group(1)) + 1 + skip} is never closed "
-            "(a stray double quote?)"
-        )
+    if "EOF inside string" in message and text.count('"') % 2 == 1:
+        # quotes toggle in and out of a field ("" inside one toggles twice):
+        # the field left open starts at the last quote
+        line = text.count("\n", 0, text.rfind('"')) + 1
+        return f"a quoted field opened on line {line} is never closed (a stray double quote?)"
     return "cannot be parsed as a table: " + message.replace("Error tokenizing data. C error: ", "")
 
 

@@ -515,6 +515,9 @@ def test_unclosed_quote(tmp_path):
     path = tmp_path / "quote.csv"
     path.write_text('a;b\n1;2\n3;"four\n5;6\n', encoding="utf-8")
     _raises(sm.FormatError, path, "line 3", "never closed")
+    # a line break inside an earlier quoted field still counts as a line
+    path.write_text('a;b\n1;"two\nlines"\n3;"fo""ur\n5;6\n', encoding="utf-8")
+    _raises(sm.FormatError, path, "line 4", "never closed")
 
 
 def test_missing_file(tmp_path):
