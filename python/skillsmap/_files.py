@@ -85,7 +85,7 @@ def read_table(
     sep: str | None = None,
     decimal: str | None = None,
     sheet_name: str | int = 0,
-    text_columns: Iterable[str] = (),
+    text_columns: Iterable[str] | bool = (),
 ) -> pd.DataFrame:
     """Read a data file as it comes into a DataFrame.
 
@@ -113,9 +113,10 @@ def read_table(
         numbers written either way are read.
     sheet_name : str or int
         Sheet of a workbook (default the first).
-    text_columns : iterable of str
+    text_columns : iterable of str, or True
         Columns read as text, never as numbers: ids and keys (``007``
-        stays ``007``). Value labels of SPSS and Stata files are applied to
+        stays ``007``); ``True`` reads every column as text (an export whose
+        cells are codes or labels). Value labels of SPSS and Stata files are applied to
         these columns only (a region coded 1..6 with labels is its label;
         coded ratings stay numbers).
 
@@ -172,9 +173,17 @@ def read_table(
         raise ConfigurationError(f"decimal must be '.' or ',', got {decimal!r}")
     if isinstance(sheet_name, bool) or not isinstance(sheet_name, str | int):
         raise ConfigurationError(f"sheet_name must be a sheet name or index, got {sheet_name!r}")
-    keys = [text_columns] if isinstance(text_columns, str) else list(text_columns)
-    if not all(isinstance(c, str) for c in keys):
-        raise ConfigurationError(f"text_columns must be column names, got {text_columns!r}")
+    keys: list[str] | None  # None: every column
+    if text_columns is True:
+        keys = None
+    elif text_columns is False:
+        keys = []
+    else:
+        keys = [text_columns] if isinstance(text_columns, str) else list(text_columns)
+        if not all(isinstance(c, str) for c in keys):
+            raise ConfigurationError(
+                f"text_columns must be column names or True, got {text_columns!r}"
+            )
 
     if not p.exists():
         raise FileNotFoundError(f"no such file: {p}")
@@ -435,7 +444,7 @@ def _read_text(
     encoding: str | None,
     sep: str | None,
     decimal: str | None,
-    text_columns: list[str],
+    text_columns: list[str] | None,
     *,
     default_sep: str | None,
 ) -> pd.DataFrame:
@@ -471,7 +480,7 @@ def _read_text(
             _clean_name(w) if w.strip() else raw
             for w, raw in zip(written, header.columns, strict=True)
         ]
-        keys = set(text_columns)
+        keys = set(names if text_columns is None else text_columns)
         dtype = {raw: str for raw, name in zip(header.columns, names, strict=True) if name in keys}
         frame = pd.read_csv(
             io.BytesIO(memoryview(data)[start:]),
@@ -547,10 +556,12 @@ def _drop_trailing_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.iloc[:last] if last < len(frame) else frame
 
 
-def _decimal_commas(frame: pd.DataFrame, text_columns: list[str]) -> None:
+def _decimal_commas(frame: pd.DataFrame, text_columns: list[str] | None) -> None:
     """Cells such as ``3,5`` of the columns that are not text columns become
     numbers, in place; other cells stay as they are (a cell that is no
     number is the survey reader's to report)."""
+    if text_columns is None:
+        return  # every column is text
     protected = set(text_columns)
     for j in range(frame.shape[1]):
         if frame.columns[j] in protected:
@@ -606,9 +617,9 @@ def _as_text(values: pd.Series) -> pd.Series:
     return pd.Series([text(v) for v in values], index=values.index, name=values.name, dtype=object)
 
 
-def _text_columns(frame: pd.DataFrame, text_columns: list[str]) -> None:
+def _text_columns(frame: pd.DataFrame, text_columns: list[str] | None) -> None:
     """The text columns of a frame read as text, in place."""
-    wanted = set(text_columns)
+    wanted = set(frame.columns if text_columns is None else text_columns)
     for j in range(frame.shape[1]):
         if frame.columns[j] in wanted:
             s = frame.iloc[:, j]
@@ -625,7 +636,7 @@ def _header_name(value: Any, j: int) -> str:
     return str(_as_text(pd.Series([value], dtype=object)).iloc[0])
 
 
-def _read_workbook(p: Path, sheet_name: str | int, text_columns: list[str]) -> pd.DataFrame:
+def _read_workbook(p: Path, sheet_name: str | int, text_columns: list[str] | None) -> pd.DataFrame:
     head = _head(p)
     suffix = p.suffix.lower()
     zipped = head.startswith(b"PK\x03\x04")
@@ -673,7 +684,7 @@ def _read_workbook(p: Path, sheet_name: str | int, text_columns: list[str]) -> p
     return frame
 
 
-def _read_parquet(p: Path, text_columns: list[str]) -> pd.DataFrame:
+def _read_parquet(p: Path, text_columns: list[str] | None) -> pd.DataFrame:
     head = _head(p)
     if not head.startswith(b"PAR1"):
         raise _not_a(p, "a Parquet file", head)
@@ -686,7 +697,7 @@ def _read_parquet(p: Path, text_columns: list[str]) -> pd.DataFrame:
     return frame
 
 
-def _read_stat(p: Path, suffix: str, text_columns: list[str]) -> pd.DataFrame:
+def _read_stat(p: Path, suffix: str, text_columns: list[str] | None) -> pd.DataFrame:
     head = _head(p)
     spss = suffix in _SPSS
     if spss:
@@ -709,7 +720,7 @@ def _read_stat(p: Path, suffix: str, text_columns: list[str]) -> pd.DataFrame:
         raise FormatError(f"{p} cannot be read as {kind}: damaged or truncated ({err})") from None
     frame.columns = [_clean_name(c) for c in frame.columns]
     labels = {_clean_name(k): v for k, v in (meta.variable_value_labels or {}).items()}
-    wanted = set(text_columns)
+    wanted = set(frame.columns if text_columns is None else text_columns)
     for j in range(frame.shape[1]):
         name = frame.columns[j]
         if name not in wanted:

@@ -777,3 +777,24 @@ def test_read_table_returns_the_bytes_as_text(tmp_path):
     frame = read_table(path, text_columns=["id"])
     expected = pd.read_csv(io.StringIO(buf.getvalue()), sep=";", decimal=",", dtype={"id": str})
     pd.testing.assert_frame_equal(frame, expected)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".sav"])
+def test_every_column_as_text(tmp_path, suffix):
+    df = pd.DataFrame({"id": ["007", "8"], "score": [3.5, 4.0], "size": ["1,5", "x"]})
+    path = tmp_path / f"all{suffix}"
+    if suffix == ".csv":
+        path.write_text("id;score;size\r\n007;3,5;1,5\r\n8;4;x\r\n", encoding="cp1252")
+    elif suffix == ".xlsx":
+        pytest.importorskip("openpyxl")
+        df.to_excel(path, index=False)
+    else:
+        pyreadstat = pytest.importorskip("pyreadstat")
+        pyreadstat.write_sav(df, path)
+    frame = read_table(path, text_columns=True)
+    assert frame["id"].tolist() == ["007", "8"]
+    expected = ["3,5", "4"] if suffix == ".csv" else ["3.5", "4"]
+    assert frame["score"].tolist() == expected  # as written, never a number
+    assert frame["size"].tolist() == ["1,5", "x"]
+    with pytest.raises(sm.ConfigurationError, match="text_columns"):
+        read_table(path, text_columns=[1])
