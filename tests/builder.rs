@@ -239,6 +239,105 @@ fn an_empty_builder_is_empty_input() {
     assert_eq!(v.issues[0].code, IssueCode::EmptyInput);
 }
 
+/// `s` with its accents decomposed (NFD), as macOS writes names.
+fn nfd(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    s.nfd().collect()
+}
+
+#[test]
+fn decomposed_and_padded_keys_are_the_composed_ones() {
+    let s = generate(&SynthConfig::new(80, 5)).unwrap();
+    let t = text_of(&s);
+    let opts = IngestOptions::defaults().unwrap();
+    let build = |odd: &dyn Fn(&str) -> String| {
+        let mut b = SurveyBuilder::new(opts.clone());
+        let some = |v: f64| (!v.is_nan()).then_some(v);
+        let ids: Vec<String> = t.respondent.iter().map(|r| format!("José-{r}")).collect();
+        let sizes: Vec<String> = t.size.iter().map(|z| format!("{z} ñ")).collect();
+        let keys: Vec<[String; 4]> = (0..t.respondent.len())
+            .map(|i| {
+                let k = [&ids[i], &t.region[i], &t.competence[i], &sizes[i]];
+                if i % 2 == 1 {
+                    k.map(|x| odd(x))
+                } else {
+                    k.map(String::clone)
+                }
+            })
+            .collect();
+        for (i, [id, region, comp, size]) in keys.iter().enumerate() {
+            let mut a = Answer::new(id, region, &t.stakeholder_type[i], comp);
+            a.current = some(t.current[i]);
+            a.required = some(t.required[i]);
+            a.importance = some(t.importance[i]);
+            a.weight = Some(t.weight[i]);
+            b.push(a.attribute("organisation_size", size));
+        }
+        b.build().unwrap()
+    };
+    let composed = build(&|x: &str| x.to_owned());
+    let decomposed = build(&|x: &str| format!(" {}\u{a0}", nfd(x)));
+    assert!(t.region.iter().any(|r| nfd(r) != *r), "an accented region");
+    assert_eq!(composed.n_respondents(), s.n_respondents());
+    same_data(&decomposed, &composed);
+    assert!(decomposed
+        .respondents()
+        .ids
+        .iter()
+        .all(|id| id.starts_with("José-")));
+}
+
+#[test]
+fn control_characters_in_keys_are_located_once() {
+    let mut b = SurveyBuilder::new(IngestOptions::defaults().unwrap());
+    let c = "se.impact.measurement";
+    b.push(
+        Answer::new("r\u{0}1", "ES22", "cooperative", c)
+            .current(2.0)
+            .required(3.0),
+    );
+    b.push(
+        Answer::new("r2", "ES\t22", "cooperative", c)
+            .current(2.0)
+            .required(3.0),
+    );
+    b.push(
+        Answer::new("r3", "ES22", "cooperative", c)
+            .current(2.0)
+            .required(3.0)
+            .attribute("size", "small\u{1b}"),
+    );
+    b.push(
+        Answer::new("r4", "ES22", "cooperative", c)
+            .current(2.0)
+            .required(3.0),
+    );
+    let err = b.build().unwrap_err();
+    let Error::Validation(v) = err else {
+        panic!("{err}")
+    };
+    let found: Vec<_> = v
+        .issues
+        .iter()
+        .map(|i| (i.row, i.column.as_str(), i.value.as_str(), i.code))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                Some(0),
+                "respondent",
+                "r\\x001",
+                IssueCode::ControlCharacter
+            ),
+            (Some(1), "region", "ES\\x0922", IssueCode::ControlCharacter),
+            (Some(2), "size", "small\\x1b", IssueCode::ControlCharacter),
+        ]
+    );
+    assert!(v.issues[0].reason.contains("U+0000"));
+    assert_eq!(IssueCode::ControlCharacter.as_str(), "control_character");
+}
+
 #[cfg(feature = "csv")]
 mod csv {
     use std::path::Path;
@@ -416,5 +515,23 @@ mod csv {
         assert_eq!((s.n_respondents(), s.n_answers()), (2, 4));
         assert_eq!(s.answers().current[2], 2.5);
         assert_eq!(s.answers().required.as_ref().unwrap()[2], 4.5);
+    }
+
+    #[test]
+    fn a_file_saved_on_a_mac_reads_as_the_composed_one() {
+        let s = generate(&SynthConfig {
+            weights: false,
+            ..SynthConfig::new(40, 9)
+        })
+        .unwrap();
+        let plain = long_text(&s, ';', true);
+        // decomposed accents everywhere, the header included
+        let mac = nfd(&plain.replacen("region", "région", 1));
+        assert_ne!(mac, plain.replacen("region", "région", 1));
+        let mut o = opts();
+        o.columns.region = "région".into();
+        let a = read_csv_bytes(plain.as_bytes(), Path::new("a.csv"), &opts()).unwrap();
+        let b = read_csv_bytes(mac.as_bytes(), Path::new("mac.csv"), &o).unwrap();
+        same(&a, &b, true);
     }
 }

@@ -26,9 +26,7 @@ and column header.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import os
 import re
 import unicodedata
@@ -41,7 +39,7 @@ import pandas as pd
 
 from ._frames import Issue
 from ._questionnaire import Questionnaire
-from .errors import ConfigurationError, FormatError, ValidationError
+from .errors import ConfigurationError, ValidationError
 
 if TYPE_CHECKING:
     from ._survey import Survey
@@ -120,58 +118,17 @@ def _cell(v: Any) -> str | None:
     return s or None
 
 
-# replaced by _files.read_table at merge
-def _read_table(path: Path, sheet_name: str | int = 0) -> pd.DataFrame:
-    """An export as text cells (None where empty): CSV (``,`` ``;`` or tab,
-    sniffed; UTF-8 with or without BOM) or XLSX."""
-    if not path.exists():
-        raise FileNotFoundError(f"no such export file: {path}")
-    if path.is_dir():
-        raise FormatError(f"{path}: is a folder, not an export file")
-    suffix = path.suffix.lower()
-    if suffix in {".xlsx", ".xlsm"}:
-        try:
-            df = pd.read_excel(path, sheet_name=sheet_name, dtype=str, engine="openpyxl")
-        except Exception as err:
-            raise FormatError(f"{path}: not a readable Excel workbook ({err})") from None
-    elif suffix in {".csv", ".txt", ".tsv", ".tab"}:
-        raw = path.read_bytes()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as err:
-            raise FormatError(
-                f"{path}: not UTF-8 text (byte {err.start}); save the export as UTF-8"
-            ) from None
-        first = text.split("\n", 1)[0]
-        counts = {sep: _count_outside_quotes(first, sep) for sep in (";", ",", "\t")}
-        sep = max(counts, key=lambda s: counts[s])
-        if not text.strip():
-            raise FormatError(f"{path}: the file is empty")
-        try:
-            df = pd.read_csv(
-                io.StringIO(text),
-                sep=sep,
-                dtype=str,
-                keep_default_na=False,
-                na_values=[""],
-                quoting=csv.QUOTE_MINIMAL,
-            )
-        except (pd.errors.ParserError, ValueError) as err:
-            raise FormatError(f"{path}: not a readable CSV file ({err})") from None
-    else:
-        raise FormatError(f"{path}: an export is .csv or .xlsx, got {suffix!r}")
+def _read_table(
+    path: Path, sheet_name: str | int = 0, encoding: str | None = None, sep: str | None = None
+) -> pd.DataFrame:
+    """An export as text cells (None where empty), read by
+    :func:`skillsmap._files.read_table` as every other survey file (encoding,
+    separator, workbooks, bad files); names in the header NFC-normalised."""
+    from ._files import read_table
+
+    df = read_table(path, encoding=encoding, sep=sep, sheet_name=sheet_name, text_columns=True)
     df.columns = [unicodedata.normalize("NFC", str(c)).strip() for c in df.columns]
     return df.astype(object).where(df.notna(), None)
-
-
-def _count_outside_quotes(line: str, sep: str) -> int:
-    n, quoted = 0, False
-    for ch in line:
-        if ch == '"':
-            quoted = not quoted
-        elif ch == sep and not quoted:
-            n += 1
-    return n
 
 
 def _digest(path: Path) -> str:
@@ -282,6 +239,8 @@ def read_export(
     keep: Sequence[str] = (),
     sheet_name: str | int = 0,
     source: str | None = None,
+    encoding: str | None = None,
+    sep: str | None = None,
     **options: Any,
 ) -> Survey:
     r"""Read a KoboToolbox/ODK or LimeSurvey export, or a filled template,
@@ -326,7 +285,7 @@ def read_export(
         keep = [keep]
     p = Path(path)
     q, form_desc = _as_form(form)
-    df = _read_table(p, sheet_name)
+    df = _read_table(p, sheet_name, encoding, sep)
     f = _Form(q)
     keys = [_key(c) for c in df.columns]
 

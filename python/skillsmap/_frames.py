@@ -2,11 +2,14 @@
 
 Accepts pandas and polars DataFrames, anything exposing the Arrow PyCapsule
 stream interface (``__arrow_c_stream__``), and mappings of columns. String
-keys are factorised once here; the core resolves each distinct value once.
+keys are factorised once here, and made comparable here (trimmed, Unicode
+NFC, blank ones missing, ones holding control characters reported); the
+core resolves each distinct value once.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -69,38 +72,141 @@ def _arrow_strings(series: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return offsets, data, valid
 
 
-def categorical(series: pd.Series) -> tuple[np.ndarray, list[str], pd.Index]:
-    """Codes (int64, -1 = missing), their labels as text, and the raw uniques.
+def categorical(
+    series: pd.Series, column: str | None = None, issues: list[Issue] | None = None
+) -> tuple[np.ndarray, list[str], pd.Index]:
+    """Codes (int64, -1 = missing), their labels as text, and the uniques.
 
     Arrow-backed string columns (pandas' default string dtype with pyarrow)
-    are factorised by the core in parallel; other columns by pandas."""
+    are factorised by the core in parallel; other columns by pandas. Keys
+    are then made comparable (see :func:`_clean_keys`): trimmed and in
+    Unicode NFC, so that values which print alike are one value, and blank
+    ones are missing. Where ``issues`` is given, values holding control
+    characters are reported there (under ``column``) and become missing."""
     arrow = _arrow_strings(series)
+    codes: np.ndarray | None = None
     if arrow is not None:
         try:
             codes, labels = _core.factorize_utf8(*arrow)
         except ValueError:
             pass  # malformed buffers: let pandas handle the column
         else:
-            return codes, labels, pd.Index(labels, dtype=object)
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    uniques = pd.Index(uniques)
-    labels = [_text(u) for u in uniques]
-    if len(set(labels)) != len(labels):
-        # 1 and "1" (or 1.0) in one column name one thing, as they print:
-        # values whose text is equal share the first one's code
-        first: dict[str, int] = {}
-        keep: list[int] = []
-        remap = np.empty(len(labels) + 1, dtype=np.int64)
-        for i, label in enumerate(labels):
-            if label not in first:
-                first[label] = len(keep)
-                keep.append(i)
-            remap[i] = first[label]
-        remap[-1] = -1  # the missing code, -1, indexes this last slot
-        codes = remap[codes]
-        uniques = uniques[keep]
-        labels = [labels[i] for i in keep]
-    return np.ascontiguousarray(codes, dtype=np.int64), labels, uniques
+            uniques = pd.Index(labels, dtype=object)
+            all_text = True
+    if codes is None:
+        codes, raw = pd.factorize(series, use_na_sentinel=True)
+        uniques = pd.Index(raw)
+        labels = [_text(u) for u in uniques]
+        all_text = all(isinstance(u, str) for u in uniques)
+    codes = np.ascontiguousarray(codes, dtype=np.int64)
+    return _clean_keys(codes, labels, uniques, series, column, issues, all_text=all_text)
+
+
+def _clean_keys(
+    codes: np.ndarray,
+    labels: list[str],
+    uniques: pd.Index,
+    series: pd.Series,
+    column: str | None,
+    issues: list[Issue] | None,
+    *,
+    all_text: bool,
+) -> tuple[np.ndarray, list[str], pd.Index]:
+    """Trim and NFC-normalise the distinct labels, then merge the labels
+    that became equal (and ``1`` with ``"1"``: values whose text is equal
+    are one value, as they print). Blank labels become missing.
+
+    The work is on the distinct values, vectorised with Arrow, so its cost
+    does not grow with the rows: a million answers of 20 000 respondents
+    normalise 20 000 ids. ``all_text`` says every unique is a str: its
+    labels are then distinct already (1 and "1" cannot meet)."""
+    if not labels:
+        return codes, labels, uniques
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    raw = pa.array(labels, type=pa.string())
+    clean = pc.utf8_normalize(pc.utf8_trim_whitespace(raw), form="NFC")
+    changed = pc.any(pc.not_equal(clean, raw)).as_py()
+    # C0 and C1 controls (category Cc); tab and newline inside a key are
+    # as wrong as NUL: no id, region or competence name holds one
+    control = np.zeros(len(labels), dtype=bool)
+    if _has_control_bytes(clean):  # rare: find the labels
+        hits = pc.match_substring_regex(clean, _CONTROL)
+        control = hits.to_numpy(zero_copy_only=False)
+    blank = pc.equal(clean, "").to_numpy(zero_copy_only=False)
+    drop = blank | control if issues is not None else blank
+    if control.any() and issues is not None:
+        values = series.to_numpy(dtype=object)
+        for row in np.flatnonzero(control[codes] & (codes >= 0)):
+            text = str(values[row])
+            chars = sorted({c for c in text if unicodedata.category(c) == "Cc"})
+            names = ", ".join(f"U+{ord(c):04X}" for c in chars)
+            issues.append(
+                (
+                    int(row),
+                    column or str(series.name),
+                    _escape(text),
+                    f"control character {names} in a key (a damaged or binary cell?)",
+                    "control_character",
+                )
+            )
+    if not changed and not drop.any() and all_text:
+        return codes, labels, uniques
+    # distinct cleaned texts in order of first appearance (Arrow keeps it)
+    encoded = clean.dictionary_encode()
+    distinct = len(encoded.dictionary)
+    if not changed and not drop.any() and distinct == len(labels):
+        return codes, labels, uniques
+    # label i -> its cleaned text's position; drop blanks and bad keys, then
+    # number the texts still used in order of first appearance
+    to_text = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    used = np.zeros(distinct, dtype=bool)
+    used[to_text[~drop]] = True
+    position = np.cumsum(used) - 1
+    remap = np.empty(len(labels) + 1, dtype=np.int64)
+    remap[:-1] = np.where(drop, -1, position[to_text])
+    remap[-1] = -1  # the missing code, -1, indexes this last slot
+    codes = np.ascontiguousarray(remap[codes])
+    texts = encoded.dictionary.filter(pa.array(used)).to_pylist()
+    # the first label of each text, for the raw uniques
+    kept = np.flatnonzero(~drop)
+    _, first = np.unique(remap[kept], return_index=True)
+    keep = kept[first]
+    if all_text:
+        uniques = pd.Index(texts, dtype=object)
+    else:
+        # what was given as text is kept as cleaned text; numbers stay numbers
+        raw_kept = uniques[keep]
+        uniques = pd.Index(
+            [t if isinstance(u, str) else u for u, t in zip(raw_kept, texts, strict=True)],
+            dtype=object,
+        )
+    return codes, texts, uniques
+
+
+def _has_control_bytes(strings: Any) -> bool:
+    """Whether an Arrow string array holds a C0 or C1 control character,
+    from its UTF-8 bytes: C0 and DEL are the bytes 00-1F and 7F, which
+    UTF-8 uses for nothing else; C1 (U+0080-U+009F) is C2 80 to C2 9F."""
+    _, offsets_buf, data_buf = strings.buffers()
+    if data_buf is None:
+        return False
+    offsets = np.frombuffer(offsets_buf, dtype=np.int32)
+    lo, hi = offsets[strings.offset], offsets[strings.offset + len(strings)]
+    data = np.frombuffer(data_buf, dtype=np.uint8)[lo:hi]
+    if ((data < 0x20) | (data == 0x7F)).any():
+        return True
+    return bool(((data[:-1] == 0xC2) & (data[1:] >= 0x80) & (data[1:] <= 0x9F)).any())
+
+
+#: Characters of Unicode category Cc, as an RE2 class.
+_CONTROL = r"[\x00-\x1f\x7f-\x9f]"
+
+
+def _escape(text: str) -> str:
+    """A value with its control characters shown as ``\\xNN``."""
+    return "".join(f"\\x{ord(c):02x}" if unicodedata.category(c) == "Cc" else c for c in text)
 
 
 def _text(value: Any) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -22,7 +23,7 @@ import pandas as pd
 from . import _core
 from ._frames import Issue, categorical, numeric, to_pandas
 from ._model import Framework, Regions, Scale, Typology, _as_scale
-from .errors import ValidationError
+from .errors import ConfigurationError, ValidationError
 from .frameworks import load as load_framework
 
 if TYPE_CHECKING:
@@ -103,6 +104,9 @@ def from_frame(
     respondent, region, stakeholder_type, competence : str
         Names of the key columns. Regions, types and competences are
         matched by id, label or alias, ignoring case and extra spaces.
+        Every key (attributes too) is trimmed and put in Unicode NFC first,
+        so that names typed with composed and decomposed accents are one;
+        a blank key is missing.
     current : str
         Column of current (self-assessed) levels.
     required, importance : str or None
@@ -140,7 +144,9 @@ def from_frame(
         region, stakeholder type or competence, non-numeric levels, levels
         outside the scale, duplicate (respondent, competence) answers,
         respondents whose region, type, weight or attribute differs
-        between rows, missing, non-finite or negative weights.
+        between rows, missing, non-finite or negative weights, keys holding
+        a control character (NUL, tab, line break…; code
+        ``control_character``).
 
     Notes
     -----
@@ -174,15 +180,7 @@ def from_frame(
     for col in wanted:
         if col in repeated:
             # which of the columns would be meant is not ours to guess
-            pre.append(
-                (
-                    None,
-                    col,
-                    "",
-                    "the table has more than one column of this name",
-                    "duplicate_column",
-                )
-            )
+            pre.append(_repeated_column(df, col))
         elif col not in df.columns:
             hint = ""
             if col == required and importance is not None:
@@ -209,9 +207,11 @@ def from_frame(
         raise ValidationError(pre, source=source or None)
 
     fw = as_framework(framework)
-    resp_codes, resp_labels, resp_uniques = categorical(df[respondent])
+    # keys are trimmed and NFC-normalised; a key holding a control
+    # character is an issue here and reaches the core as missing
+    resp_codes, resp_labels, resp_uniques = categorical(df[respondent], respondent, pre)
     cats = {
-        role: categorical(df[roles[role]])[:2]
+        role: categorical(df[roles[role]], roles[role], pre)[:2]
         for role in ("region", "stakeholder_type", "competence")
     }
     levels = {
@@ -219,7 +219,7 @@ def from_frame(
         for role in ("current", "required", "importance", "weight")
         if role in roles
     }
-    attr_cats = {name: categorical(df[name]) for name in attributes}
+    attr_cats = {name: categorical(df[name], name, pre) for name in attributes}
     attrs = [(name, codes, labels) for name, (codes, labels, _) in attr_cats.items()]
     try:
         inner = _core.Survey.from_columns(
@@ -249,6 +249,20 @@ def from_frame(
     if pre:
         raise ValidationError(pre, source=source or None)
     return cls(inner, resp_uniques, {n: c[2] for n, c in attr_cats.items()})
+
+
+def _repeated_column(df: pd.DataFrame, col: str) -> Issue:
+    """The issue of a column name the table has more than once, with the
+    1-based positions of its columns."""
+    at = [str(j + 1) for j, c in enumerate(df.columns) if c == col]
+    where = ", ".join(at[:-1]) + " and " + at[-1]
+    return (
+        None,
+        col,
+        "",
+        f"the table has more than one column of this name (columns {where})",
+        "duplicate_column",
+    )
 
 
 def from_wide(
@@ -314,12 +328,16 @@ def from_wide(
                     "invalid_value",
                 )
             )
+    source = options.get("source") or None
     id_cols = [respondent, region, stakeholder_type, *([weight] if weight else []), *attributes]
+    repeated = set(df.columns[df.columns.duplicated()])
     for col in id_cols:
-        if col not in df.columns:
+        if col in repeated:
+            pre.append(_repeated_column(df, col))
+        elif col not in df.columns:
             pre.append((None, col, "", "missing column", "missing_column"))
     if pre:
-        raise ValidationError(pre)
+        raise ValidationError(pre, source=source)
     matched: dict[str, dict[str, str]] = {role: {} for role in patterns}
     for role, pat in patterns.items():
         head, tail = pat.split("{competence}")
@@ -327,7 +345,26 @@ def from_wide(
         for col in df.columns:
             m = rx.match(str(col))
             if m:
-                matched[role][m.group(1)] = str(col)
+                # as keys are: trimmed and NFC, so that a decomposed label
+                # in a header names the competence its composed form does
+                comp = unicodedata.normalize("NFC", m.group(1).strip())
+                if col in repeated:
+                    pre.append(_repeated_column(df, col))
+                elif comp in matched[role]:
+                    pre.append(
+                        (
+                            None,
+                            str(col),
+                            comp,
+                            f"column {matched[role][comp]!r} already holds the {role} "
+                            "level of this competence",
+                            "duplicate_column",
+                        )
+                    )
+                else:
+                    matched[role][comp] = str(col)
+    if pre:
+        raise ValidationError(list(dict.fromkeys(pre)), source=source)
     comps = list(dict.fromkeys(c for role in matched.values() for c in role))
     # A column whose competence part is not in the framework is reported
     # once, for the column, and left out of the long table.
@@ -347,7 +384,7 @@ def from_wide(
                 )
         comps.remove(c)
     if not comps and unknown:
-        raise ValidationError(unknown)
+        raise ValidationError(unknown, source=source)
     if not comps:
         raise ValidationError(
             [
@@ -358,7 +395,8 @@ def from_wide(
                     "no column matches the current-level pattern",
                     "missing_column",
                 )
-            ]
+            ],
+            source=source,
         )
     n, k = len(df), len(comps)
     long = {
@@ -418,7 +456,7 @@ def from_wide(
         rows = list(dict.fromkeys(rows))
         raise ValidationError(rows, source=err.source) from None
     if unknown:
-        raise ValidationError(unknown)
+        raise ValidationError(unknown, source=source)
     return survey
 
 
@@ -426,19 +464,47 @@ def read_survey(
     path: str | os.PathLike[str],
     *,
     sheet_name: str | int = 0,
+    encoding: str | None = None,
+    sep: str | None = None,
+    decimal: str | None = None,
+    layout: str = "long",
     form: Any = None,
     **options: Any,
 ) -> Survey:
-    """Read and validate a long-format survey file (CSV, TSV, Parquet or Excel),
-    or, with ``form=``, the export of a survey collected with a
-    :class:`Questionnaire`.
+    """Read and validate a survey file as it comes, or, with ``form=``, the
+    export of a survey collected with a :class:`Questionnaire`.
 
     Parameters
     ----------
     path : str or path
-        ``.csv``, ``.tsv``/``.tab``, ``.parquet``/``.pq``, ``.xlsx``/``.xls``.
+        The file, its format known from its suffix:
+
+        - text: ``.csv``, ``.txt``, ``.tsv``/``.tab``, also compressed
+          (``.csv.gz``, ``.bz2``, ``.xz``, ``.zip``, ``.zst``);
+        - ``.parquet``/``.pq``;
+        - workbooks: ``.xlsx``, ``.xlsm``, ``.xlsb``, ``.xls``, ``.ods``
+          (``pip install 'skillsmap[excel]'``, python-calamine);
+        - SPSS ``.sav``/``.zsav`` and Stata ``.dta``
+          (``pip install 'skillsmap[spss]'``, pyreadstat). Value labels are
+          applied to the key columns (a region coded 1..6 with labels is
+          read as its label); coded ratings stay numbers.
     sheet_name : str or int
-        Excel sheet (default the first).
+        Sheet of a workbook (default the first).
+    encoding : str, optional
+        Encoding of a text file. By default UTF-8 with or without a
+        byte-order mark (UTF-16/32 with one), else Windows-1252 (which also
+        reads Latin-1): a CSV saved by Excel on Windows reads as it is.
+    sep : str, optional
+        Separator of a text file; by default sniffed among ``,`` ``;`` and
+        tab from the header and the first lines (quotes respected).
+    decimal : {".", ","}, optional
+        Decimal mark; by default ``,`` when the separator is ``;``. Only
+        level and weight columns become numbers, never ids or keys.
+    layout : {"long", "wide"}
+        ``"long"``: one row per respondent × competence, as
+        :meth:`Survey.from_frame`; ``"wide"``: one row per respondent, as
+        :meth:`Survey.from_wide` (whose ``current=``, ``required=`` and
+        ``importance=`` column patterns then apply).
     form : path or Questionnaire, optional
         The form the data were collected with: an XLSForm (``.xlsx``) or
         LimeSurvey structure (``.txt``) written by :class:`Questionnaire`,
@@ -462,20 +528,38 @@ def read_survey(
         export and the form with their SHA-256 (first 12 digits).
     **options
         Column names and validation options, as in :meth:`Survey.from_frame`
-        (without ``form``); with ``form``: ``validation``, ``keep`` and
-        ``source``.
+        (or :meth:`Survey.from_wide`); with ``form``: ``validation``,
+        ``keep`` and ``source``.
+
+    Returns
+    -------
+    Survey
 
     Raises
     ------
     ValidationError
-        Every problem in the file; ``row`` is the 0-based data row (the line
-        number in a CSV file is ``row + 2``), also with ``form``: the row
-        and column header of the export.
+        Every problem in the file; ``row`` is the 0-based data row (in a
+        CSV file with a header and no quoted line breaks, line ``row + 2``).
+        Keys are trimmed and compared in Unicode NFC, so ``Región`` typed
+        on a Mac (decomposed) is ``Región``; a key holding a control
+        character (code ``control_character``) or blank (``missing_value``)
+        is an issue. A file with a header and no rows is ``empty_input``. With
+        ``form``: the row and column header of the export.
+    FormatError
+        A file that cannot be read, naming it and what is wrong: a
+        directory, an empty (0-byte) file, an unsupported suffix, a binary
+        file named ``.csv``, a CSV named ``.xlsx``, a damaged workbook, text
+        in no encoding it could be read in (the byte offset is given: pass
+        ``encoding=``), a line with too many fields; with ``form``, a form
+        not written by :class:`Questionnaire`.
+    ConfigurationError
+        A bad ``encoding``, ``sep``, ``decimal``, ``sheet_name`` or
+        ``layout``.
+    ImportError
+        A format whose optional package is not installed (the message names
+        the extra).
     FileNotFoundError
         If the file does not exist.
-    FormatError
-        With ``form``: a form not written by :class:`Questionnaire`, an
-        unreadable export.
 
     Examples
     --------
@@ -485,36 +569,47 @@ def read_survey(
     ...     sm.demo_survey(20, seed=0).to_frame().to_csv(path, index=False)
     ...     sm.read_survey(path, importance="importance", weight="weight").n_respondents
     20
+
+    A CSV as Excel saves it in most of Europe: Windows-1252, ``;``, decimal
+    comma, ``\\r\\n``:
+
+    >>> rows = ["respondent;region;stakeholder_type;competence;current;required",
+    ...         "r1;Región de Murcia;cooperative;se.impact.measurement;2,5;4"]
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = os.path.join(tmp, "excel.csv")
+    ...     with open(path, "wb") as f:
+    ...         _ = f.write("\\r\\n".join(rows).encode("cp1252"))
+    ...     sm.read_survey(path).to_frame()[["region", "current"]]
+      region  current
+    0   ES62      2.5
     """
+    from ._files import read_table
     from ._survey import Survey
 
     if form is not None:
         from ._exports import read_export
 
-        return read_export(path, form, sheet_name=sheet_name, **options)
+        return read_export(path, form, sheet_name=sheet_name, encoding=encoding, sep=sep, **options)
+    if layout not in ("long", "wide"):
+        raise ConfigurationError(f"layout must be 'long' or 'wide', got {layout!r}")
     p = Path(path)
-    keys = [options.get(k, k) for k in ("respondent", "region", "stakeholder_type", "competence")]
+    roles = ["respondent", "region", "stakeholder_type"]
+    if layout == "long":
+        roles.append("competence")
+    keys = [options.get(k, k) for k in roles]
     keys += list(options.get("attributes", ()))
-    df = _read_table(p, keys, sheet_name)
+    df = read_table(
+        p,
+        encoding=encoding,
+        sep=sep,
+        decimal=decimal,
+        sheet_name=sheet_name,
+        text_columns=[k for k in keys if isinstance(k, str)],
+    )
     options.setdefault("source", str(p))
+    if layout == "wide":
+        return from_wide(Survey, df, **options)
     return from_frame(Survey, df, **options)
-
-
-def _read_table(p: Path, keys: list[str], sheet_name: str | int) -> pd.DataFrame:
-    """A survey file as a DataFrame, the key columns read as text."""
-    if not p.exists():
-        raise FileNotFoundError(f"no such survey file: {p}")
-    suffix = p.suffix.lower()
-    if suffix in {".csv", ".tsv", ".tab", ".txt"}:
-        sep = "\t" if suffix in {".tsv", ".tab"} else ","
-        header = pd.read_csv(p, sep=sep, nrows=0)
-        dtypes = {k: str for k in keys if k in header.columns}
-        return pd.read_csv(p, sep=sep, dtype=dtypes, skipinitialspace=True)
-    if suffix in {".parquet", ".pq"}:
-        return pd.read_parquet(p)
-    if suffix in {".xlsx", ".xlsm", ".xls"}:
-        return pd.read_excel(p, sheet_name=sheet_name, dtype={k: str for k in keys})
-    raise ValueError(f"unsupported survey file type {suffix!r}: use CSV, Parquet or Excel")
 
 
 def restore(frame: pd.DataFrame, options: dict[str, Any]) -> Ingested:

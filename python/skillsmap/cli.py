@@ -84,6 +84,23 @@ def _add_survey_options(p: argparse.ArgumentParser) -> None:
         default=None,
         help="with --form: only KoboToolbox-approved submissions / complete LimeSurvey responses",
     )
+    p.add_argument(
+        "--encoding",
+        default=None,
+        help="text encoding of the file (default: UTF-8, else Windows-1252)",
+    )
+    p.add_argument(
+        "--sep",
+        default=None,
+        type=_separator,
+        help="field separator of a text file, e.g. ';' or 'tab' (default: sniffed)",
+    )
+    p.add_argument(
+        "--decimal",
+        default=None,
+        choices=[".", ","],
+        help="decimal mark (default ',' when the separator is ';', else '.')",
+    )
 
 
 def _read(args: argparse.Namespace, sm: Any) -> Any:
@@ -91,6 +108,10 @@ def _read(args: argparse.Namespace, sm: Any) -> Any:
     if args.form is not None:
         return sm.read_survey(args.file, form=args.form, validation=args.validation)
     return sm.read_survey(args.file, **_options(args))
+
+
+def _separator(value: str) -> str:
+    return "\t" if value.lower() in {"tab", "\\t"} else value
 
 
 def _options(args: argparse.Namespace) -> dict[str, Any]:
@@ -107,6 +128,9 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
         "weight": args.weight,
         "regions": None if args.open_regions else "resees",
         "typology": None if args.open_types else "se-default",
+        "encoding": args.encoding,
+        "sep": args.sep,
+        "decimal": args.decimal,
     }
 
 
@@ -128,7 +152,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="store_true", help="print the version and exit")
     sub = p.add_subparsers(dest="command")
     v = sub.add_parser("validate", help="check a survey file and list every problem")
-    v.add_argument("file", help="survey file (CSV, TSV, Parquet or Excel), long format")
+    v.add_argument(
+        "file",
+        help="survey file, long format: CSV/TSV (also .gz), Parquet, Excel/ODS, SPSS or Stata",
+    )
     v.add_argument(
         "--max-issues",
         type=_count,

@@ -76,7 +76,8 @@ class ValidationError(SkillsMapError, ValueError):
         and ``code`` (for programs: a stable snake_case name such as
         ``unknown_region``, ``out_of_scale``, ``missing_value``,
         ``duplicate_answer``, ``inconsistent_respondent``, ``not_finite``,
-        ``missing_column``, ``duplicate_column``, ``invalid_type``).
+        ``missing_column``, ``duplicate_column``, ``invalid_type``,
+        ``control_character``).
 
     Examples
     --------

@@ -2,16 +2,18 @@
 //! row or from column slices, for Rust callers that hold their data as text
 //! (a CSV reader, a database cursor, a form export).
 //!
-//! The builder only collects: it interns every key once (blank keys are
-//! missing) and keeps levels as `f64` with NaN for a missing answer. All
-//! checks happen in [`SurveyBuilder::build`], which runs the same validation
-//! as every other front end ([`super::build_survey`]) and reports every
-//! problem with its row and column.
+//! The builder only collects: it interns every key once — trimmed and in
+//! Unicode NFC, so that ids and names typed with composed or decomposed
+//! accents are one key; blank keys are missing — and keeps levels as `f64`
+//! with NaN for a missing answer. All checks happen in
+//! [`SurveyBuilder::build`], which runs the same validation as every other
+//! front end ([`super::build_survey`]) and reports every problem with its
+//! row and column, and a key holding a control character.
 
 use std::collections::HashMap;
 
-use super::{build_survey, Categorical, ColumnNames, IngestOptions, LongTable};
-use crate::model::Survey;
+use super::{build_survey, Categorical, ColumnNames, IngestOptions, Issue, IssueCode, LongTable};
+use crate::model::{nfc, Survey};
 
 /// Distinct texts of one key column in order of first appearance, and one
 /// code per row (−1 for a missing value).
@@ -20,23 +22,58 @@ struct KeyColumn {
     codes: Vec<i64>,
     labels: Vec<String>,
     index: HashMap<String, i64>,
+    /// Rows whose key holds a control character, with the key as given;
+    /// their code is −1 and [`SurveyBuilder::build`] reports them.
+    control: Vec<(usize, String)>,
 }
 
 impl KeyColumn {
     fn push(&mut self, value: Option<&str>) {
-        let code = match value {
-            Some(v) if !v.trim().is_empty() => match self.index.get(v) {
-                Some(&c) => c,
-                None => {
-                    let c = self.labels.len() as i64;
-                    self.labels.push(v.to_owned());
-                    self.index.insert(v.to_owned(), c);
-                    c
+        let row = self.codes.len();
+        let code = match value.map(str::trim) {
+            Some(v) if v.chars().any(char::is_control) => {
+                self.control.push((row, v.to_owned()));
+                -1
+            }
+            Some(v) if !v.is_empty() => {
+                let v = nfc(v);
+                match self.index.get(v.as_ref()) {
+                    Some(&c) => c,
+                    None => {
+                        let c = self.labels.len() as i64;
+                        self.labels.push(v.clone().into_owned());
+                        self.index.insert(v.into_owned(), c);
+                        c
+                    }
                 }
-            },
+            }
             _ => -1,
         };
         self.codes.push(code);
+    }
+
+    /// The issues of the keys of this column holding a control character.
+    fn control_issues(&self, column: &str) -> impl Iterator<Item = Issue> + '_ {
+        let column = column.to_owned();
+        self.control.iter().map(move |(row, value)| {
+            let mut chars: Vec<char> = value.chars().filter(|c| c.is_control()).collect();
+            chars.sort_unstable();
+            chars.dedup();
+            let names: Vec<String> = chars
+                .iter()
+                .map(|&c| format!("U+{:04X}", u32::from(c)))
+                .collect();
+            Issue::at(
+                *row,
+                &column,
+                escape_controls(value),
+                IssueCode::ControlCharacter,
+                format!(
+                    "control character {} in a key (a damaged or binary cell?)",
+                    names.join(", ")
+                ),
+            )
+        })
     }
 
     fn categorical(&self) -> Categorical<'_> {
@@ -417,8 +454,53 @@ impl SurveyBuilder {
                 .collect(),
             names: self.names.clone(),
         };
-        build_survey(&table, &self.opts)
+        let control: Vec<Issue> = [
+            (&self.names.respondent, &self.respondent),
+            (&self.names.region, &self.region),
+            (&self.names.stakeholder_type, &self.stakeholder_type),
+            (&self.names.competence, &self.competence),
+        ]
+        .into_iter()
+        .chain(self.attributes.iter().map(|(name, col)| (name, col)))
+        .flat_map(|(name, col)| col.control_issues(name))
+        .collect();
+        let built = build_survey(&table, &self.opts);
+        if control.is_empty() {
+            return built;
+        }
+        // a key with a control character reached validation as missing:
+        // report it once, as what it is
+        let mut issues = match built {
+            Ok(_) => Vec::new(),
+            Err(crate::Error::Validation(v)) => v
+                .issues
+                .into_iter()
+                .filter(|i| {
+                    !control
+                        .iter()
+                        .any(|c| c.row == i.row && c.column == i.column)
+                })
+                .collect(),
+            Err(e) => return Err(e),
+        };
+        issues.extend(control);
+        issues.sort_by_key(|i| i.row.map_or(0, |r| r + 1));
+        Err(super::ValidationError { issues }.into())
     }
+}
+
+/// A value with its control characters shown as `\xNN` (every Cc
+/// character is below U+00A0), so that an issue table prints on one line.
+fn escape_controls(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        if c.is_control() {
+            out.push_str(&format!("\\x{:02x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Builds a survey from long-format columns of text keys in one call

@@ -79,6 +79,10 @@ pub enum IssueCode {
     InvalidType,
     /// A file that cannot be read as a table.
     UnreadableFile,
+    /// A key (respondent id, region, type, competence, attribute value)
+    /// holding a control character (Unicode category Cc: NUL, tab, line
+    /// break, escape, …), the mark of a damaged or binary cell.
+    ControlCharacter,
 }
 
 impl IssueCode {
@@ -102,6 +106,7 @@ impl IssueCode {
             IssueCode::DuplicateAnswer => "duplicate_answer",
             IssueCode::InvalidType => "invalid_type",
             IssueCode::UnreadableFile => "unreadable_file",
+            IssueCode::ControlCharacter => "control_character",
         }
     }
 }

@@ -174,7 +174,9 @@ pub fn read_csv_bytes(bytes: &[u8], path: &Path, opts: &CsvOptions) -> crate::Re
         .headers()
         .map_err(parse_err)?
         .iter()
-        .map(|h| h.trim().to_owned())
+        // as keys are: trimmed and NFC, so that a header typed with
+        // decomposed accents names the column its composed form does
+        .map(|h| crate::model::nfc(h.trim()).into_owned())
         .collect();
     let mut rows: Vec<csv::StringRecord> = Vec::new();
     for record in reader.records() {
@@ -252,7 +254,8 @@ struct Table {
 
 impl Table {
     fn column(&self, name: &str) -> Option<usize> {
-        self.headers.iter().position(|h| h == name)
+        let name = crate::model::nfc(name.trim());
+        self.headers.iter().position(|h| **h == name)
     }
 
     fn cell(&self, row: usize, col: usize) -> &str {
@@ -292,7 +295,8 @@ fn require(table: &Table, names: &[&str], issues: &mut Vec<Issue>) -> Vec<Option
         .iter()
         .map(|&name| {
             let c = table.column(name);
-            if table.headers.iter().filter(|h| *h == name).count() > 1 {
+            let key = crate::model::nfc(name.trim());
+            if table.headers.iter().filter(|h| **h == key).count() > 1 {
                 issues.push(Issue::table(
                     name,
                     "",

@@ -1,12 +1,17 @@
 //! Name lookup shared by frameworks, typologies and region sets: survey
-//! exports spell the same entity by id, label or alias, in any case and with
-//! stray spaces, so lookups go through one normalisation.
+//! exports spell the same entity by id, label or alias, in any case, with
+//! stray spaces and composed or decomposed accents, so lookups go through
+//! one normalisation.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
-/// Normalises a name for lookup: trims, collapses inner whitespace and
-/// lower-cases (Unicode-aware).
+use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
+
+/// Normalises a name for lookup: Unicode NFC, trims, collapses inner
+/// whitespace and lower-cases (Unicode-aware).
 pub fn normalise_key(s: &str) -> String {
+    let s = nfc(s);
     let mut out = String::with_capacity(s.len());
     for word in s.split_whitespace() {
         if !out.is_empty() {
@@ -15,6 +20,15 @@ pub fn normalise_key(s: &str) -> String {
         out.extend(word.chars().flat_map(char::to_lowercase));
     }
     out
+}
+
+/// `s` in Unicode Normalization Form C, borrowed when it already is (the
+/// common case, checked in one pass without allocating).
+pub fn nfc(s: &str) -> Cow<'_, str> {
+    match is_nfc_quick(s.chars()) {
+        IsNormalized::Yes => Cow::Borrowed(s),
+        _ => Cow::Owned(s.nfc().collect()),
+    }
 }
 
 /// Maps normalised names to entity positions. A name claimed by two different
@@ -72,6 +86,20 @@ mod tests {
     #[test]
     fn normalises_case_and_spaces() {
         assert_eq!(normalise_key("  Región   de MURCIA "), "región de murcia");
+    }
+
+    #[test]
+    fn decomposed_and_composed_accents_are_one_key() {
+        // "ó" as U+00F3, and as "o" + U+0301 COMBINING ACUTE ACCENT (macOS)
+        let composed = "Regi\u{f3}n de Murcia";
+        let decomposed = "Regio\u{301}n de Murcia";
+        assert_ne!(composed, decomposed);
+        assert_eq!(normalise_key(decomposed), normalise_key(composed));
+        assert_eq!(nfc(decomposed), composed);
+        assert!(matches!(nfc(composed), Cow::Borrowed(_)));
+        let mut idx = NameIndex::default();
+        idx.insert_name("Na\u{10d}ela", 0); // Načela, composed
+        assert_eq!(idx.get("Nac\u{30c}ela"), Some(0));
     }
 
     #[test]

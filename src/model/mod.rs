@@ -15,7 +15,7 @@ mod typology;
 pub use framework::{
     Area, Competence, CompetenceRow, Framework, FrameworkInfo, SourceRef, MAX_SUB_COMPETENCE_DEPTH,
 };
-pub use lookup::normalise_key;
+pub use lookup::{nfc, normalise_key};
 pub use region::{Region, RegionSet};
 pub use scale::Scale;
 pub use survey::{Answers, Attribute, Respondents, Survey, SurveyMeta, MISSING_CODE};

@@ -204,3 +204,16 @@ def test_a_framework_file_that_is_not_there():
         sm.frameworks.load("typo.csv")
     with pytest.raises(sm.UnknownNameError):
         sm.frameworks.load("typo")
+
+
+def test_validate_a_file_in_an_unknown_encoding(tmp_path):
+    path = tmp_path / "mac.csv"
+    path.write_bytes(b"respondent;region\r\nr1;Murcia\x81\r\n")
+    done = run("validate", path)
+    assert done.returncode == 2
+    assert "byte offset 28" in done.stderr and "encoding=" in done.stderr
+    assert "Traceback" not in done.stderr
+    # told the encoding and the separator, it reads (and finds the missing columns)
+    done = run("validate", path, "--encoding", "latin-1", "--sep", ";")
+    assert done.returncode == 1
+    assert "missing column" in done.stdout

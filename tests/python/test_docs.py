@@ -10,6 +10,7 @@ MODULES = [
     "skillsmap._compare",
     "skillsmap._demo",
     "skillsmap._exports",
+    "skillsmap._files",
     "skillsmap._gaps",
     "skillsmap._ingest",
     "skillsmap._map",
