@@ -57,7 +57,7 @@ stubtest: build ## check python/skillsmap/_core.pyi against the extension
 # the targets build with the nightly toolchain rustup already has.
 CARGO_FUZZ := .tools/bin/cargo-fuzz
 FUZZ_TARGETS := ingest_csv framework_json map_json
-FUZZ_SECONDS ?= 15
+FUZZ_SECONDS ?= 10
 FUZZ_ENV := PATH=$(abspath .tools/bin):$$PATH RUSTUP_TOOLCHAIN=nightly
 
 $(CARGO_FUZZ):
@@ -110,7 +110,7 @@ dist-check: dist ## install the wheel without Rust and the sdist from source, ea
 	cd $(DIST_TMP) && $(DIST_TMP)/sdist-venv/bin/python -c \
 	  "import skillsmap as sm; s = sm.demo_survey(50, seed=0); assert s.gaps().shape[0] > 0; print('sdist OK', sm.__version__)"
 
-test: lint rust-test py-test stubtest ## everything CI runs
+test: lint rust-test py-test stubtest fuzz-smoke dist-check ## everything CI runs
 
 bench: build ## criterion benches and the Python peer comparison
 	cargo bench --bench core
