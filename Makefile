@@ -72,8 +72,11 @@ fuzz-smoke: $(CARGO_FUZZ) build ## replay the committed fuzz corpora, then fuzz 
 	  (cd fuzz && $(FUZZ_ENV) cargo fuzz run -O $$t /tmp/skillsmap-fuzz-$$t corpus/$$t -- \
 	     -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 2>&1 | tail -1) || exit 1; \
 	done
-	$(PY) fuzz/python/fuzz_ingest.py -runs=0 fuzz/python/corpus
-	$(PY) fuzz/python/fuzz_ingest.py -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 fuzz/python/corpus
+	$(PY) fuzz/python/fuzz_ingest.py -runs=0 -rss_limit_mb=4096 fuzz/python/corpus 2>&1 | tail -1
+	mkdir -p /tmp/skillsmap-fuzz-python
+	$(PY) fuzz/python/fuzz_ingest.py -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 -timeout=20 \
+	  -artifact_prefix=/tmp/skillsmap-fuzz-python/ /tmp/skillsmap-fuzz-python fuzz/python/corpus \
+	  2>&1 | grep -v '^INFO: Instrumenting' | tail -3
 
 fuzz: $(CARGO_FUZZ) build ## fuzz every target for FUZZ_SECONDS (e.g. make fuzz FUZZ_SECONDS=600)
 	@for t in $(FUZZ_TARGETS); do \
