@@ -484,7 +484,7 @@ impl SurveyBuilder {
             Err(e) => return Err(e),
         };
         issues.extend(control);
-        issues.sort_by_key(|i| i.row.map_or(0, |r| r + 1));
+        issues.sort_by_key(|i| i.row.map_or(0, |r| r.saturating_add(1)));
         Err(super::ValidationError { issues }.into())
     }
 }
