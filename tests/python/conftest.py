@@ -230,3 +230,32 @@ def random_survey() -> Callable[[pd.DataFrame], sm.Survey]:
 @pytest.fixture(scope="module")
 def demo300() -> sm.Survey:
     return sm.demo_survey(300, seed=4)
+
+
+def _outputs_at_threads(script: str, threads: tuple[str, ...] = ("1", "2")) -> list[str]:
+    """What ``python -c script`` prints with RAYON_NUM_THREADS at each count."""
+    import os
+    import subprocess
+    import sys
+
+    outs = []
+    for n in threads:
+        done = subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "RAYON_NUM_THREADS": n},
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        outs.append(done.stdout)
+    return outs
+
+
+@pytest.fixture(scope="session")
+def at_threads() -> Callable[..., list[str]]:
+    """Run a script in child processes at 1 and 2 threads (or the counts
+    given) and return what each printed: parallel results must not depend
+    on the thread count."""
+    return _outputs_at_threads

@@ -4,8 +4,6 @@ its own replicates, and the progress bar."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 import warnings
 from typing import Any
@@ -265,20 +263,8 @@ print(h.hexdigest())
 """
 
 
-def test_results_identical_whatever_the_thread_count():
-    digests = []
-    for threads in ("1", "2", "3"):
-        env = {**os.environ, "RAYON_NUM_THREADS": threads}
-        done = subprocess.run(
-            [sys.executable, "-c", _THREADS_SCRIPT],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=120,
-        )
-        assert done.returncode == 0, done.stderr
-        digests.append(done.stdout.strip())
+def test_results_identical_whatever_the_thread_count(at_threads):
+    digests = [o.strip() for o in at_threads(_THREADS_SCRIPT, ("1", "2", "3"))]
     assert len(digests[0]) == 64
     assert digests[0] == digests[1] == digests[2]
 

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
@@ -126,19 +123,8 @@ _HASH_SCRIPT = (
 )
 
 
-def test_identical_whatever_the_thread_count():
-    digests = []
-    for threads in ("1", "2"):
-        env = {**os.environ, "RAYON_NUM_THREADS": threads}
-        done = subprocess.run(
-            [sys.executable, "-c", _HASH_SCRIPT],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=True,
-        )
-        digests.append(done.stdout.strip())
+def test_identical_whatever_the_thread_count(at_threads):
+    digests = [o.strip() for o in at_threads(_HASH_SCRIPT)]
     assert len(digests[0]) == 64
     assert digests[0] == digests[1]
     assert digests[0] == _digest(sm.demo_survey(400, seed=7).to_frame())

@@ -3,10 +3,6 @@ modularity of the partition found) and a direct count; its backbones
 against scipy's hypergeometric distribution with statsmodels' adjustment,
 and against the formulas of Coscia & Neffke (2017) written out here."""
 
-import os
-import subprocess
-import sys
-
 import networkx as nx
 import numpy as np
 import pytest
@@ -223,19 +219,8 @@ _BACKBONE_SCRIPT = (
 )
 
 
-def test_backbones_identical_whatever_the_thread_count():
-    outs = []
-    for threads in ("1", "2"):
-        env = {**os.environ, "RAYON_NUM_THREADS": threads}
-        done = subprocess.run(
-            [sys.executable, "-c", _BACKBONE_SCRIPT],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=True,
-        )
-        outs.append(done.stdout)
+def test_backbones_identical_whatever_the_thread_count(at_threads):
+    outs = at_threads(_BACKBONE_SCRIPT)
     assert outs[0] == outs[1] and len(outs[0]) > 200
 
 

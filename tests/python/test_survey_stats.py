@@ -410,23 +410,8 @@ _THREADS_SCRIPT = (
 )
 
 
-def test_identical_whatever_the_thread_count():
-    import os
-    import subprocess
-    import sys
-
-    outs = []
-    for threads in ("1", "2"):
-        env = {**os.environ, "RAYON_NUM_THREADS": threads}
-        done = subprocess.run(
-            [sys.executable, "-c", _THREADS_SCRIPT],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=True,
-        )
-        outs.append(done.stdout)
+def test_identical_whatever_the_thread_count(at_threads):
+    outs = at_threads(_THREADS_SCRIPT)
     assert outs[0] == outs[1] and len(outs[0]) > 1000
 
 
