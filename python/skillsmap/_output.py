@@ -141,7 +141,8 @@ def convert(result: Any) -> Any:
         name = index.name if index.name is not None else "index"
         frame = frame.reset_index(names=[name] if index.nlevels == 1 else None)
     # labels of a matrix's columns may be non-strings; polars needs strings
-    frame.columns = [str(c) for c in frame.columns]
+    # (set_axis: a new frame, never the caller's relabelled in place)
+    frame = frame.set_axis([str(c) for c in frame.columns], axis=1)
     out = pl.from_pandas(frame)
     if result.attrs:
         key = id(out)
