@@ -36,7 +36,21 @@ with atheris.instrument_imports(include=["skillsmap"]):
     import skillsmap as sm
 
 COLUMNS = ["respondent", "region", "stakeholder_type", "competence", "current", "required"]
-SUFFIXES = [".csv", ".tsv", ".txt", ".xlsx", ".parquet", ".csv.gz", ".json"]
+SUFFIXES = [
+    ".csv",
+    ".tsv",
+    ".txt",
+    ".xlsx",
+    ".xls",
+    ".ods",
+    ".parquet",
+    ".csv.gz",
+    ".zip",
+    ".bz2",
+    ".sav",
+    ".dta",
+    ".json",
+]
 REGIONS = ["navarra", "Murcia", "Nouvelle-Aquitaine", "podravje", "LAPLAND", "x"]
 TYPES = ["cooperative", "mutual", "foundation", "association", "public", "??"]
 COMPETENCES = ["se.found.principles", "se.found.governance", "1.1", "Social economy", ""]
@@ -55,7 +69,9 @@ def _value(fdp: atheris.FuzzedDataProvider, pool: list[str]) -> object:
     if kind == 6:
         return fdp.ConsumeRegularFloat()
     if kind == 7:
-        return [None, np.nan, float("inf"), True, 2**70, "", " 3 ", "3,5"][fdp.ConsumeIntInRange(0, 7)]
+        return [None, np.nan, float("inf"), True, 2**70, "", " 3 ", "3,5"][
+            fdp.ConsumeIntInRange(0, 7)
+        ]
     if kind == 8:
         return fdp.ConsumeFloatInRange(0.0, 6.0)
     return fdp.ConsumeIntInRange(1, 5)
