@@ -268,8 +268,6 @@ def read_export(
       respondent region          competence  current  required
     5         a1   ES22  se.impact.measurement      2.0       4.0
     """
-    from ._ingest import from_frame
-    from ._survey import Survey
 
     if options:
         raise ConfigurationError(
@@ -491,18 +489,7 @@ def read_export(
     frame = pd.DataFrame(long)
     desc = source or f"{flavour} export {p} (sha256 {_digest(p)}); {form_desc}"
     try:
-        survey = from_frame(
-            Survey,
-            frame,
-            required="required" if "required" in q.ratings else None,
-            importance="importance" if "importance" in q.ratings else None,
-            attributes=list(attrs),
-            framework=q.framework,
-            scale=q.scale,
-            regions=q.regions,
-            typology=q.typology,
-            source=desc,
-        )
+        survey = _validate(q, frame, list(attrs), desc)
     except ValidationError as err:
         seen = {(r, c) for r, c, *_ in issues}
         respondent_col = id_col or "(row number)"
@@ -602,8 +589,6 @@ def _read_long_template(
 ) -> Survey:
     """A filled long template: from_frame with the questionnaire's settings;
     rows left blank (the example block untouched) are skipped."""
-    from ._ingest import from_frame
-    from ._survey import Survey
 
     f = _Form(q)
     by_key = {_key(c): c for c in df.columns}
@@ -629,18 +614,7 @@ def _read_long_template(
             sub[r] = [np.nan if _cell(v) is None else _number(v) for v in sub[r]]
     desc = source or f"template {p} (sha256 {_digest(p)}); {form_desc}"
     try:
-        return from_frame(
-            Survey,
-            sub,
-            required="required" if "required" in q.ratings else None,
-            importance="importance" if "importance" in q.ratings else None,
-            attributes=attrs,
-            framework=q.framework,
-            scale=q.scale,
-            regions=q.regions,
-            typology=q.typology,
-            source=desc,
-        )
+        return _validate(q, sub, list(attrs), desc)
     except ValidationError as err:
         back = {v: k for k, v in rename.items()}
         fixed = [
@@ -648,6 +622,26 @@ def _read_long_template(
             for r, c, v, reason, code in err._rows
         ]
         raise ValidationError(fixed, source=str(p)) from None
+
+
+def _validate(q: Any, frame: pd.DataFrame, attributes: list[str], source: str) -> Survey:
+    """The long table of an export validated against what its form fixes:
+    the ratings asked, framework, scale, regions and stakeholder types."""
+    from ._ingest import from_frame
+    from ._survey import Survey
+
+    return from_frame(
+        Survey,
+        frame,
+        required="required" if "required" in q.ratings else None,
+        importance="importance" if "importance" in q.ratings else None,
+        attributes=attributes,
+        framework=q.framework,
+        scale=q.scale,
+        regions=q.regions,
+        typology=q.typology,
+        source=source,
+    )
 
 
 def _number(v: Any) -> Any:
