@@ -30,6 +30,7 @@ __all__ = [
     "rating_matrix",
     "rating_rank_sums",
     "rca",
+    "reliability",
     "similarity_matrix",
     "top_k",
 ]
@@ -310,6 +311,7 @@ def paired_tests(
     correction: bool,
 ) -> dict[str, Any]: ...
 def rating_matrix(survey: Survey, rating: str) -> npt.NDArray[np.float64]: ...
+def reliability(survey: Survey, rating: str, scales: list[list[int]]) -> dict[str, Any]: ...
 def rank_sums(x: npt.NDArray[np.float64], groups: _Codes, *, n_groups: int) -> dict[str, Any]: ...
 def rating_rank_sums(
     survey: Survey, rating: str, groups: _Codes, *, n_groups: int

@@ -34,6 +34,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(scoring::bootstrap, m)?)?;
     m.add_function(wrap_pyfunction!(scoring::paired_tests, m)?)?;
     m.add_function(wrap_pyfunction!(scoring::rating_matrix, m)?)?;
+    m.add_function(wrap_pyfunction!(scoring::reliability, m)?)?;
     m.add_function(wrap_pyfunction!(scoring::rank_sums, m)?)?;
     m.add_function(wrap_pyfunction!(scoring::rating_rank_sums, m)?)?;
     m.add_function(wrap_pyfunction!(similarity::similarity_matrix, m)?)?;

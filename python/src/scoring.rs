@@ -365,6 +365,55 @@ pub fn rating_matrix<'py>(
     Ok(m.into_pyarray(py))
 }
 
+/// Reliability of each scale (a list of competence indices) of one rating:
+/// per scale `n`, `n_items`, `alpha`, `alpha_std`, `omega`,
+/// `omega_converged`, and the item statistics concatenated in scale order
+/// (GIL released).
+#[pyfunction]
+pub fn reliability<'py>(
+    py: Python<'py>,
+    survey: &PySurvey,
+    rating: &str,
+    scales: Vec<Vec<usize>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let inner = survey.inner.clone();
+    let rating = rating.to_owned();
+    let res = py
+        .detach(|| -> Result<_, skillsmap::Error> {
+            let r: scoring::Rating = rating.parse()?;
+            let x = scoring::rating_matrix(&inner, r)?;
+            scoring::scale_reliability(x.view(), &scales)
+        })
+        .map_err(core_err)?;
+    let d = PyDict::new(py);
+    let col =
+        |f: &dyn Fn(&scoring::ScaleReliability) -> f64| -> Vec<f64> { res.iter().map(f).collect() };
+    d.set_item(
+        "n",
+        to_numpy(py, &res.iter().map(|s| s.n).collect::<Vec<_>>()),
+    )?;
+    d.set_item(
+        "n_items",
+        to_numpy(py, &res.iter().map(|s| s.n_items).collect::<Vec<_>>()),
+    )?;
+    d.set_item("alpha", to_numpy(py, &col(&|s| s.alpha)))?;
+    d.set_item("alpha_std", to_numpy(py, &col(&|s| s.alpha_std)))?;
+    d.set_item("omega", to_numpy(py, &col(&|s| s.omega)))?;
+    d.set_item(
+        "omega_converged",
+        res.iter().map(|s| s.omega_converged).collect::<Vec<_>>(),
+    )?;
+    let items = |f: &dyn Fn(&scoring::ScaleReliability) -> &[f64]| -> Vec<f64> {
+        res.iter().flat_map(|s| f(s).iter().copied()).collect()
+    };
+    d.set_item("item_rest_r", to_numpy(py, &items(&|s| &s.item_rest_r)))?;
+    d.set_item(
+        "alpha_if_deleted",
+        to_numpy(py, &items(&|s| &s.alpha_if_deleted)),
+    )?;
+    Ok(d)
+}
+
 /// Kruskal–Wallis / Dunn rank sums of every item (row of `x`) by group
 /// (GIL released).
 #[pyfunction]

@@ -3,7 +3,8 @@
 //! respondent bootstrap with rank stability ([`mod@bootstrap`]), the paired
 //! Wilcoxon signed-rank test ([`mod@wilcoxon`]), interregional learning
 //! matches ([`mod@matches`]), the rating matrix and rank sums behind the
-//! survey statistics ([`mod@ranks`]) and the survey summary.
+//! survey statistics ([`mod@ranks`]), scale reliability
+//! ([`mod@reliability`]) and the survey summary.
 
 pub mod bootstrap;
 pub mod gaps;
@@ -11,6 +12,7 @@ pub mod matches;
 pub(crate) mod observations;
 pub mod priorities;
 pub mod ranks;
+pub mod reliability;
 mod summary;
 pub mod wilcoxon;
 
@@ -21,6 +23,7 @@ pub use gaps::{
 pub use matches::{learning_matches, LearningMatch};
 pub use priorities::{quadrants, Crosshair, IpaQuadrant, ItemMeans, LffQuadrant, Quadrants};
 pub use ranks::{rank_sums, rating_matrix, rating_rank_sums, RankSums, Rating};
+pub use reliability::{scale_reliability, ScaleReliability};
 pub use summary::{AreaGap, SurveySummary};
 pub use wilcoxon::{paired_tests, signed_rank, SignedRank};
 

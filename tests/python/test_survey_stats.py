@@ -109,6 +109,35 @@ def _omega_direct(r: np.ndarray) -> float:
     return s / (s + psi.sum())
 
 
+def _omega_bounded(r: np.ndarray) -> float:
+    """ω total of the one-factor ML fit with uniquenesses bounded below by
+    0.005 (R's ``factanal`` bound, reached in Heywood cases): Jöreskog's
+    concentrated discrepancy minimised by scipy's L-BFGS-B."""
+    p = r.shape[0]
+
+    def f(psi: np.ndarray) -> tuple[float, np.ndarray]:
+        s = 1.0 / np.sqrt(psi)
+        theta, vec = np.linalg.eigh(r * np.outer(s, s))
+        lam = np.sqrt(psi) * vec[:, -1] * np.sqrt(max(theta[-1] - 1.0, 0.0))
+        rest = theta[:-1]
+        return float(np.sum(rest - np.log(rest) - 1.0)), (lam**2 + psi - 1.0) / psi**2
+
+    res = minimize(
+        f,
+        np.full(p, 0.5),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[(0.005, 1.0)] * p,
+        options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 5000},
+    )
+    s = 1.0 / np.sqrt(res.x)
+    theta, vec = np.linalg.eigh(r * np.outer(s, s))
+    lam = np.sqrt(res.x) * vec[:, -1] * np.sqrt(max(theta[-1] - 1.0, 0.0))
+    lam = lam if lam.sum() >= 0 else -lam
+    t = lam.sum() ** 2
+    return t / (t + (1 - lam**2).sum())
+
+
 def _one_factor_survey(seed: int, n: int = 400, missing: float = 0.05) -> sm.Survey:
     """Continuous items with one factor per area, as a survey (levels are
     not rounded: the scale accepts any value in [1, 5])."""
@@ -181,6 +210,21 @@ def test_omega_matches_two_independent_ml_fits(seed):
         np.testing.assert_allclose(row.omega, _omega_direct(r), rtol=1e-6)
     whole = s.reliability(level=None)
     assert whole["scale"].tolist() == ["all"] and whole["n_items"].iloc[0] == len(comp)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_omega_in_heywood_cases_matches_a_bounded_fit(seed, random_long, random_survey):
+    # items with no common factor: the fit ends on the 0.005 bound of an
+    # item's uniqueness (a Heywood case), where the fixed point crawls and
+    # the core finishes with Newton steps
+    s = random_survey(random_long(seed, n_resp=300, missing=0.03))
+    rel = s.reliability()
+    wide = _wide(s, "current")
+    comp = s.framework.competences
+    for row in rel.itertuples():
+        cols = comp.loc[comp["area"] == row.scale, "id"].tolist()
+        r = wide[cols].dropna().corr().to_numpy()
+        np.testing.assert_allclose(row.omega, _omega_bounded(r), rtol=1e-6)
 
 
 def test_reliability_edge_cases(golden):

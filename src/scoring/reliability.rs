@@ -1,0 +1,744 @@
+//! Scale reliability: Cronbach's α, standardised α, McDonald's ω total and
+//! the item statistics of each scale (a set of items, e.g. the competences of
+//! an area) of a respondent × item matrix, on the scale's complete cases.
+//!
+//! For a scale of k items with covariance matrix C (denominator n − 1) of its
+//! n complete cases:
+//!
+//! - α = k/(k − 1) · (1 − tr C / ΣC) (Cronbach, 1951);
+//! - standardised α = k·r̄ / (1 + (k − 1)·r̄), r̄ the mean off-diagonal
+//!   correlation;
+//! - ω total = (Σλ)² / ((Σλ)² + Σψ), λ and ψ = 1 − λ² the loadings and
+//!   uniquenesses of the one-factor maximum-likelihood model of the
+//!   correlation matrix R (McDonald, 1999);
+//! - per item, the item–rest correlation and α of the scale without it.
+//!
+//! The one-factor fit minimises Jöreskog's (1967) concentrated discrepancy
+//! F(ψ) = Σ_{m≥2} (θₘ − ln θₘ − 1) over ψ ∈ [0.005, 1]ᵏ, θ₁ ≥ θ₂ ≥ … the
+//! eigenvalues of Ψ^{-1/2} R Ψ^{-1/2}. Its stationarity condition is
+//! ψ = 1 − λ(ψ)² with λ(ψ) = Ψ^{1/2} v₁ √(θ₁ − 1); the fit iterates that map
+//! (clamped to the bounds, as R's `factanal` bounds ψ below by 0.005),
+//! accelerated by SQUAREM (Varadhan & Roland, 2008) with a monotonicity
+//! safeguard on F, to a fixed point within 1e-13. Only the top eigenpair is
+//! needed: F = tr A − θ₁ − ln det A + ln θ₁ − (k − 1) with
+//! ln det A = ln det R − Σ ln ψᵢ, R's determinant from its Cholesky factor,
+//! and the eigenpair by power iteration warm-started from the previous step
+//! (a cyclic Jacobi decomposition when that stalls).
+//!
+//! The covariance is accumulated over fixed blocks of complete cases in
+//! parallel and summed in block order, so the result does not depend on the
+//! thread count.
+
+use ndarray::ArrayView2;
+use rayon::prelude::*;
+
+use super::ScoringError;
+use crate::error::InvalidOption;
+
+/// Rows per block of the covariance accumulation (fixed: the sum order, and
+/// so the result, does not depend on the thread count).
+const BLOCK: usize = 512;
+/// Lower bound of the uniquenesses in the one-factor fit.
+const PSI_MIN: f64 = 0.005;
+/// Convergence of the fixed point, in uniqueness units.
+const TOL: f64 = 1e-13;
+/// SQUAREM iterations before the fit turns to Newton steps.
+const SQUAREM_ITER: usize = 100;
+const MAX_NEWTON: usize = 200;
+
+/// The reliability statistics of one scale. Coefficients are NaN where they
+/// are undefined: fewer than two complete cases or items (α), a constant
+/// item (standardised α, ω, its item–rest correlation), fewer than three
+/// items or a singular correlation matrix (ω).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ScaleReliability {
+    /// Complete cases (rows with every item of the scale answered).
+    pub n: usize,
+    /// Items of the scale.
+    pub n_items: usize,
+    /// Cronbach's α.
+    pub alpha: f64,
+    /// Standardised α.
+    pub alpha_std: f64,
+    /// McDonald's ω total (one-factor ML).
+    pub omega: f64,
+    /// False when the one-factor fit did not reach its fixed point (ω is
+    /// then NaN); true otherwise, including where ω is undefined.
+    pub omega_converged: bool,
+    /// Per item (in the scale's order): correlation with the sum of the
+    /// scale's other items.
+    pub item_rest_r: Vec<f64>,
+    /// Per item: α of the scale without the item (NaN below three items).
+    pub alpha_if_deleted: Vec<f64>,
+}
+
+/// Reliability of each scale of `x` (rows: respondents, columns: items, NaN
+/// where missing); a scale is a list of column indices.
+///
+/// # Errors
+/// [`ScoringError::InvalidOption`] for a column index outside `x` or an
+/// empty scale; [`crate::Error::Allocation`] when a scale's complete cases
+/// do not fit in memory.
+///
+/// ```
+/// use ndarray::array;
+/// use skillsmap::scoring::scale_reliability;
+///
+/// let x = array![[1.0, 2.0, 2.0], [2.0, 3.0, 3.0], [3.0, 3.0, 5.0], [4.0, 5.0, 4.0]];
+/// let r = scale_reliability(x.view(), &[vec![0, 1, 2]])?;
+/// assert_eq!((r[0].n, r[0].n_items), (4, 3));
+/// assert!((r[0].alpha - 0.9).abs() < 0.1);
+/// # Ok::<(), skillsmap::Error>(())
+/// ```
+pub fn scale_reliability(
+    x: ArrayView2<f64>,
+    scales: &[Vec<usize>],
+) -> crate::Result<Vec<ScaleReliability>> {
+    let ncol = x.ncols();
+    for (s, cols) in scales.iter().enumerate() {
+        if cols.is_empty() {
+            return Err(invalid(format!("scale {s} has no items")));
+        }
+        if let Some(&c) = cols.iter().find(|&&c| c >= ncol) {
+            return Err(invalid(format!(
+                "scale {s} names column {c}, the matrix has {ncol}"
+            )));
+        }
+    }
+    scales.iter().map(|cols| one_scale(x, cols)).collect()
+}
+
+fn invalid(reason: String) -> crate::Error {
+    ScoringError::InvalidOption(InvalidOption::new("scales", reason)).into()
+}
+
+fn one_scale(x: ArrayView2<f64>, cols: &[usize]) -> crate::Result<ScaleReliability> {
+    let k = cols.len();
+    // complete cases of the scale, gathered row-major (n × k)
+    let size = crate::error::checked_len::<f64>("the scale's complete cases", x.nrows(), k)?;
+    let mut sub = crate::error::try_vec::<f64>("the scale's complete cases", size)?;
+    for row in x.rows() {
+        if cols.iter().all(|&c| !row[c].is_nan()) {
+            sub.extend(cols.iter().map(|&c| row[c]));
+        }
+    }
+    let n = sub.len() / k;
+    let nan = f64::NAN;
+    let mut out = ScaleReliability {
+        n,
+        n_items: k,
+        alpha: nan,
+        alpha_std: nan,
+        omega: nan,
+        omega_converged: true,
+        item_rest_r: vec![nan; k],
+        alpha_if_deleted: vec![nan; k],
+    };
+    if n < 2 {
+        return Ok(out);
+    }
+    let cov = covariance(&sub, n, k);
+    let total: f64 = cov.iter().sum();
+    let trace: f64 = (0..k).map(|i| cov[i * k + i]).sum();
+    if k >= 2 && total > 0.0 {
+        out.alpha = k as f64 / (k - 1) as f64 * (1.0 - trace / total);
+    }
+    item_stats(&cov, k, total, trace, &mut out);
+    let sd: Vec<f64> = (0..k).map(|i| cov[i * k + i].sqrt()).collect();
+    if k < 2 || !sd.iter().all(|&s| s > 0.0) {
+        return Ok(out);
+    }
+    let mut r = vec![0.0; k * k];
+    for i in 0..k {
+        for j in 0..k {
+            r[i * k + j] = if i == j {
+                1.0
+            } else {
+                cov[i * k + j] / (sd[i] * sd[j])
+            };
+        }
+    }
+    let rbar = (r.iter().sum::<f64>() - k as f64) / (k * (k - 1)) as f64;
+    out.alpha_std = k as f64 * rbar / (1.0 + (k - 1) as f64 * rbar);
+    if k >= 3 {
+        match one_factor(&r, k) {
+            Fit::Converged(lambda) => {
+                let s = lambda.iter().sum::<f64>().powi(2);
+                let psi: f64 = lambda.iter().map(|l| 1.0 - l * l).sum();
+                out.omega = s / (s + psi);
+            }
+            Fit::Singular => {}
+            Fit::NotConverged => out.omega_converged = false,
+        }
+    }
+    Ok(out)
+}
+
+/// Covariance (denominator n − 1) of the n × k row-major matrix `sub`, by
+/// two passes (means, then centred cross-products), each over fixed blocks of
+/// rows summed in block order.
+fn covariance(sub: &[f64], n: usize, k: usize) -> Vec<f64> {
+    let blocks: Vec<&[f64]> = sub.chunks(BLOCK * k).collect();
+    // threads only where the work outweighs waking them (same blocks, same
+    // order of sums either way)
+    let parallel = blocks.len() > 4;
+    let sums: Vec<Vec<f64>> = maybe_par(&blocks, parallel, |b| {
+        let mut s = vec![0.0; k];
+        for row in b.chunks_exact(k) {
+            for (a, v) in s.iter_mut().zip(row) {
+                *a += v;
+            }
+        }
+        s
+    });
+    let mut mean = vec![0.0; k];
+    for s in &sums {
+        for (m, v) in mean.iter_mut().zip(s) {
+            *m += v;
+        }
+    }
+    for m in &mut mean {
+        *m /= n as f64;
+    }
+    let parts: Vec<Vec<f64>> = maybe_par(&blocks, parallel, |b| {
+        // upper triangle, row a holding columns a..k
+        let mut c = vec![0.0; k * k];
+        let mut d = vec![0.0; k];
+        for row in b.chunks_exact(k) {
+            for ((di, v), m) in d.iter_mut().zip(row).zip(&mean) {
+                *di = v - m;
+            }
+            for a in 0..k {
+                let da = d[a];
+                let line = &mut c[a * k + a..(a + 1) * k];
+                for (cv, db) in line.iter_mut().zip(&d[a..]) {
+                    *cv += da * db;
+                }
+            }
+        }
+        c
+    });
+    let mut cov = vec![0.0; k * k];
+    for p in &parts {
+        for (c, v) in cov.iter_mut().zip(p) {
+            *c += v;
+        }
+    }
+    let denom = (n - 1) as f64;
+    for a in 0..k {
+        for b in a..k {
+            let v = cov[a * k + b] / denom;
+            cov[a * k + b] = v;
+            cov[b * k + a] = v;
+        }
+    }
+    cov
+}
+
+fn maybe_par<T: Sync, R: Send>(
+    items: &[T],
+    parallel: bool,
+    f: impl Fn(&T) -> R + Sync + Send,
+) -> Vec<R> {
+    if parallel {
+        items.par_iter().map(f).collect()
+    } else {
+        items.iter().map(f).collect()
+    }
+}
+
+/// Item–rest correlations and α-if-deleted from the covariance matrix.
+fn item_stats(cov: &[f64], k: usize, total: f64, trace: f64, out: &mut ScaleReliability) {
+    for i in 0..k {
+        let diag = cov[i * k + i];
+        let row_sum: f64 = cov[i * k..(i + 1) * k].iter().sum();
+        let rest_var = total - 2.0 * row_sum + diag;
+        let cov_rest = row_sum - diag;
+        if diag > 0.0 && rest_var > 0.0 {
+            out.item_rest_r[i] = cov_rest / (diag * rest_var).sqrt();
+        }
+        if k >= 3 && rest_var > 0.0 {
+            out.alpha_if_deleted[i] =
+                (k - 1) as f64 / (k - 2) as f64 * (1.0 - (trace - diag) / rest_var);
+        }
+    }
+}
+
+enum Fit {
+    Converged(Vec<f64>),
+    Singular,
+    NotConverged,
+}
+
+/// State of one evaluation of the fixed-point map at ψ.
+struct Step {
+    /// The discrepancy F(ψ).
+    f: f64,
+    /// λ(ψ).
+    lambda: Vec<f64>,
+    /// The map: clamp(1 − λ², PSI_MIN, 1).
+    next: Vec<f64>,
+}
+
+/// The one-factor ML loadings of the k × k correlation matrix `r` (module
+/// documentation), sign chosen so that they sum to ≥ 0.
+fn one_factor(r: &[f64], k: usize) -> Fit {
+    let Some(chol) = cholesky(r, k) else {
+        return Fit::Singular;
+    };
+    let logdet_r: f64 = (0..k).map(|i| 2.0 * chol[i * k + i].ln()).sum();
+    // start: ψᵢ = (1 − 1/(2k)) / (R⁻¹)ᵢᵢ, as R's factanal
+    let inv_diag = inverse_diagonal(&chol, k);
+    let mut psi: Vec<f64> = inv_diag
+        .iter()
+        .map(|d| clamp((1.0 - 0.5 / k as f64) / d))
+        .collect();
+    let mut eig = Eigen::new(k);
+    // the eigenvector only as precise as the step needs, 1e-15 at the end
+    let mut etol = 1e-6;
+    let mut cur = evaluate(r, k, &psi, logdet_r, &mut eig, etol);
+    let mut iter = 0;
+    while iter < SQUAREM_ITER {
+        iter += 1;
+        let step = max_diff(&cur.next, &psi);
+        if step <= TOL {
+            if etol > 1e-15 {
+                etol = 1e-15;
+                cur = evaluate(r, k, &psi, logdet_r, &mut eig, etol);
+                continue;
+            }
+            let mut lambda = cur.lambda;
+            if lambda.iter().sum::<f64>() < 0.0 {
+                lambda.iter_mut().for_each(|l| *l = -*l);
+            }
+            return Fit::Converged(lambda);
+        }
+        etol = (step * 1e-3).clamp(1e-15, etol);
+        // SQUAREM: two map steps, then the extrapolation along them
+        let p1 = cur.next.clone();
+        let s1 = evaluate(r, k, &p1, logdet_r, &mut eig, etol);
+        let p2 = s1.next.clone();
+        let rr: Vec<f64> = p1.iter().zip(&psi).map(|(a, b)| a - b).collect();
+        let vv: Vec<f64> = p2
+            .iter()
+            .zip(&p1)
+            .zip(&rr)
+            .map(|((c, b), d)| c - b - d)
+            .collect();
+        let (nr, nv) = (norm(&rr), norm(&vv));
+        let s2 = evaluate(r, k, &p2, logdet_r, &mut eig, etol);
+        let mut best = (p2, s2);
+        if nv > 0.0 && nr > 0.0 {
+            let alpha = (-nr / nv).min(-1.0);
+            let cand: Vec<f64> = psi
+                .iter()
+                .zip(&rr)
+                .zip(&vv)
+                .map(|((p, a), b)| clamp(p - 2.0 * alpha * a + alpha * alpha * b))
+                .collect();
+            let sc = evaluate(r, k, &cand, logdet_r, &mut eig, etol);
+            if sc.f.is_finite() && sc.f <= best.1.f {
+                best = (cand, sc);
+            }
+        }
+        if !best.1.f.is_finite() {
+            return Fit::NotConverged;
+        }
+        psi = best.0;
+        cur = best.1;
+    }
+    newton(r, k, psi, logdet_r, &mut eig)
+}
+
+/// Projected Newton iterations (Bertsekas, 1982) from `psi`, for the fits
+/// where the fixed point crawls (a flat likelihood: weak loadings, a Heywood
+/// case). The Hessian of F over the free uniquenesses is the forward
+/// difference of the analytic gradient ∂F/∂ψᵢ = (λᵢ² + ψᵢ − 1)/ψᵢ²; a step
+/// that does not lower F is halved, and the fixed-point step taken when
+/// halving fails.
+fn newton(r: &[f64], k: usize, mut psi: Vec<f64>, logdet_r: f64, eig: &mut Eigen) -> Fit {
+    let ev = |p: &[f64], e: &mut Eigen| evaluate(r, k, p, logdet_r, e, 1e-15);
+    let grad = |st: &Step, p: &[f64]| -> Vec<f64> {
+        st.lambda
+            .iter()
+            .zip(p)
+            .map(|(l, q)| (l * l + q - 1.0) / (q * q))
+            .collect()
+    };
+    for _ in 0..MAX_NEWTON {
+        let cur = ev(&psi, eig);
+        if !cur.f.is_finite() {
+            return Fit::NotConverged;
+        }
+        if max_diff(&cur.next, &psi) <= TOL {
+            let mut lambda = cur.lambda;
+            if lambda.iter().sum::<f64>() < 0.0 {
+                lambda.iter_mut().for_each(|l| *l = -*l);
+            }
+            return Fit::Converged(lambda);
+        }
+        let g = grad(&cur, &psi);
+        // variables held at a bound their gradient pushes against
+        let free: Vec<usize> = (0..k)
+            .filter(|&i| {
+                let low = psi[i] <= PSI_MIN * (1.0 + 1e-12) && g[i] > 0.0;
+                let high = psi[i] >= 1.0 - 1e-12 && g[i] < 0.0;
+                !(low || high)
+            })
+            .collect();
+        let nf = free.len();
+        let mut h = vec![0.0; nf * nf];
+        for (b, &j) in free.iter().enumerate() {
+            let step = 1e-6 * psi[j];
+            let mut q = psi.clone();
+            q[j] += step;
+            let gq = grad(&ev(&q, eig), &q);
+            for (a, &i) in free.iter().enumerate() {
+                h[a * nf + b] = (gq[i] - g[i]) / step;
+            }
+        }
+        for a in 0..nf {
+            for b in a + 1..nf {
+                let m = 0.5 * (h[a * nf + b] + h[b * nf + a]);
+                h[a * nf + b] = m;
+                h[b * nf + a] = m;
+            }
+        }
+        let gf: Vec<f64> = free.iter().map(|&i| g[i]).collect();
+        let mut next = None;
+        if let Some(d) = solve_spd(&mut h, nf, &gf) {
+            let mut t = 1.0;
+            for _ in 0..30 {
+                let mut q = psi.clone();
+                for (a, &i) in free.iter().enumerate() {
+                    q[i] = clamp(psi[i] - t * d[a]);
+                }
+                let f = ev(&q, eig).f;
+                if f.is_finite() && f <= cur.f + 1e-13 * cur.f.abs().max(1.0) {
+                    next = Some(q);
+                    break;
+                }
+                t *= 0.5;
+            }
+        }
+        psi = next.unwrap_or(cur.next);
+    }
+    Fit::NotConverged
+}
+
+/// The solution of H·x = b for a symmetric `h` (n × n, overwritten), made
+/// positive definite by a ridge when it is not (Levenberg); None when no
+/// ridge helps.
+fn solve_spd(h: &mut [f64], n: usize, b: &[f64]) -> Option<Vec<f64>> {
+    let scale = (0..n)
+        .map(|i| h[i * n + i].abs())
+        .fold(0.0, f64::max)
+        .max(1e-300);
+    let mut ridge = 0.0;
+    for _ in 0..30 {
+        let mut m = h.to_vec();
+        for i in 0..n {
+            m[i * n + i] += ridge;
+        }
+        if let Some(l) = cholesky(&m, n) {
+            // L y = b, Lᵀ x = y
+            let mut y = vec![0.0; n];
+            for i in 0..n {
+                let s: f64 = (0..i).map(|j| l[i * n + j] * y[j]).sum();
+                y[i] = (b[i] - s) / l[i * n + i];
+            }
+            let mut x = vec![0.0; n];
+            for i in (0..n).rev() {
+                let s: f64 = (i + 1..n).map(|j| l[j * n + i] * x[j]).sum();
+                x[i] = (y[i] - s) / l[i * n + i];
+            }
+            return Some(x);
+        }
+        ridge = if ridge == 0.0 {
+            1e-8 * scale
+        } else {
+            ridge * 10.0
+        };
+    }
+    None
+}
+
+fn clamp(v: f64) -> f64 {
+    if v.is_nan() {
+        return 1.0;
+    }
+    v.clamp(PSI_MIN, 1.0)
+}
+
+fn norm(v: &[f64]) -> f64 {
+    v.iter().map(|x| x * x).sum::<f64>().sqrt()
+}
+
+fn max_diff(a: &[f64], b: &[f64]) -> f64 {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f64::max)
+}
+
+fn evaluate(r: &[f64], k: usize, psi: &[f64], logdet_r: f64, eig: &mut Eigen, tol: f64) -> Step {
+    let s: Vec<f64> = psi.iter().map(|p| 1.0 / p.sqrt()).collect();
+    let mut a = vec![0.0; k * k];
+    for i in 0..k {
+        for j in 0..k {
+            a[i * k + j] = r[i * k + j] * s[i] * s[j];
+        }
+    }
+    let theta = eig.top(&a, k, tol);
+    let scale = (theta - 1.0).max(0.0).sqrt();
+    let lambda: Vec<f64> = psi
+        .iter()
+        .zip(&eig.v)
+        .map(|(p, v)| p.sqrt() * v * scale)
+        .collect();
+    let next = lambda.iter().map(|l| clamp(1.0 - l * l)).collect();
+    let trace: f64 = s.iter().map(|x| x * x).sum();
+    let logdet_a = logdet_r - psi.iter().map(|p| p.ln()).sum::<f64>();
+    let f = trace - theta - logdet_a + theta.ln() - (k - 1) as f64;
+    Step { f, lambda, next }
+}
+
+/// The top eigenpair of a symmetric positive definite matrix, by power
+/// iteration warm-started from the previous call's vector; a cyclic Jacobi
+/// decomposition when the iteration stalls (close top eigenvalues).
+struct Eigen {
+    v: Vec<f64>,
+    w: Vec<f64>,
+}
+
+impl Eigen {
+    fn new(k: usize) -> Self {
+        let x = 1.0 / (k as f64).sqrt();
+        Eigen {
+            v: vec![x; k],
+            w: vec![0.0; k],
+        }
+    }
+
+    fn top(&mut self, a: &[f64], k: usize, tol: f64) -> f64 {
+        for _ in 0..500 {
+            for i in 0..k {
+                self.w[i] = dot(&a[i * k..(i + 1) * k], &self.v);
+            }
+            let nw = norm(&self.w);
+            if !nw.is_finite() || nw <= 0.0 {
+                break;
+            }
+            let mut change: f64 = 0.0;
+            for (v, w) in self.v.iter_mut().zip(&self.w) {
+                let nv = w / nw;
+                change = change.max((nv - *v).abs());
+                *v = nv;
+            }
+            if change <= tol {
+                return rayleigh(a, k, &self.v);
+            }
+        }
+        let (theta, v) = jacobi_top(a, k);
+        self.v = v;
+        theta
+    }
+}
+
+/// Dot product in four fixed lanes (vectorisable, and the same sum order on
+/// every machine and thread count).
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
+    let tail: f64 = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    let mut acc = [0.0f64; 4];
+    for (x, y) in ca.zip(cb) {
+        for l in 0..4 {
+            acc[l] += x[l] * y[l];
+        }
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+}
+
+fn rayleigh(a: &[f64], k: usize, v: &[f64]) -> f64 {
+    (0..k).map(|i| v[i] * dot(&a[i * k..(i + 1) * k], v)).sum()
+}
+
+/// The largest eigenvalue and its unit eigenvector of a symmetric matrix by
+/// the cyclic Jacobi method.
+fn jacobi_top(a: &[f64], k: usize) -> (f64, Vec<f64>) {
+    let mut m = a.to_vec();
+    let mut vecs = vec![0.0; k * k];
+    for i in 0..k {
+        vecs[i * k + i] = 1.0;
+    }
+    for _sweep in 0..100 {
+        let off: f64 = (0..k)
+            .flat_map(|i| (0..k).filter(move |&j| j != i).map(move |j| (i, j)))
+            .map(|(i, j)| m[i * k + j] * m[i * k + j])
+            .sum();
+        let diag: f64 = (0..k).map(|i| m[i * k + i] * m[i * k + i]).sum();
+        if off <= 1e-30 * diag {
+            break;
+        }
+        for p in 0..k {
+            for q in p + 1..k {
+                let apq = m[p * k + q];
+                if apq == 0.0 {
+                    continue;
+                }
+                let (app, aqq) = (m[p * k + p], m[q * k + q]);
+                let tau = (aqq - app) / (2.0 * apq);
+                let t = tau.signum() / (tau.abs() + (1.0 + tau * tau).sqrt());
+                let t = if tau == 0.0 { 1.0 } else { t };
+                let c = 1.0 / (1.0 + t * t).sqrt();
+                let s = t * c;
+                for i in 0..k {
+                    let (mip, miq) = (m[i * k + p], m[i * k + q]);
+                    m[i * k + p] = c * mip - s * miq;
+                    m[i * k + q] = s * mip + c * miq;
+                }
+                for j in 0..k {
+                    let (mpj, mqj) = (m[p * k + j], m[q * k + j]);
+                    m[p * k + j] = c * mpj - s * mqj;
+                    m[q * k + j] = s * mpj + c * mqj;
+                }
+                for i in 0..k {
+                    let (vip, viq) = (vecs[i * k + p], vecs[i * k + q]);
+                    vecs[i * k + p] = c * vip - s * viq;
+                    vecs[i * k + q] = s * vip + c * viq;
+                }
+            }
+        }
+    }
+    let mut best = 0;
+    for i in 1..k {
+        if m[i * k + i] > m[best * k + best] {
+            best = i;
+        }
+    }
+    let v: Vec<f64> = (0..k).map(|i| vecs[i * k + best]).collect();
+    (m[best * k + best], v)
+}
+
+/// Lower Cholesky factor of a symmetric matrix (row-major), or None when it
+/// is not numerically positive definite (a pivot below k·ε of the largest
+/// diagonal entry: the rank test of `numpy.linalg.matrix_rank` up to the
+/// factor's conditioning).
+fn cholesky(a: &[f64], k: usize) -> Option<Vec<f64>> {
+    let scale = (0..k).map(|i| a[i * k + i]).fold(0.0, f64::max);
+    let tol = k as f64 * f64::EPSILON * scale;
+    let mut l = vec![0.0; k * k];
+    for j in 0..k {
+        let d = a[j * k + j] - l[j * k..j * k + j].iter().map(|x| x * x).sum::<f64>();
+        if d.is_nan() || d <= tol {
+            return None;
+        }
+        let djj = d.sqrt();
+        l[j * k + j] = djj;
+        for i in j + 1..k {
+            let s: f64 = l[i * k..i * k + j]
+                .iter()
+                .zip(&l[j * k..j * k + j])
+                .map(|(x, y)| x * y)
+                .sum();
+            l[i * k + j] = (a[i * k + j] - s) / djj;
+        }
+    }
+    Some(l)
+}
+
+/// diag(A⁻¹) from A's lower Cholesky factor L: (A⁻¹)ᵢᵢ = Σⱼ (L⁻¹)ⱼᵢ².
+fn inverse_diagonal(l: &[f64], k: usize) -> Vec<f64> {
+    let mut out = vec![0.0; k];
+    let mut col = vec![0.0; k];
+    // column i of L⁻¹ by forward substitution of eᵢ
+    for i in 0..k {
+        col.iter_mut().for_each(|c| *c = 0.0);
+        col[i] = 1.0 / l[i * k + i];
+        for j in i + 1..k {
+            let s: f64 = (i..j).map(|m| l[j * k + m] * col[m]).sum();
+            col[j] = -s / l[j * k + j];
+        }
+        out[i] = col[i..].iter().map(|c| c * c).sum();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::Array2;
+
+    fn one_factor_data(n: usize, load: &[f64], seed: u64) -> Array2<f64> {
+        let mut rng = crate::rng::Rng::new(seed, 0);
+        let mut m = Array2::zeros((n, load.len()));
+        for i in 0..n {
+            let f = rng.normal();
+            for (j, l) in load.iter().enumerate() {
+                m[[i, j]] = l * f + (1.0 - l * l).sqrt() * rng.normal();
+            }
+        }
+        m
+    }
+
+    #[test]
+    fn alpha_of_a_known_covariance() {
+        // two identical items: α = 2/(2−1)·(1 − 2σ²/4σ²) = 1
+        let x = ndarray::array![[1.0, 1.0], [2.0, 2.0], [4.0, 4.0]];
+        let r = scale_reliability(x.view(), &[vec![0, 1]]).unwrap();
+        assert!((r[0].alpha - 1.0).abs() < 1e-12);
+        assert!(r[0].omega.is_nan(), "ω needs three items");
+    }
+
+    #[test]
+    fn omega_fixed_point_satisfies_the_ml_equations() {
+        let load = [0.8, 0.7, 0.6, 0.5, 0.75, 0.65];
+        let x = one_factor_data(2000, &load, 3);
+        let res = scale_reliability(x.view(), &[(0..6).collect()]).unwrap();
+        assert!(res[0].omega_converged && res[0].omega > 0.7 && res[0].omega < 0.95);
+    }
+
+    #[test]
+    fn thread_count_does_not_change_the_result() {
+        // enough complete cases for the parallel blocks, some rows missing
+        let mut x = one_factor_data(5000, &[0.8, 0.6, 0.7, 0.5], 9);
+        for i in (0..5000).step_by(7) {
+            x[[i, i % 4]] = f64::NAN;
+        }
+        let scales = [vec![0, 1, 2, 3], vec![1, 3]];
+        let at = |n: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build()
+                .unwrap()
+                .install(|| scale_reliability(x.view(), &scales).unwrap())
+        };
+        let (one, two) = (at(1), at(2));
+        assert_eq!(format!("{one:?}"), format!("{two:?}"));
+        assert!(one[0].n < 5000 && one[0].omega.is_finite());
+    }
+
+    #[test]
+    fn bad_scales_are_errors() {
+        let x = Array2::<f64>::zeros((3, 2));
+        assert!(scale_reliability(x.view(), &[vec![0, 2]]).is_err());
+        assert!(scale_reliability(x.view(), &[vec![]]).is_err());
+    }
+
+    #[test]
+    fn jacobi_and_power_agree() {
+        let a = [4.0, 1.0, 0.5, 1.0, 3.0, 0.2, 0.5, 0.2, 2.0];
+        let (t, v) = jacobi_top(&a, 3);
+        let mut e = Eigen::new(3);
+        let t2 = e.top(&a, 3, 1e-15);
+        assert!((t - t2).abs() < 1e-12);
+        let dot: f64 = v.iter().zip(&e.v).map(|(a, b)| a * b).sum();
+        assert!((dot.abs() - 1.0).abs() < 1e-12);
+    }
+}
