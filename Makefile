@@ -12,7 +12,7 @@ export PYO3_PYTHON := $(abspath $(PY))
 export VIRTUAL_ENV := $(abspath $(VENV))
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: help demo test build lint rust-test py-test stubtest fuzz-smoke fuzz dist dist-check bench doc clean
+.PHONY: help demo test build lint rust-test py-test stubtest fuzz-smoke fuzz dist dist-check docs bench doc clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -36,8 +36,8 @@ demo: build ## the report of the synthetic demo survey into out/demo (prints ind
 lint: $(DEPS) ## rustfmt, clippy, ruff
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets --all-features --quiet -- -D warnings
-	$(VENV)/bin/ruff check python tests benches
-	$(VENV)/bin/ruff format --check python tests benches
+	$(VENV)/bin/ruff check python tests benches docs
+	$(VENV)/bin/ruff format --check python tests benches docs
 
 rust-test: ## Rust unit, integration and doc tests, the examples, a downstream crate; docs without warnings
 	cargo test --quiet --all-features -p skillsmap
@@ -113,7 +113,16 @@ dist-check: dist ## install the wheel without Rust and the sdist from source, ea
 	cd $(DIST_TMP) && $(DIST_TMP)/sdist-venv/bin/python -c \
 	  "import skillsmap as sm; s = sm.demo_survey(50, seed=0); assert s.gaps().shape[0] > 0; print('sdist OK', sm.__version__)"
 
-test: lint rust-test py-test stubtest fuzz-smoke dist-check ## everything CI runs
+# The documentation site (docs/conf.py says why Sphinx). It renders the
+# notebooks executed by py-test when their copies in target/notebooks match
+# (so `make test` runs each notebook once) and executes them otherwise.
+docs: build ## the documentation site into docs/_build/html, warnings are errors
+	rm -rf docs/_build docs/_generated
+	@start=$$(date +%s); \
+	$(PY) -m sphinx -W --keep-going -q -b html docs docs/_build/html; \
+	echo "docs built in $$(( $$(date +%s) - start )) s: docs/_build/html/index.html"
+
+test: lint rust-test py-test stubtest fuzz-smoke dist-check docs ## everything CI runs
 
 bench: build ## criterion benches and the Python peer comparison
 	cargo bench --bench core
@@ -124,4 +133,4 @@ doc: ## Rust API docs
 
 clean: ## remove build products and the virtualenv
 	cargo clean
-	rm -rf $(VENV) python/skillsmap/*.so
+	rm -rf $(VENV) python/skillsmap/*.so docs/_build docs/_generated

@@ -148,7 +148,7 @@ def rake(
     Starting from the survey's weights (or 1), each cycle adjusts the
     weights to every margin in turn: wᵣ ← wᵣ · Tₖ / Σ_{s∈k} w_s for the
     category k of respondent r, T its population total. Cycles stop when
-    every margin is met, max |Σw − T| / T < ``tol``. With ``bounds`` =
+    every margin is met, ``max |Σw − T| / T < tol``. With ``bounds`` =
     (L, U) the adjustment wᵣ / w⁰ᵣ is kept within [L, U] after each step
     (trimming; the margins are then met only if the bounds allow it).
 
