@@ -3,9 +3,11 @@
 The test suite executes every notebook (tests/python/test_notebooks.py)
 and saves the executed copy in ``target/notebooks/`` with the SHA-256 of
 the committed source in its metadata. When that hash matches the source,
-the executed copy is used and myst-nb, in its ``auto`` mode, leaves it as
-it is; otherwise the stripped source is copied and myst-nb executes it.
-Either way the pages show outputs and CI runs each notebook once.
+the executed copy is used, marked for myst-nb not to execute it again
+(``mystnb.execution_mode = "off"`` in its metadata: ``auto`` mode alone
+would re-run a notebook with one cell that prints nothing); otherwise the
+stripped source is copied and myst-nb executes it. Either way the pages
+show outputs and CI runs each notebook once.
 """
 
 from __future__ import annotations
@@ -31,12 +33,12 @@ def collect(docs: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for src in sorted((root / "notebooks").glob("*.ipynb")):
         executed = root / "target" / "notebooks" / src.name
-        use = src
-        if executed.exists():
-            meta = json.loads(executed.read_text(encoding="utf-8")).get("metadata", {})
-            if meta.get(KEY) == source_hash(src):
-                use = executed
         target = out / src.name
-        if not target.exists() or target.read_bytes() != use.read_bytes():
-            shutil.copyfile(use, target)
-        print(f"notebook {src.name}: {'executed by the tests' if use != src else 'to execute'}")
+        nb = json.loads(executed.read_text(encoding="utf-8")) if executed.exists() else {}
+        if nb.get("metadata", {}).get(KEY) == source_hash(src):
+            nb["metadata"]["mystnb"] = {"execution_mode": "off"}
+            target.write_text(json.dumps(nb, ensure_ascii=False, indent=1), encoding="utf-8")
+            print(f"notebook {src.name}: executed by the tests")
+        else:
+            shutil.copyfile(src, target)
+            print(f"notebook {src.name}: to execute")
