@@ -444,3 +444,30 @@ class CoGapNetwork:
 
     # mutable tables, equality by content: not hashable
     __hash__ = None  # type: ignore[assignment]
+
+    # -- pickling: the edge ends as node indices, not 2 × edges strings --------
+    def _edge_ends(self) -> tuple[np.ndarray, np.ndarray]:
+        return self._ids[self._i.astype(np.int64)], self._ids[self._j.astype(np.int64)]
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        source, target = self._edge_ends()
+        edges = self.edges
+        # only while the table is still the one built here (not edited)
+        if (
+            list(edges.columns[:2]) == ["source", "target"]
+            and len(edges) == len(source)
+            and (edges["source"].to_numpy(dtype=object) == source).all()
+            and (edges["target"].to_numpy(dtype=object) == target).all()
+        ):
+            state["edges"] = edges.drop(columns=["source", "target"])
+            state["_ends_dropped"] = True
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        dropped = state.pop("_ends_dropped", False)
+        self.__dict__.update(state)
+        if dropped:
+            source, target = self._edge_ends()
+            ends = pd.DataFrame({"source": source, "target": target}, index=self.edges.index)
+            self.edges = pd.concat([ends, self.edges], axis=1)

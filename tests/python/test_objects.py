@@ -90,6 +90,13 @@ def test_a_network_pickles_small_without_the_survey(backbone):
     assert back.communities(seed=1).equals(net.communities(seed=1))
 
 
+def test_an_edited_network_pickles_as_edited(survey):
+    net = survey.cogap_network(1.0)
+    net.edges = net.edges.iloc[::-1].head(7)
+    back = pickle.loads(pickle.dumps(net))
+    assert back.edges.equals(net.edges)
+
+
 def test_a_pickled_network_draws_the_same_figure(survey):
     import matplotlib
 
