@@ -12,7 +12,7 @@ export PYO3_PYTHON := $(abspath $(PY))
 export VIRTUAL_ENV := $(abspath $(VENV))
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: help demo test build lint rust-test py-test stubtest fuzz-smoke fuzz dist dist-check bench doc clean
+.PHONY: help demo test build lint rust-test py-test stubtest fuzz-smoke fuzz dist dist-check min-versions docs bench doc clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -36,8 +36,8 @@ demo: build ## the report of the synthetic demo survey into out/demo (prints ind
 lint: $(DEPS) ## rustfmt, clippy, ruff
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets --all-features --quiet -- -D warnings
-	$(VENV)/bin/ruff check python tests benches
-	$(VENV)/bin/ruff format --check python tests benches
+	$(VENV)/bin/ruff check python tests benches docs
+	$(VENV)/bin/ruff format --check python tests benches docs
 
 rust-test: ## Rust unit, integration and doc tests, the examples, a downstream crate; docs without warnings
 	cargo test --quiet --all-features -p skillsmap
@@ -113,7 +113,38 @@ dist-check: dist ## install the wheel without Rust and the sdist from source, ea
 	cd $(DIST_TMP) && $(DIST_TMP)/sdist-venv/bin/python -c \
 	  "import skillsmap as sm; s = sm.demo_survey(50, seed=0); assert s.gaps().shape[0] > 0; print('sdist OK', sm.__version__)"
 
-test: lint rust-test py-test stubtest fuzz-smoke dist-check ## everything CI runs
+# The oldest versions pyproject.toml declares, tested once: numpy, pandas and
+# pyarrow (the dependencies) and matplotlib and scipy (the plot extra, which
+# the report needs), exactly these, with the wheel installed --no-deps.
+# tests/python/test_project.py checks that they match pyproject.toml.
+MIN_PINS := numpy==1.24.4 pandas==2.2.0 pyarrow==14.0.2 matplotlib==3.7.0 scipy==1.10.0
+MIN_VENV := $(DIST_TMP)/min-venv
+
+min-versions: dist ## the wheel with the oldest declared numpy, pandas, pyarrow (and plot extra) in a fresh venv
+	rm -rf $(MIN_VENV) $(DIST_TMP)/min-report && mkdir -p $(DIST_TMP)
+	$(PYTHON) -m venv $(MIN_VENV)
+	$(MIN_VENV)/bin/pip install --quiet --disable-pip-version-check $(MIN_PINS)
+	$(MIN_VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps \
+	  $(wildcard dist/skillsmap-$(VERSION)-*.whl)
+	cd $(DIST_TMP) && env -i HOME=$(DIST_TMP) PATH=$(MIN_VENV)/bin:/usr/bin:/bin python -c \
+	  "import numpy, pandas, pyarrow, pickle, skillsmap as sm; \
+	   s = sm.demo_survey(300, seed=0); g = s.gaps(by='region', ci=0.95, n_boot=100, seed=0); \
+	   assert g.shape[0] > 0 and pickle.loads(pickle.dumps(s)) == s; \
+	   print('oldest versions OK: numpy', numpy.__version__, 'pandas', pandas.__version__, \
+	         'pyarrow', pyarrow.__version__)"
+	cd $(DIST_TMP) && env -i HOME=$(DIST_TMP) PATH=$(MIN_VENV)/bin:/usr/bin:/bin \
+	  skillsmap report --demo --out min-report --quiet
+
+# The documentation site (docs/conf.py says why Sphinx). It renders the
+# notebooks executed by py-test when their copies in target/notebooks match
+# (so `make test` runs each notebook once) and executes them otherwise.
+docs: build ## the documentation site into docs/_build/html, warnings are errors
+	rm -rf docs/_build docs/_generated
+	@start=$$(date +%s); \
+	$(PY) -m sphinx -W --keep-going -q -b html docs docs/_build/html; \
+	echo "docs built in $$(( $$(date +%s) - start )) s: docs/_build/html/index.html"
+
+test: lint rust-test py-test stubtest fuzz-smoke dist-check min-versions docs ## everything CI runs
 
 bench: build ## criterion benches and the Python peer comparison
 	cargo bench --bench core
@@ -124,4 +155,4 @@ doc: ## Rust API docs
 
 clean: ## remove build products and the virtualenv
 	cargo clean
-	rm -rf $(VENV) python/skillsmap/*.so
+	rm -rf $(VENV) python/skillsmap/*.so docs/_build docs/_generated

@@ -219,6 +219,12 @@ def compare(
         ``n_<group>`` per group. Statistics are NaN where the test is
         undefined (fewer than two groups, all values tied).
 
+    See Also
+    --------
+    Survey.posthoc : Which pairs of groups differ (Dunn).
+    p_adjust : The multiplicity control of ``p_adjust=``.
+    Survey.gaps : The gaps by group being compared.
+
     Examples
     --------
     >>> import skillsmap as sm
@@ -311,6 +317,11 @@ def posthoc(
         A long table, one row per item × pair of groups with answers:
         item id columns, ``group_a``, ``group_b``, ``n_a``, ``n_b``,
         ``mean_rank_a``, ``mean_rank_b``, ``z``, ``p_value``, ``p_adj``.
+
+    See Also
+    --------
+    Survey.compare : The omnibus test per item.
+    skillsmap.plot.gap_heatmap : ``mark=`` outlines the cells that differ.
 
     Examples
     --------

@@ -51,6 +51,22 @@ def demo_survey(
         :class:`Regions` or :class:`Typology` (or what :meth:`Survey.from_frame`
         accepts for them) makes surveys of other shapes, e.g. for benchmarks.
 
+    Returns
+    -------
+    Survey
+        Marked synthetic (:attr:`Survey.synthetic`), as every table and
+        figure made from it says.
+
+    Raises
+    ------
+    ConfigurationError
+        For ``n_respondents < 1`` or a ``missing_rate`` outside ``[0, 0.5)``.
+
+    See Also
+    --------
+    Survey.from_frame : A survey from your own data.
+    read_survey : A survey from a file.
+
     Examples
     --------
     >>> import skillsmap as sm

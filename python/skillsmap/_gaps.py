@@ -217,6 +217,14 @@ def gaps(
         weights are used. ``df.attrs["provenance"]`` (a
         :class:`Provenance`) records the options.
 
+    See Also
+    --------
+    Survey.priorities : Locus for Focus and IPA quadrants from the same table.
+    Survey.profiles : One statistic as an entity × competence matrix.
+    Survey.paired_test : Whether target and current levels differ.
+    skillsmap.plot.borich_bars : Draw the ranked MWDS with intervals.
+    Provenance : What ``df.attrs["provenance"]`` records.
+
     Examples
     --------
     >>> import skillsmap as sm

@@ -153,6 +153,12 @@ def from_frame(
     ``row`` in the issues is the 0-based position of the row in the table
     (in a CSV file with a header, the line number is ``row + 2``).
 
+    See Also
+    --------
+    Survey.from_wide : One row per respondent, one column per rating.
+    read_survey : Read a file (CSV, Parquet, Excel, SPSS, Stata) or a tool's export.
+    demo_survey : A synthetic survey to try things on.
+
     Examples
     --------
     >>> import skillsmap as sm
@@ -302,6 +308,11 @@ def from_wide(
     ValidationError
         As :meth:`from_frame`; ``row`` and ``column`` refer to the wide
         table (the respondent's row and the rating's column).
+
+    See Also
+    --------
+    Survey.from_frame : The long layout, one row per respondent × competence.
+    read_survey : ``layout="wide"`` reads a wide file.
 
     Examples
     --------
@@ -560,6 +571,12 @@ def read_survey(
         the extra).
     FileNotFoundError
         If the file does not exist.
+
+    See Also
+    --------
+    Survey.from_frame : The same from a DataFrame already in memory.
+    Questionnaire : The instrument whose form reads an export back.
+    ValidationError : The located problems of invalid data.
 
     Examples
     --------

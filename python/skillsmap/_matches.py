@@ -63,6 +63,24 @@ def learning_matches(
     ahead. Suppressed cells (fewer than ``min_n`` respondents) never
     take part.
 
+    Parameters
+    ----------
+    by : {"region", "stakeholder_type", "sector"} or str
+        The grouping whose members learn from each other (any one
+        respondent key).
+    top : int
+        How many learners and how many mentors per competence.
+    min_n : int
+        Cells with fewer respondents are suppressed and never take part.
+    ci : float
+        Confidence level of the learner gap's bootstrap interval.
+    n_boot : int
+        Bootstrap replicates.
+    seed : int, optional
+        Seed of the bootstrap.
+    weights : bool
+        Use the survey weights when it has them.
+
     Returns
     -------
     pandas.DataFrame
@@ -73,6 +91,17 @@ def learning_matches(
         ``rank`` (within the competence) and ``sentence`` ("Lapland could
         learn Social impact measurement and reporting from
         Emilia-Romagna"), sorted by competence and rank.
+
+    Raises
+    ------
+    ConfigurationError
+        For a ``by`` that is not one key, ``top < 1`` or a bad bootstrap
+        option.
+
+    See Also
+    --------
+    Survey.gaps : The gap table by group the matches come from.
+    skillsmap.plot.learning_matches : Draw the matches.
 
     Examples
     --------

@@ -50,6 +50,11 @@ class Framework:
     ``"entrecomp"``, ``"digcomp"``, ``"greencomp"``, ``"lifecomp"``), or build
     your own with :meth:`from_frame`, :meth:`from_csv` or :meth:`from_json`.
 
+    See Also
+    --------
+    skillsmap.frameworks.load : Load an embedded framework.
+    Questionnaire : The survey instrument for a framework.
+
     Examples
     --------
     >>> import skillsmap as sm
@@ -90,10 +95,32 @@ class Framework:
         scale : Scale or (min, max), optional
             The framework's proficiency scale.
 
+        Returns
+        -------
+        Framework
+
         Raises
         ------
         DefinitionError
             Missing columns, empty or duplicate ids, unknown parents.
+
+        See Also
+        --------
+        Framework.from_csv : The same table from a CSV file.
+        Framework.from_json : The JSON format a framework saves to.
+
+        Examples
+        --------
+        >>> import pandas as pd, skillsmap as sm
+        >>> table = pd.DataFrame({
+        ...     "id": ["fin.budget", "fin.grants", "gov.board"],
+        ...     "label": ["Budgeting", "Grant writing", "Board work"],
+        ...     "area": ["fin", "fin", "gov"],
+        ...     "area_label": ["Finance", "Finance", "Governance"],
+        ... })
+        >>> fw = sm.Framework.from_frame(table, id="mine", scale=(1, 5))
+        >>> fw
+        Framework(id='mine', version='', 2 areas, 3 competences)
         """
         df = to_pandas(data)
         missing = [c for c in ("id", "area") if c not in df.columns]
@@ -121,7 +148,39 @@ class Framework:
 
     @classmethod
     def from_csv(cls, path: str | os.PathLike[str], **kwargs: Any) -> Framework:
-        """Read a framework table from CSV; see :meth:`from_frame`."""
+        """Read a framework table from CSV.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            A CSV file with the columns of :meth:`from_frame`.
+        **kwargs
+            The metadata of :meth:`from_frame`; ``id`` defaults to the
+            file's stem.
+
+        Returns
+        -------
+        Framework
+
+        Raises
+        ------
+        DefinitionError
+            Missing columns, empty or duplicate ids, unknown parents.
+
+        See Also
+        --------
+        Framework.from_frame : The same from a DataFrame.
+
+        Examples
+        --------
+        >>> import pathlib, tempfile, skillsmap as sm
+        >>> text = "id,label,area\\nfin.budget,Budgeting,fin\\ngov.board,Board work,gov\\n"
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = pathlib.Path(tmp) / "mine.csv"
+        ...     _ = path.write_text(text)
+        ...     sm.Framework.from_csv(path).id
+        'mine'
+        """
         kwargs.setdefault("id", Path(path).stem)
         return cls.from_frame(
             pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""]), **kwargs
@@ -129,11 +188,55 @@ class Framework:
 
     @classmethod
     def from_json(cls, source: str | os.PathLike[str]) -> Framework:
-        """Read a framework in the ``skillsmap.framework/1`` JSON format (text or path)."""
+        """Read a framework in the ``skillsmap.framework/1`` JSON format.
+
+        Parameters
+        ----------
+        source : str or os.PathLike
+            The JSON text, or the path of a file holding it.
+
+        Returns
+        -------
+        Framework
+
+        Raises
+        ------
+        FormatError
+            For text that is not this format.
+        DefinitionError
+            For a framework that is not consistent (duplicate ids, …).
+
+        See Also
+        --------
+        Framework.to_json : The inverse.
+
+        Examples
+        --------
+        >>> import skillsmap as sm
+        >>> fw = sm.frameworks.load("greencomp")
+        >>> sm.Framework.from_json(fw.to_json()) == fw
+        True
+        """
         return cls(_core.Framework.from_json(_read_text(source)))
 
     def to_json(self) -> str:
-        """The framework in the ``skillsmap.framework/1`` JSON format."""
+        """The framework in the ``skillsmap.framework/1`` JSON format.
+
+        Returns
+        -------
+        str
+            JSON text, with ``"schema": "skillsmap.framework/1"``.
+
+        See Also
+        --------
+        Framework.from_json : The inverse.
+
+        Examples
+        --------
+        >>> import json, skillsmap as sm
+        >>> json.loads(sm.frameworks.load("lifecomp").to_json())["schema"]
+        'skillsmap.framework/1'
+        """
         return self._inner.to_json()
 
     # -- content --------------------------------------------------------------
@@ -251,6 +354,11 @@ class Typology:
     own with :meth:`from_frame` (columns ``sector`` and ``stakeholder_type``)
     or :meth:`from_json`.
 
+    See Also
+    --------
+    Regions : The regions respondents belong to.
+    Survey.typology : The typology of a survey.
+
     Examples
     --------
     >>> import skillsmap as sm
@@ -264,7 +372,26 @@ class Typology:
 
     @classmethod
     def default(cls) -> Typology:
-        """The default social-economy stakeholder typology (``se-default``)."""
+        """The default social-economy stakeholder typology (``se-default``).
+
+        Returns
+        -------
+        Typology
+            SE entities (cooperatives, mutuals, associations, foundations,
+            social enterprises, work-integration social enterprises), public
+            authorities, support and representative bodies, education and
+            training providers, finance providers.
+
+        See Also
+        --------
+        Typology.from_frame : A typology of your own.
+
+        Examples
+        --------
+        >>> import skillsmap as sm
+        >>> sm.Typology.default().id
+        'se-default'
+        """
         return cls(_core.Typology.default())
 
     @classmethod
@@ -276,7 +403,38 @@ class Typology:
         sector: str = "sector",
         stakeholder_type: str = "stakeholder_type",
     ) -> Typology:
-        """Build a typology from a table of (sector, stakeholder type) rows."""
+        """Build a typology from a table of (sector, stakeholder type) rows.
+
+        Parameters
+        ----------
+        data : DataFrame-like
+            One row per stakeholder type.
+        id : str
+            Id of the typology.
+        sector, stakeholder_type : str
+            The columns holding the sector and the type.
+
+        Returns
+        -------
+        Typology
+
+        Raises
+        ------
+        DefinitionError
+            A missing column, or an empty or duplicate type.
+
+        See Also
+        --------
+        Typology.default : The default social-economy typology.
+
+        Examples
+        --------
+        >>> import pandas as pd, skillsmap as sm
+        >>> rows = pd.DataFrame({"sector": ["Public", "Public"],
+        ...                      "stakeholder_type": ["Municipality", "Region"]})
+        >>> sm.Typology.from_frame(rows, id="public").types["id"].tolist()
+        ['Municipality', 'Region']
+        """
         df = to_pandas(data)
         for c in (sector, stakeholder_type):
             if c not in df.columns:
@@ -286,17 +444,90 @@ class Typology:
 
     @classmethod
     def from_csv(cls, path: str | os.PathLike[str], **kwargs: Any) -> Typology:
-        """Read a typology table from CSV; see :meth:`from_frame`."""
+        """Read a typology table from CSV.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            A CSV file with the columns of :meth:`from_frame`.
+        **kwargs
+            The options of :meth:`from_frame`; ``id`` defaults to the file's
+            stem.
+
+        Returns
+        -------
+        Typology
+
+        Raises
+        ------
+        DefinitionError
+            A missing column, or an empty or duplicate type.
+
+        See Also
+        --------
+        Typology.from_frame : The same from a DataFrame.
+
+        Examples
+        --------
+        >>> import pathlib, tempfile, skillsmap as sm
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = pathlib.Path(tmp) / "public.csv"
+        ...     _ = path.write_text("sector,stakeholder_type\\nPublic,Municipality\\n")
+        ...     sm.Typology.from_csv(path).id
+        'public'
+        """
         kwargs.setdefault("id", Path(path).stem)
         return cls.from_frame(pd.read_csv(path, dtype=str), **kwargs)
 
     @classmethod
     def from_json(cls, source: str | os.PathLike[str]) -> Typology:
-        """Read the ``skillsmap.typology/1`` JSON format (text or path)."""
+        """Read the ``skillsmap.typology/1`` JSON format.
+
+        Parameters
+        ----------
+        source : str or os.PathLike
+            The JSON text, or the path of a file holding it.
+
+        Returns
+        -------
+        Typology
+
+        Raises
+        ------
+        FormatError
+            For text that is not this format.
+
+        See Also
+        --------
+        Typology.to_json : The inverse.
+
+        Examples
+        --------
+        >>> import skillsmap as sm
+        >>> t = sm.Typology.default()
+        >>> sm.Typology.from_json(t.to_json()) == t
+        True
+        """
         return cls(_core.Typology.from_json(_read_text(source)))
 
     def to_json(self) -> str:
-        """The typology as ``skillsmap.typology/1`` JSON."""
+        """The typology as ``skillsmap.typology/1`` JSON.
+
+        Returns
+        -------
+        str
+            JSON text, with ``"schema": "skillsmap.typology/1"``.
+
+        See Also
+        --------
+        Typology.from_json : The inverse.
+
+        Examples
+        --------
+        >>> import json, skillsmap as sm
+        >>> json.loads(sm.Typology.default().to_json())["schema"]
+        'skillsmap.typology/1'
+        """
         return self._inner.to_json()
 
     @property
@@ -323,7 +554,7 @@ class Typology:
         return repr(self._inner)
 
     def _repr_html_(self) -> str:
-        return self.types.to_html(index=False)
+        return f"<p>{html.escape(repr(self))}</p>" + self.types.head(40).to_html(index=False)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (Typology.from_json, (self.to_json(),))
@@ -335,6 +566,11 @@ class Regions:
     ``Regions.resees()`` gives the six RESEES partner regions; build your own
     with :meth:`from_frame` (columns ``id``, optional ``name``, ``country``,
     ``nuts_level``, ``aliases`` separated by ``;``) or :meth:`from_json`.
+
+    See Also
+    --------
+    Typology : The stakeholder types respondents belong to.
+    Survey.regions : The regions of a survey.
 
     Examples
     --------
@@ -348,12 +584,61 @@ class Regions:
 
     @classmethod
     def resees(cls) -> Regions:
-        """The six regions of the Interreg Europe project RESEES."""
+        """The six regions of the Interreg Europe project RESEES.
+
+        Returns
+        -------
+        Regions
+            Navarra (ES22), Región de Murcia (ES62), Nouvelle-Aquitaine
+            (FRI), Podravje (SI032), Lapland (FI1D7) and Emilia-Romagna
+            (ITH5).
+
+        See Also
+        --------
+        Regions.from_frame : A region set of your own.
+
+        Examples
+        --------
+        >>> import skillsmap as sm
+        >>> len(sm.Regions.resees())
+        6
+        """
         return cls(_core.RegionSet.resees())
 
     @classmethod
     def from_frame(cls, data: Any, *, id: str = "custom", name: str = "") -> Regions:
-        """Build a region set from a table with one row per region."""
+        """Build a region set from a table with one row per region.
+
+        Parameters
+        ----------
+        data : DataFrame-like
+            Column ``id``; optional ``name``, ``country``, ``nuts_level`` and
+            ``aliases`` (separated by ``;``), by which survey data may name
+            a region too.
+        id, name : str
+            Id and name of the region set.
+
+        Returns
+        -------
+        Regions
+
+        Raises
+        ------
+        DefinitionError
+            A missing ``id`` column, or an empty or duplicate region id.
+
+        See Also
+        --------
+        Regions.resees : The six RESEES regions.
+
+        Examples
+        --------
+        >>> import pandas as pd, skillsmap as sm
+        >>> rows = pd.DataFrame({"id": ["PT11", "PT16"], "name": ["Norte", "Centro"],
+        ...                      "country": ["PT", "PT"], "aliases": ["North", ""]})
+        >>> sm.Regions.from_frame(rows, id="pt").table["name"].tolist()
+        ['Norte', 'Centro']
+        """
         df = to_pandas(data)
         if "id" not in df.columns:
             raise DefinitionError("region table lacks column 'id'")
@@ -374,17 +659,90 @@ class Regions:
 
     @classmethod
     def from_csv(cls, path: str | os.PathLike[str], **kwargs: Any) -> Regions:
-        """Read a region table from CSV; see :meth:`from_frame`."""
+        """Read a region table from CSV.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            A CSV file with the columns of :meth:`from_frame`.
+        **kwargs
+            The options of :meth:`from_frame`; ``id`` defaults to the file's
+            stem.
+
+        Returns
+        -------
+        Regions
+
+        Raises
+        ------
+        DefinitionError
+            A missing ``id`` column, or an empty or duplicate region id.
+
+        See Also
+        --------
+        Regions.from_frame : The same from a DataFrame.
+
+        Examples
+        --------
+        >>> import pathlib, tempfile, skillsmap as sm
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = pathlib.Path(tmp) / "pt.csv"
+        ...     _ = path.write_text("id,name\\nPT11,Norte\\nPT16,Centro\\n")
+        ...     len(sm.Regions.from_csv(path))
+        2
+        """
         kwargs.setdefault("id", Path(path).stem)
         return cls.from_frame(pd.read_csv(path, dtype={"id": str, "name": str}), **kwargs)
 
     @classmethod
     def from_json(cls, source: str | os.PathLike[str]) -> Regions:
-        """Read the ``skillsmap.regions/1`` JSON format (text or path)."""
+        """Read the ``skillsmap.regions/1`` JSON format.
+
+        Parameters
+        ----------
+        source : str or os.PathLike
+            The JSON text, or the path of a file holding it.
+
+        Returns
+        -------
+        Regions
+
+        Raises
+        ------
+        FormatError
+            For text that is not this format.
+
+        See Also
+        --------
+        Regions.to_json : The inverse.
+
+        Examples
+        --------
+        >>> import skillsmap as sm
+        >>> r = sm.Regions.resees()
+        >>> sm.Regions.from_json(r.to_json()) == r
+        True
+        """
         return cls(_core.RegionSet.from_json(_read_text(source)))
 
     def to_json(self) -> str:
-        """The region set as ``skillsmap.regions/1`` JSON."""
+        """The region set as ``skillsmap.regions/1`` JSON.
+
+        Returns
+        -------
+        str
+            JSON text, with ``"schema": "skillsmap.regions/1"``.
+
+        See Also
+        --------
+        Regions.from_json : The inverse.
+
+        Examples
+        --------
+        >>> import json, skillsmap as sm
+        >>> json.loads(sm.Regions.resees().to_json())["schema"]
+        'skillsmap.regions/1'
+        """
         return self._inner.to_json()
 
     @property
@@ -412,7 +770,7 @@ class Regions:
         return repr(self._inner).replace("RegionSet(", "Regions(", 1)
 
     def _repr_html_(self) -> str:
-        return self.table.to_html(index=False)
+        return f"<p>{html.escape(repr(self))}</p>" + self.table.head(40).to_html(index=False)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (Regions.from_json, (self.to_json(),))

@@ -63,6 +63,11 @@ def p_adjust(p: Any, method: str = "holm") -> np.ndarray:
     ConfigurationError
         For an unknown method, or p-values outside [0, 1].
 
+    See Also
+    --------
+    Survey.compare : Adjusts over the items tested.
+    Survey.paired_test : ``p_adjust=`` adjusts over groups × items.
+
     Examples
     --------
     >>> import skillsmap as sm

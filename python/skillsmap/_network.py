@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from . import _core
+from . import _core, _gaps
 from ._checks import number, optional_number
 from ._multitest import check_method
 from ._output import returns_table
@@ -61,7 +61,30 @@ def cogap_network(
     backbone_alpha : float, optional
         Older spelling of ``backbone="disparity", alpha=backbone_alpha``.
 
-    See :class:`CoGapNetwork` for the edges, communities and centrality.
+    Returns
+    -------
+    CoGapNetwork
+        Its ``edges``, ``competences``, communities and centrality; the
+        class documents each backbone's test.
+
+    Raises
+    ------
+    ConfigurationError
+        For an unknown backbone or p-value adjustment, an ``alpha`` outside
+        (0, 1), or both ``backbone_alpha`` and ``backbone``/``alpha``.
+
+    See Also
+    --------
+    CoGapNetwork : The network's tables and methods.
+    skillsmap.plot.skills_network : Draw the network.
+    SkillsMap.add_relatedness : Put its edges into the skills map.
+
+    Examples
+    --------
+    >>> import skillsmap as sm
+    >>> net = sm.demo_survey(600, seed=0).cogap_network(1.0, alpha=0.05)
+    >>> net.backbone, net.alpha
+    ('noise_corrected', 0.05)
     """
     if backbone_alpha is not None:
         if backbone is not None or alpha is not None:
@@ -105,6 +128,38 @@ class CoGapNetwork:
     - disparity filter (Serrano, Boguñá & Vespignani 2009) on the counts;
       ``score`` and ``p_value`` are NaN.
 
+    A network keeps its own tables, the survey's framework, source and
+    pooled gap table (what its figure needs), not the survey: it pickles
+    in tens of kilobytes, and ``==`` compares that content.
+
+    Attributes
+    ----------
+    edges : pandas.DataFrame
+        ``source``, ``target``, ``count``, ``phi`` (and ``score``,
+        ``p_value`` with a backbone).
+    competences : pandas.DataFrame
+        ``competence``, ``label``, ``area``, ``ubiquity`` (respondents with
+        a gap on it).
+    threshold : float
+        The gap that counts.
+    backbone : str or None
+        The backbone method, or None for the full network.
+    alpha : float or None
+        Significance level of the backbone.
+    p_adjust : str or None
+        Multiplicity control of the hypergeometric backbone.
+    synthetic : bool
+        Whether the survey was synthetic.
+    framework : Framework
+        The survey's competence framework.
+    source : str
+        The survey's provenance text.
+
+    See Also
+    --------
+    Survey.cogap_network : Build one.
+    skillsmap.plot.skills_network : Draw it.
+
     Examples
     --------
     >>> import skillsmap as sm
@@ -139,10 +194,15 @@ class CoGapNetwork:
         self.alpha = alpha if backbone is not None else None
         self.p_adjust = p_adjust if backbone == "hypergeometric" else None
         self.synthetic = survey.synthetic
-        self._survey = survey
+        self.source = survey.source
+        # What the figure needs from the survey (node sizes, labels), kept
+        # instead of the survey so that a network pickles small. The
+        # framework is the gap table's own, so it is pickled once.
+        self._pooled_gaps = _gaps.gaps(survey)
+        self.framework = Provenance.of(self._pooled_gaps).framework
         ids = list(res["competences"])
         self._ids = np.asarray(ids, dtype=object)
-        comp = survey.framework.competences.set_index("id")
+        comp = self.framework.competences.set_index("id")
         self.competences = pd.DataFrame(
             {
                 "competence": ids,
@@ -172,14 +232,38 @@ class CoGapNetwork:
             self.edges["p_value"] = res["backbone_p"]
 
     @property
+    @returns_table
+    def pooled_gaps(self) -> pd.DataFrame:
+        """The survey's pooled gap table (``survey.gaps()``, defaults), whose
+        mean gaps size the nodes of :func:`skillsmap.plot.skills_network`."""
+        return self._pooled_gaps
+
+    @property
     def backbone_alpha(self) -> float | None:
         """α of the backbone (None for the full network); older name of
         :attr:`alpha`."""
         return self.alpha
 
     def describe_backbone(self) -> str:
-        """The backbone in words, for captions: e.g. ``"noise-corrected
-        backbone (Coscia & Neffke 2017), α = 0.05"``; empty without one."""
+        """The backbone in words, for captions.
+
+        Returns
+        -------
+        str
+            E.g. ``"noise-corrected backbone (Coscia & Neffke 2017), α =
+            0.05"``; empty for the full network.
+
+        See Also
+        --------
+        Survey.cogap_network : Where the backbone is chosen.
+
+        Examples
+        --------
+        >>> import skillsmap as sm
+        >>> net = sm.demo_survey(300, seed=0).cogap_network(1, backbone="hypergeometric")
+        >>> net.describe_backbone()
+        'hypergeometric backbone (holm-adjusted), α = 0.05'
+        """
         if self.backbone is None:
             return ""
         name = {
@@ -197,17 +281,49 @@ class CoGapNetwork:
     @returns_table
     def communities(self, seed: int = 0, *, weight: str = "count") -> pd.DataFrame:
         """Louvain communities (modularity, resolution 1), deterministic for a
-        seed; the provenance (``df.attrs["provenance"]``) holds the partition's
-        ``modularity``."""
+        seed.
+
+        Parameters
+        ----------
+        seed : int
+            Seed of the node order Louvain visits.
+        weight : {"count", "phi"}
+            The edge weight.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``competence`` and ``community`` (0-based); the provenance
+            (``df.attrs["provenance"]``) holds the partition's
+            ``modularity``.
+
+        Raises
+        ------
+        ConfigurationError
+            For another weight.
+
+        See Also
+        --------
+        CoGapNetwork.centrality : Which competences are central.
+        skillsmap.plot.skills_network : ``colour_by="community"`` draws them.
+
+        Examples
+        --------
+        >>> import skillsmap as sm
+        >>> net = sm.demo_survey(400, seed=2).cogap_network(threshold=2)
+        >>> c = net.communities(seed=0)
+        >>> list(c.columns), sm.Provenance.of(c).modularity >= 0
+        (['competence', 'community'], True)
+        """
         labels, q = _core.louvain(
             len(self._ids), self._i, self._j, self._weights(weight), seed=int(seed)
         )
         df = pd.DataFrame({"competence": self._ids, "community": labels.astype(np.int64)})
         prov = Provenance(
             kind="communities",
-            framework=self._survey.framework,
+            framework=self.framework,
             synthetic=self.synthetic,
-            source=self._survey.source,
+            source=self.source,
             modularity=q,
             seed=int(seed),
             weight=weight,
@@ -216,15 +332,64 @@ class CoGapNetwork:
 
     @returns_table
     def centrality(self, *, weight: str = "count") -> pd.DataFrame:
-        """Degree (neighbours), strength (sum of weights), betweenness
-        (normalised, shortest paths with length 1/weight) and eigenvector
-        centrality (weighted, unit Euclidean norm) of every competence."""
+        """Degree, strength, betweenness and eigenvector centrality of every
+        competence.
+
+        Parameters
+        ----------
+        weight : {"count", "phi"}
+            The edge weight.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``competence``, ``degree`` (neighbours), ``strength`` (sum of
+            weights), ``betweenness`` (normalised, shortest paths with
+            length 1/weight) and ``eigenvector`` (weighted, unit Euclidean
+            norm).
+
+        Raises
+        ------
+        ConfigurationError
+            For another weight.
+
+        See Also
+        --------
+        CoGapNetwork.communities : Groups of competences.
+        CoGapNetwork.to_networkx : For other measures.
+
+        Examples
+        --------
+        >>> import skillsmap as sm
+        >>> net = sm.demo_survey(400, seed=2).cogap_network(threshold=2)
+        >>> net.centrality(weight="phi").columns.tolist()[1:3]
+        ['degree', 'strength']
+        """
         c = _core.centrality(len(self._ids), self._i, self._j, self._weights(weight))
         return pd.DataFrame({"competence": self._ids, **c})
 
     def to_networkx(self) -> nx.Graph:
-        """The network as an undirected ``networkx.Graph`` (edge attributes
-        ``count``, ``phi``; node attributes ``label``, ``area``, ``ubiquity``)."""
+        """The network as an undirected networkx graph.
+
+        Returns
+        -------
+        networkx.Graph
+            Edge attributes ``count`` and ``phi``; node attributes
+            ``label``, ``area`` and ``ubiquity``; graph attributes
+            ``threshold`` and ``synthetic``.
+
+        See Also
+        --------
+        SkillsMap.to_networkx : The skills map as a graph.
+
+        Examples
+        --------
+        >>> import skillsmap as sm
+        >>> net = sm.demo_survey(400, seed=2).cogap_network(threshold=2)
+        >>> g = net.to_networkx()
+        >>> g.number_of_edges() == len(net.edges)
+        True
+        """
         import networkx as nx
 
         g = nx.Graph(threshold=self.threshold, synthetic=self.synthetic)
@@ -242,4 +407,67 @@ class CoGapNetwork:
         )
 
     def _repr_html_(self) -> str:
-        return f"<p>{html.escape(repr(self))}</p>" + self.edges.head(20).to_html(index=False)
+        banner = (
+            "<p><b>Synthetic demonstration data</b> — not real survey responses.</p>"
+            if self.synthetic
+            else ""
+        )
+        what = self.describe_backbone() or "full network"
+        more = f"<p>… {len(self.edges) - 10} more edges</p>" if len(self.edges) > 10 else ""
+        return (
+            f"{banner}<p><b>CoGapNetwork</b>: {len(self._ids)} competences, "
+            f"{len(self.edges)} edges (gap ≥ {self.threshold:g}; {html.escape(what)}), "
+            f"framework <code>{html.escape(self.framework.id)}</code></p>"
+            + self.edges.head(10).to_html(index=False)
+            + more
+        )
+
+    def __eq__(self, other: object) -> bool:
+        """Equal content: options, framework, source and every table."""
+        if not isinstance(other, CoGapNetwork):
+            return NotImplemented
+        same = (self.threshold, self.backbone, self.alpha, self.p_adjust, self.synthetic) == (
+            other.threshold,
+            other.backbone,
+            other.alpha,
+            other.p_adjust,
+            other.synthetic,
+        )
+        return (
+            same
+            and self.source == other.source
+            and self.framework == other.framework
+            and self.edges.equals(other.edges)
+            and self.competences.equals(other.competences)
+            and self._pooled_gaps.equals(other._pooled_gaps)
+        )
+
+    # mutable tables, equality by content: not hashable
+    __hash__ = None  # type: ignore[assignment]
+
+    # -- pickling: the edge ends as node indices, not 2 × edges strings --------
+    def _edge_ends(self) -> tuple[np.ndarray, np.ndarray]:
+        return self._ids[self._i.astype(np.int64)], self._ids[self._j.astype(np.int64)]
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        source, target = self._edge_ends()
+        edges = self.edges
+        # only while the table is still the one built here (not edited)
+        if (
+            list(edges.columns[:2]) == ["source", "target"]
+            and len(edges) == len(source)
+            and (edges["source"].to_numpy(dtype=object) == source).all()
+            and (edges["target"].to_numpy(dtype=object) == target).all()
+        ):
+            state["edges"] = edges.drop(columns=["source", "target"])
+            state["_ends_dropped"] = True
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        dropped = state.pop("_ends_dropped", False)
+        self.__dict__.update(state)
+        if dropped:
+            source, target = self._edge_ends()
+            ends = pd.DataFrame({"source": source, "target": target}, index=self.edges.index)
+            self.edges = pd.concat([ends, self.edges], axis=1)

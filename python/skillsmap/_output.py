@@ -94,6 +94,17 @@ def set_output(kind: Kind = "pandas") -> None:
 def get_output() -> str:
     """The table type results are returned as now: ``"pandas"`` or ``"polars"``.
 
+    Returns
+    -------
+    str
+        ``"pandas"`` or ``"polars"``: the kind of :func:`output_context` in
+        this thread inside one, else that of :func:`set_output`.
+
+    See Also
+    --------
+    set_output : Choose the table type.
+    output_context : Choose it for a block.
+
     Examples
     --------
     >>> import skillsmap as sm
@@ -106,6 +117,26 @@ def get_output() -> str:
 @contextlib.contextmanager
 def output_context(kind: Kind) -> Iterator[None]:
     """Return results as ``kind`` inside a ``with`` block (this thread only).
+
+    Parameters
+    ----------
+    kind : {"pandas", "polars"}
+        The table type inside the block; the previous one is restored on
+        leaving it, even on an error.
+
+    Yields
+    ------
+    None
+
+    Raises
+    ------
+    ConfigurationError
+        For any other value.
+
+    See Also
+    --------
+    set_output : The same for the whole process.
+    get_output : The table type in force.
 
     Examples
     --------

@@ -67,6 +67,11 @@ def paired_test(
         ``p_adj``, ``r_rb``, ``mean_diff`` and ``d_z``; the provenance names
         the test as the equivalent scipy call.
 
+    See Also
+    --------
+    Survey.gaps : The size of the gaps the test is about.
+    p_adjust : The multiplicity control of ``p_adjust=``.
+
     Examples
     --------
     >>> import skillsmap as sm

@@ -62,6 +62,12 @@ def priorities(
         Borich top k and in HH, 2 = one of them, 3 = neither), ``top_k``,
         and the crosshair coordinates.
 
+    See Also
+    --------
+    Survey.gaps : The gap statistics behind the quadrants.
+    skillsmap.plot.ipa : Draw the importance–performance quadrants.
+    skillsmap.plot.locus_for_focus : Draw the Locus for Focus quadrants.
+
     Examples
     --------
     >>> import skillsmap as sm

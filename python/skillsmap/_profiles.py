@@ -51,6 +51,13 @@ def profiles(
         competences (or areas) in framework order; the provenance (kind
         ``"profiles"``) names the ``value``.
 
+    See Also
+    --------
+    Survey.gaps : The long gap table the profiles pivot.
+    similarity : Compare the profiles.
+    rca : Revealed comparative advantage of entities in competences.
+    skillsmap.plot.gap_heatmap : Draw the profiles.
+
     Examples
     --------
     >>> import skillsmap as sm

@@ -98,6 +98,11 @@ class Provenance:
     weight : str or None
         The edge weight of a community partition (``"count"`` or ``"phi"``).
 
+    See Also
+    --------
+    Survey.gaps : One of the analyses whose tables carry a provenance.
+    set_output : Polars output, whose tables carry none.
+
     Examples
     --------
     >>> import skillsmap as sm
@@ -149,17 +154,84 @@ class Provenance:
 
     @classmethod
     def of(cls, table: Any) -> Provenance | None:
-        """The provenance of a table (``table.attrs["provenance"]``), or None."""
+        """The provenance of a table (``table.attrs["provenance"]``).
+
+        Parameters
+        ----------
+        table : pandas.DataFrame or any
+            A result table (anything else has none).
+
+        Returns
+        -------
+        Provenance or None
+            None for a table that has none (e.g. one built by hand).
+
+        See Also
+        --------
+        Provenance.names : The display names of its groups.
+
+        Examples
+        --------
+        >>> import pandas as pd, skillsmap as sm
+        >>> sm.Provenance.of(sm.demo_survey(50, seed=0).gaps()).kind
+        'gaps'
+        >>> sm.Provenance.of(pd.DataFrame()) is None
+        True
+        """
         attrs = getattr(table, "attrs", None)
         found = attrs.get(ATTRS_KEY) if isinstance(attrs, Mapping) else None
         return found if isinstance(found, Provenance) else None
 
     def names(self) -> dict[str, str]:
-        """The display names of the group values as a dict."""
+        """The display names of the group values as a dict.
+
+        Returns
+        -------
+        dict of str to str
+            Group value → display name (empty for a pooled table or for
+            attributes, which have none).
+
+        See Also
+        --------
+        Provenance.of : The provenance of a table.
+
+        Examples
+        --------
+        >>> import skillsmap as sm
+        >>> p = sm.Provenance.of(sm.demo_survey(50, seed=0).gaps(by="region"))
+        >>> p.names()["ES22"]
+        'Navarra'
+        """
         return dict(self.group_names)
 
     def replace(self, **changes: Any) -> Provenance:
-        """A copy with some fields changed."""
+        """A copy with some fields changed (a provenance is immutable).
+
+        Parameters
+        ----------
+        **changes
+            New values of fields, by name.
+
+        Returns
+        -------
+        Provenance
+
+        Raises
+        ------
+        TypeError
+            For a name that is not a field.
+
+        See Also
+        --------
+        dataclasses.replace : What it calls.
+
+        Examples
+        --------
+        >>> import skillsmap as sm
+        >>> p = sm.Provenance(kind="gaps", min_n=5)
+        >>> p.replace(min_n=10).min_n, p.min_n
+        (10, 5)
+        """
         return dataclasses.replace(self, **changes)
 
     def _shown(self) -> list[tuple[str, str]]:

@@ -80,7 +80,24 @@ _CHUNK = 30000
 
 class MissingTranslationWarning(UserWarning):
     """Some labels of a questionnaire are not translated into one of its
-    languages and are shown in English there."""
+    languages and are shown in English there.
+
+    Given once per questionnaire, naming what is missing; a form rebuilt
+    from its spec gives none.
+
+    See Also
+    --------
+    Questionnaire : Where it is given.
+
+    Examples
+    --------
+    >>> import warnings, skillsmap as sm
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = sm.Questionnaire("entrecomp", languages=("en", "es"))
+    >>> any(issubclass(w.category, sm.MissingTranslationWarning) for w in caught)
+    True
+    """
 
 
 @dataclass(frozen=True)
@@ -329,6 +346,17 @@ class Questionnaire:
         (``consent``, ``region``, ``stakeholder_type``, ``attribute``,
         ``rating``), ``competence``, ``rating``, ``group``, ``list_name``
         and ``limesurvey`` (the column of a LimeSurvey response export).
+
+    Raises
+    ------
+    ConfigurationError
+        For an unknown language or rating, a scale that is not whole numbers,
+        or a bad option.
+
+    See Also
+    --------
+    read_survey : ``form=`` reads an export back with the questionnaire.
+    skillsmap.frameworks.load : The frameworks a questionnaire can ask about.
 
     Examples
     --------
@@ -597,7 +625,35 @@ class Questionnaire:
         return self._questions.copy()
 
     def label(self, name: str, lang: str) -> str:
-        """The label of question ``name`` in ``lang``."""
+        """The label of a question in one language.
+
+        Parameters
+        ----------
+        name : str
+            A question name (the ``name`` column of :attr:`questions`).
+        lang : str
+            One of the questionnaire's languages.
+
+        Returns
+        -------
+        str
+
+        Raises
+        ------
+        KeyError
+            For a name or language the questionnaire does not have.
+
+        See Also
+        --------
+        Questionnaire.group_label : The label of a group.
+
+        Examples
+        --------
+        >>> import skillsmap as sm
+        >>> q = sm.Questionnaire(languages=("en", "es"))
+        >>> q.label("region", "es")
+        'Región en la que trabaja su organización'
+        """
         kind, competence, rating = self._index[name]
         if kind == "rating":
             j = self._comp_pos[competence]
@@ -611,7 +667,38 @@ class Questionnaire:
         return next(a for a in self.attributes if a.name == name).label[lang]
 
     def group_label(self, group: str, lang: str) -> str:
-        """The label of group ``group`` in ``lang``."""
+        """The label of a group of questions in one language.
+
+        Parameters
+        ----------
+        group : str
+            A group (the ``group`` column of :attr:`questions`):
+            ``"respondent"`` or an area's group.
+        lang : str
+            One of the questionnaire's languages.
+
+        Returns
+        -------
+        str
+
+        Raises
+        ------
+        KeyError
+            For a language the questionnaire does not have.
+        StopIteration
+            For a group it does not have.
+
+        See Also
+        --------
+        Questionnaire.label : The label of a question.
+
+        Examples
+        --------
+        >>> import skillsmap as sm
+        >>> q = sm.Questionnaire(languages=("en", "fr"))
+        >>> q.group_label("respondent", "en")
+        'About you and your organisation'
+        """
         if group == "respondent":
             return T.RESPONDENT_GROUP[lang]
         area = next(a for a, g in self._group.items() if g == group)
@@ -619,8 +706,27 @@ class Questionnaire:
 
     # -- the spec every written form carries -----------------------------------------
     def spec(self) -> dict[str, Any]:
-        """The JSON-able description that rebuilds this questionnaire
-        (:meth:`from_spec`); embedded frameworks, regions and typologies by id."""
+        """The JSON-able description that rebuilds this questionnaire.
+
+        Returns
+        -------
+        dict
+            ``schema``, ``framework``, ``regions``, ``typology`` (embedded
+            ones by id, others in full), ``languages``, ``ratings``,
+            ``scale``, ``title``, ``consent``, ``require_ratings`` and
+            ``attributes``; every form written carries it.
+
+        See Also
+        --------
+        Questionnaire.from_spec : The inverse.
+
+        Examples
+        --------
+        >>> import skillsmap as sm
+        >>> spec = sm.Questionnaire(languages=("en",)).spec()
+        >>> spec["framework"], spec["scale"]
+        ('se-core', [1, 5])
+        """
         fw = self.framework
         embedded = fw.id in _available() and fw == Framework(_core_framework(fw.id))
         return {
@@ -643,8 +749,39 @@ class Questionnaire:
 
     @classmethod
     def from_spec(cls, spec: Mapping[str, Any], *, source: str = "spec") -> Questionnaire:
-        """Rebuild a questionnaire from :meth:`spec` (no warnings: they were
-        given when the form was designed)."""
+        """Rebuild a questionnaire from :meth:`spec`.
+
+        No :class:`MissingTranslationWarning`: it was given when the form
+        was designed.
+
+        Parameters
+        ----------
+        spec : mapping
+            What :meth:`spec` returned (e.g. parsed from a form).
+        source : str
+            What the spec came from, for error messages.
+
+        Returns
+        -------
+        Questionnaire
+
+        Raises
+        ------
+        FormatError
+            For a spec that is malformed or describes an invalid
+            questionnaire.
+
+        See Also
+        --------
+        Questionnaire.from_form : The same from a written form.
+
+        Examples
+        --------
+        >>> import skillsmap as sm
+        >>> q = sm.Questionnaire(languages=("en", "it"), consent=True)
+        >>> sm.Questionnaire.from_spec(q.spec()) == q
+        True
+        """
         if not isinstance(spec, Mapping) or spec.get("schema") != SCHEMA:
             raise FormatError(f"{source}: not a skillsmap questionnaire ({SCHEMA!r} expected)")
         try:
@@ -699,12 +836,34 @@ class Questionnaire:
         hidden ``skillsmap`` sheet) or a LimeSurvey structure (``.txt``, its
         ``skillsmap`` column).
 
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The form file.
+
+        Returns
+        -------
+        Questionnaire
+
         Raises
         ------
         FileNotFoundError
             No such file.
         FormatError
             The file is not a form written by skillsmap.
+
+        See Also
+        --------
+        read_survey : ``form=path`` reads an export with it directly.
+
+        Examples
+        --------
+        >>> import os, tempfile, skillsmap as sm
+        >>> q = sm.Questionnaire(languages=("en",), ratings=("current", "required"))
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = q.to_limesurvey(os.path.join(tmp, "form.txt"))
+        ...     sm.Questionnaire.from_form(path) == q
+        True
         """
         p = Path(path)
         if not p.is_file():
@@ -753,10 +912,33 @@ class Questionnaire:
         :func:`read_survey` needs only this file) and ``skillsmap_questions``
         (:attr:`questions`, for people). Written atomically.
 
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The ``.xlsx`` file to write.
+
         Returns
         -------
         Path
             ``path``.
+
+        Raises
+        ------
+        OSError
+            When the file cannot be written; ``path`` is then unchanged.
+
+        See Also
+        --------
+        Questionnaire.to_limesurvey : The same for LimeSurvey.
+        Questionnaire.from_form : Read the questionnaire back.
+
+        Examples
+        --------
+        >>> import os, tempfile, skillsmap as sm
+        >>> q = sm.Questionnaire(languages=("en", "sl"))
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     q.to_xlsform(os.path.join(tmp, "form.xlsx")).name
+        'form.xlsx'
         """
         from openpyxl import Workbook
 
@@ -885,11 +1067,36 @@ class Questionnaire:
         column of the first group row (LimeSurvey ignores unknown columns
         on group rows), so :func:`read_survey` needs only this file.
 
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The ``.txt`` file to write.
+
+        Returns
+        -------
+        Path
+            ``path``.
+
         Raises
         ------
         ConfigurationError
             A scale with negative levels (LimeSurvey answer codes are
             letters and digits).
+        OSError
+            When the file cannot be written.
+
+        See Also
+        --------
+        Questionnaire.to_xlsform : The same for KoboToolbox and ODK.
+
+        Examples
+        --------
+        >>> import os, tempfile, skillsmap as sm
+        >>> q = sm.Questionnaire(languages=("en", "fi"))
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = q.to_limesurvey(os.path.join(tmp, "form.txt"))
+        ...     path.read_text(encoding="utf-8-sig").splitlines()[0].split()[:3]
+        ['id', 'related_id', 'class']
         """
         lo = self.scale[0]
         if lo < 0:
@@ -1057,7 +1264,33 @@ class Questionnaire:
         return out
 
     def template_columns(self, layout: str = "long") -> list[str]:
-        """The columns of :meth:`to_template`'s file."""
+        """The columns of :meth:`to_template`'s file.
+
+        Parameters
+        ----------
+        layout : {"long", "wide"}
+            One row per respondent × competence, or per respondent.
+
+        Returns
+        -------
+        list of str
+
+        Raises
+        ------
+        ConfigurationError
+            For another layout.
+
+        See Also
+        --------
+        Questionnaire.to_template : Write the blank file.
+
+        Examples
+        --------
+        >>> import skillsmap as sm
+        >>> sm.Questionnaire(ratings=("current", "required")).template_columns()
+        ['respondent', 'region', 'stakeholder_type', 'competence', 'competence_label',
+         'current', 'required']
+        """
         attrs = [a.name for a in self.attributes]
         if layout == "long":
             return [
@@ -1096,6 +1329,39 @@ class Questionnaire:
         ``","`` (default) or ``";"`` (what Excel expects where the decimal
         mark is a comma). Read the filled file with
         ``read_survey(path, form=questionnaire_or_its_form)``.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The CSV file to write.
+        layout : {"long", "wide"}
+            One row per respondent × competence, or per respondent.
+        sep : {",", ";", "\\t"}
+            The column separator.
+
+        Returns
+        -------
+        Path
+            ``path``.
+
+        Raises
+        ------
+        ConfigurationError
+            For another layout or separator.
+
+        See Also
+        --------
+        Questionnaire.template_columns : The columns it holds.
+        read_survey : Read the filled file back.
+
+        Examples
+        --------
+        >>> import os, tempfile, skillsmap as sm
+        >>> q = sm.Questionnaire(languages=("en",))
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = q.to_template(os.path.join(tmp, "blank.csv"), sep=";")
+        ...     path.read_text(encoding="utf-8-sig").splitlines()[0][:30]
+        'respondent;region;stakeholder_'
         """
         if sep not in {",", ";", "\t"}:
             raise ConfigurationError(f"sep must be ',', ';' or a tab, got {sep!r}")

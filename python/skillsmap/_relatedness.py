@@ -47,12 +47,19 @@ def rca(X: Any) -> Any:
 
     Returns
     -------
-    DataFrame labelled like ``X`` (or an array for an array input).
+    DataFrame or numpy.ndarray
+        Labelled like ``X`` (an array for an array input).
 
     Raises
     ------
     ConfigurationError
         For a negative, infinite or NaN value, with its row and column.
+
+    See Also
+    --------
+    proximity : Proximity of items from the presence ``RCA ≥ threshold``.
+    density : How much of an item's related items an entity has.
+    Survey.profiles : Entity × competence matrices to use as ``X``.
 
     Examples
     --------
@@ -76,10 +83,29 @@ def proximity(X: Any, threshold: float = 1.0) -> Any:
     (Hidalgo et al. 2007; the discrete, symmetric proximity of the
     ``ecomplexity`` package). Items present nowhere get NaN.
 
+    Parameters
+    ----------
+    X : DataFrame or 2-D array
+        Non-negative values, rows = entities, columns = items (as in
+        :func:`rca`).
+    threshold : float
+        An entity has an item when its RCA is at least this.
+
     Returns
     -------
-    Item × item DataFrame labelled with ``X``'s columns (an array for an
-    array input).
+    DataFrame or numpy.ndarray
+        Item × item, labelled with ``X``'s columns (an array for an array
+        input).
+
+    Raises
+    ------
+    ConfigurationError
+        For a negative, infinite or NaN value, with its row and column.
+
+    See Also
+    --------
+    rca : The revealed comparative advantage behind the presence matrix.
+    density : Proximity summed over what each entity has.
 
     Examples
     --------
@@ -102,10 +128,28 @@ def density(X: Any, threshold: float = 1.0) -> Any:
     ``ω_cp = Σ_q M_cq φ_pq / Σ_q φ_pq`` — the share of item p's proximity
     mass that entity c already has (Hidalgo et al. 2007; as ``ecomplexity``).
 
+    Parameters
+    ----------
+    X : DataFrame or 2-D array
+        Non-negative values, rows = entities, columns = items (as in
+        :func:`rca`).
+    threshold : float
+        An entity has an item when its RCA is at least this.
+
     Returns
     -------
-    Entity × item DataFrame labelled like ``X`` (an array for an array
-    input).
+    DataFrame or numpy.ndarray
+        Entity × item, labelled like ``X`` (an array for an array input).
+
+    Raises
+    ------
+    ConfigurationError
+        For a negative, infinite or NaN value, with its row and column.
+
+    See Also
+    --------
+    rca : Revealed comparative advantage.
+    proximity : The item × item proximity used as weights.
 
     Examples
     --------

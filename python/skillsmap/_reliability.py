@@ -87,6 +87,10 @@ def reliability(
         ``alpha_if_deleted``). Coefficients are NaN where undefined (fewer
         than two complete cases or items, a constant item).
 
+    See Also
+    --------
+    Survey.compare : Between-group tests per item.
+
     Examples
     --------
     >>> import skillsmap as sm

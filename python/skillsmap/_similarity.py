@@ -114,11 +114,25 @@ def similarity(
 
     Returns
     -------
-    DataFrame labelled with ``X``'s index on both axes, or an array for an
-    array input. Symmetric; 1 on the diagonal except for rows with no
-    defined similarity (e.g. a constant profile under Pearson). The
-    DataFrame's provenance names the metric and keeps the display names
-    and synthetic flag of ``X``'s.
+    DataFrame or numpy.ndarray
+        Labelled with ``X``'s index on both axes, or an array for an array
+        input. Symmetric; 1 on the diagonal except for rows with no defined
+        similarity (e.g. a constant profile under Pearson). The DataFrame's
+        provenance names the metric and keeps the display names and
+        synthetic flag of ``X``'s.
+
+    Raises
+    ------
+    ConfigurationError
+        For an unknown metric, Jaccard without ``threshold``, or a bad
+        ``min_overlap`` or ``dtype``.
+
+    See Also
+    --------
+    distance : The distances themselves.
+    top_k : The nearest rows only, in O(N·k) memory.
+    Survey.profiles : Entity × competence profiles to compare.
+    skillsmap.plot.similarity_clustermap : Draw the matrix with its dendrogram.
 
     Examples
     --------
@@ -143,8 +157,37 @@ def distance(
 ) -> Any:
     """Distance between every pair of rows: Euclidean and Manhattan as
     such, ``1 − s`` for cosine, Pearson, Spearman and Jaccard (the
-    conventions of ``scipy.spatial.distance``). Parameters as in
-    :func:`similarity`.
+    conventions of ``scipy.spatial.distance``).
+
+    Parameters
+    ----------
+    X : DataFrame or 2-D array
+        Rows are entities, columns are competences; NaN is a missing value.
+    metric : {"euclidean", "manhattan", "cosine", "pearson", "spearman", "jaccard"}
+        As in :func:`similarity`.
+    pairwise_complete : bool
+        With NaN, each pair uses only the columns both rows answered.
+    min_overlap : int
+        Pairs sharing fewer columns are NaN.
+    dtype : {"float64", "float32"}
+        Output dtype.
+    threshold : float, optional
+        Binarisation threshold, required for Jaccard.
+
+    Returns
+    -------
+    DataFrame or numpy.ndarray
+        Symmetric, 0 on the diagonal, labelled with ``X``'s index on both
+        axes (an array for an array input).
+
+    Raises
+    ------
+    ConfigurationError
+        For an unknown metric or a bad option.
+
+    See Also
+    --------
+    similarity : Similarities in [-1, 1], or 1 / (1 + d) for distances.
 
     Examples
     --------
@@ -169,6 +212,22 @@ def top_k(
     """The ``k`` most similar other rows of every row, streamed in blocks so
     that memory stays O(N·k) even for hundreds of thousands of rows.
 
+    Parameters
+    ----------
+    X : DataFrame or 2-D array
+        Rows are entities (often respondents), columns are competences; NaN
+        is a missing value.
+    k : int
+        Neighbours per row.
+    metric : {"cosine", "pearson", "spearman", "euclidean", "manhattan", "jaccard"}
+        As in :func:`similarity`.
+    pairwise_complete : bool
+        With NaN, each pair uses only the columns both rows answered.
+    min_overlap : int
+        Pairs sharing fewer columns are left out.
+    threshold : float, optional
+        Binarisation threshold, required for Jaccard.
+
     Returns
     -------
     pandas.DataFrame
@@ -176,6 +235,15 @@ def top_k(
         an array) and ``similarity`` (as in :func:`similarity`), sorted by
         source and then similarity descending; a row is never its own
         neighbour; pairs with undefined similarity are left out.
+
+    Raises
+    ------
+    ConfigurationError
+        For ``k < 1``, an unknown metric or a bad option.
+
+    See Also
+    --------
+    similarity : The full matrix, for a few hundred rows.
 
     Examples
     --------

@@ -81,6 +81,12 @@ class Survey:
         The same survey with new respondent weights and the
         :class:`~skillsmap._weights.Weighting` that made them.
 
+    See Also
+    --------
+    read_survey : A survey from a file or a collection tool's export.
+    demo_survey : A synthetic survey.
+    SkillsMap : The survey as a graph.
+
     Examples
     --------
     >>> import skillsmap as sm
@@ -221,6 +227,24 @@ class Survey:
         ``stakeholder_type`` (type id), ``competence`` (competence id),
         ``current``, ``required`` and/or ``importance``, ``weight`` when the
         survey has weights, then the respondent attributes.
+
+        Returns
+        -------
+        pandas.DataFrame
+            What :meth:`from_frame` reads back into an equal survey.
+
+        See Also
+        --------
+        Survey.respondents : One row per respondent.
+        Survey.from_frame : The inverse.
+
+        Examples
+        --------
+        >>> import skillsmap as sm
+        >>> s = sm.demo_survey(20, seed=0)
+        >>> t = s.to_frame()
+        >>> len(t) == s.n_answers, t["current"].isna().any()
+        (True, np.True_)
         """
         ans = self._inner.answer_columns()
         resp = self.respondents
@@ -248,7 +272,24 @@ class Survey:
 
     def summary(self) -> str:
         """A text summary: respondents per region × type, answers, missing
-        answers and the mean gap per competence area."""
+        answers and the mean gap per competence area.
+
+        Returns
+        -------
+        str
+            Several lines, for a terminal (``skillsmap summary``).
+
+        See Also
+        --------
+        Survey.respondents : The respondents as a table.
+        Survey.gaps : The gap statistics in full.
+
+        Examples
+        --------
+        >>> import skillsmap as sm
+        >>> print(sm.demo_survey(50, seed=0).summary().splitlines()[0])
+        SYNTHETIC DEMONSTRATION DATA — not real survey responses
+        """
         return self._inner.summary()
 
     # -- the internal interface of the analysis modules (see the class notes) ---

@@ -12,6 +12,7 @@ respondents per margin and iteration.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -60,6 +61,18 @@ class Weighting:
     design_effect: float
     n_eff: float
     trimmed: int = 0
+
+    def _repr_html_(self) -> str:
+        state = "converged" if self.converged else "<b>not converged</b>"
+        return (
+            f"<p><b>Weighting</b> by {html.escape(self.method)} on "
+            f"{html.escape(', '.join(self.keys))}: {state} after {self.iterations} "
+            f"iteration{'s' if self.iterations != 1 else ''} (largest margin deviation "
+            f"{self.max_deviation:.2g}); design effect {self.design_effect:.3f}, "
+            f"effective n {self.n_eff:.1f}"
+            + (f", {self.trimmed} respondents trimmed" if self.trimmed else "")
+            + "</p>"
+        )
 
 
 def _base_weights(survey: Survey) -> np.ndarray:
@@ -148,7 +161,7 @@ def rake(
     Starting from the survey's weights (or 1), each cycle adjusts the
     weights to every margin in turn: wᵣ ← wᵣ · Tₖ / Σ_{s∈k} w_s for the
     category k of respondent r, T its population total. Cycles stop when
-    every margin is met, max |Σw − T| / T < ``tol``. With ``bounds`` =
+    every margin is met, ``max |Σw − T| / T < tol``. With ``bounds`` =
     (L, U) the adjustment wᵣ / w⁰ᵣ is kept within [L, U] after each step
     (trimming; the margins are then met only if the bounds allow it).
 
@@ -183,6 +196,11 @@ def rake(
     ConvergenceError
         The margins are not met within ``max_iter`` cycles (e.g. bounds
         too tight).
+
+    See Also
+    --------
+    Survey.post_stratify : Weights on full cross-classified cells.
+    Survey.weighting : How the weights were made.
 
     Examples
     --------
@@ -300,6 +318,11 @@ def post_stratify(
     ConfigurationError
         A cell with a positive total and no respondent, respondents in a
         cell without a total, a malformed table.
+
+    See Also
+    --------
+    Survey.rake : Weights from margins only (IPF).
+    Survey.weighting : How the weights were made.
 
     Examples
     --------

@@ -28,15 +28,66 @@ _SHOWN = 10
 
 
 class SkillsMapError(Exception):
-    """Base class of all skillsmap errors."""
+    """Base class of all skillsmap errors.
+
+    Catch it to handle anything skillsmap raises on purpose; each subclass
+    also derives from the built-in exception of its kind.
+
+    See Also
+    --------
+    ValidationError : Invalid survey data, every problem located.
+    ConfigurationError : A bad option.
+
+    Examples
+    --------
+    >>> import skillsmap as sm
+    >>> try:
+    ...     sm.frameworks.load("no-such-framework")
+    ... except sm.SkillsMapError as err:
+    ...     print(type(err).__name__)
+    UnknownNameError
+    """
 
 
 class DefinitionError(SkillsMapError, ValueError):
-    """A scale, framework, typology or region set is malformed."""
+    """A scale, framework, typology or region set is malformed.
+
+    Also a ``ValueError``.
+
+    See Also
+    --------
+    Framework.from_frame : Raises it for duplicate or empty ids.
+
+    Examples
+    --------
+    >>> import skillsmap as sm
+    >>> try:
+    ...     sm.Scale(5, 1)
+    ... except sm.DefinitionError as err:
+    ...     print(err)
+    invalid scale: min must be below max, got min=5 max=1
+    """
 
 
 class UnknownNameError(SkillsMapError, KeyError):
-    """No embedded framework, typology or region set has this id."""
+    """An unknown name: no embedded framework, typology or region set has
+    this id, or a skills map has no such node.
+
+    Also a ``KeyError``.
+
+    See Also
+    --------
+    skillsmap.frameworks.available : The ids that exist.
+
+    Examples
+    --------
+    >>> import skillsmap as sm
+    >>> try:
+    ...     sm.frameworks.load("nope")
+    ... except KeyError as err:
+    ...     print(err)
+    unknown framework "nope"; available: se-core, entrecomp, digcomp, greencomp, lifecomp
+    """
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0]) if self.args else ""
@@ -44,16 +95,69 @@ class UnknownNameError(SkillsMapError, KeyError):
 
 class ConfigurationError(SkillsMapError, ValueError):
     """A parameter is out of range or not one of its allowed values (a
-    generator setting, an unknown metric or grouping key, a bad option)."""
+    generator setting, an unknown metric or grouping key, a bad option).
+
+    Also a ``ValueError``. Raised before any work is done.
+
+    See Also
+    --------
+    ValidationError : For bad data rather than bad options.
+
+    Examples
+    --------
+    >>> import skillsmap as sm
+    >>> try:
+    ...     sm.demo_survey(50, seed=0).gaps(by="planet")
+    ... except sm.ConfigurationError as err:
+    ...     print(str(err)[:50])
+    invalid grouping: no respondent attribute "planet"
+    """
 
 
 class FormatError(SkillsMapError, ValueError):
     """A file or text is not in the expected format: a corrupt or foreign
-    skills-map file, a malformed framework, typology or region-set file."""
+    skills-map file, a malformed framework, typology or region-set file, a
+    survey file that cannot be read.
+
+    Also a ``ValueError``.
+
+    See Also
+    --------
+    read_survey : Raises it for a file it cannot read.
+    SkillsMap.load : Raises it for a file that is not a map.
+
+    Examples
+    --------
+    >>> import skillsmap as sm
+    >>> try:
+    ...     sm.SkillsMap.from_json("not json")
+    ... except sm.FormatError as err:
+    ...     print(err)
+    cannot read skills map JSON: expected a JSON object at line 1
+    """
 
 
 class ConvergenceError(SkillsMapError, RuntimeError):
-    """An iterative method did not converge (e.g. eigenvector centrality)."""
+    """An iterative method did not converge (raking, eigenvector centrality).
+
+    Also a ``RuntimeError``.
+
+    See Also
+    --------
+    Survey.rake : Raises it when the margins are not met in ``max_iter``.
+
+    Examples
+    --------
+    >>> import skillsmap as sm
+    >>> s = sm.demo_survey(500, seed=0)
+    >>> pop = {"ES22": 100, "ES62": 150, "FRI": 300, "SI032": 80, "FI1D7": 70, "ITH5": 300}
+    >>> size = {"micro": 600, "small": 300, "medium": 70, "large": 30}
+    >>> try:
+    ...     s.rake({"region": pop, "organisation_size": size}, max_iter=1)
+    ... except sm.ConvergenceError:
+    ...     print("not converged")
+    not converged
+    """
 
 
 Row = tuple["int | None", str, str, str, str]
@@ -78,6 +182,11 @@ class ValidationError(SkillsMapError, ValueError):
         ``duplicate_answer``, ``inconsistent_respondent``, ``not_finite``,
         ``missing_column``, ``duplicate_column``, ``invalid_type``,
         ``control_character``).
+
+    See Also
+    --------
+    read_survey : Reading a file validates it.
+    Survey.from_frame : Building a survey validates it.
 
     Examples
     --------

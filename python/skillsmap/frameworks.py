@@ -25,7 +25,22 @@ __all__ = ["Framework", "available", "load"]
 
 
 def available() -> list[str]:
-    """Ids of the embedded frameworks, the default ``se-core`` first."""
+    """Ids of the embedded frameworks, the default ``se-core`` first.
+
+    Returns
+    -------
+    list of str
+
+    See Also
+    --------
+    load : Load one.
+
+    Examples
+    --------
+    >>> import skillsmap as sm
+    >>> sm.frameworks.available()
+    ['se-core', 'entrecomp', 'digcomp', 'greencomp', 'lifecomp']
+    """
     return list(_core.Framework.available())
 
 
@@ -45,6 +60,22 @@ def load(id: str | os.PathLike[str] = "se-core") -> Framework:
     FileNotFoundError
         ``id`` names a file (it ends in ``.json`` or ``.csv``, or is a path)
         that does not exist.
+
+    Returns
+    -------
+    Framework
+
+    See Also
+    --------
+    available : The embedded ids.
+    Framework.from_frame : A framework of your own.
+
+    Examples
+    --------
+    >>> import skillsmap as sm
+    >>> fw = sm.frameworks.load("digcomp")
+    >>> fw.id, len(fw.areas), len(fw.competences)
+    ('digcomp', 5, 21)
     """
     text = os.fspath(id)
     looks_like_a_file = text.lower().endswith((".json", ".csv")) or os.sep in text

@@ -12,6 +12,35 @@ use crate::errors::IntoPyResult;
 /// An ordinal answer scale: ``Scale(min, max, *, labels=None, id="", name="")``.
 ///
 /// Values outside [min, max] are validation errors, never clipped.
+///
+/// Parameters
+/// ----------
+/// min, max : float
+///     Lowest and highest level, inclusive (``min < max``).
+/// labels : list of str, optional
+///     One label per integer level from ``min`` to ``max``.
+/// id, name : str
+///     Stable id and human-readable name.
+///
+/// Raises
+/// ------
+/// DefinitionError
+///     For ``min >= max``, a non-finite bound, or labels that do not match
+///     the integer levels.
+///
+/// See Also
+/// --------
+/// Framework.scale : The proficiency scale of a framework.
+/// Survey.scale : The scale of a survey's current and required levels.
+///
+/// Examples
+/// --------
+/// >>> import skillsmap as sm
+/// >>> s = sm.Scale(1, 8, id="entrecomp-8", name="EntreComp proficiency")
+/// >>> s.contains(8), s.contains(9)
+/// (True, False)
+/// >>> sm.Scale(1, 3, labels=["low", "mid", "high"]).labels
+/// ['low', 'mid', 'high']
 #[pyclass(name = "Scale", module = "skillsmap._core", frozen, eq, from_py_object)]
 #[derive(Clone, PartialEq)]
 pub struct PyScale {
@@ -38,6 +67,20 @@ impl PyScale {
     }
 
     /// The five-point Likert scale (1–5, labelled Very low … Very high).
+    ///
+    /// Returns
+    /// -------
+    /// Scale
+    ///
+    /// See Also
+    /// --------
+    /// Scale : A scale of your own.
+    ///
+    /// Examples
+    /// --------
+    /// >>> import skillsmap as sm
+    /// >>> sm.Scale.likert5().labels[0]
+    /// 'Very low'
     #[staticmethod]
     fn likert5() -> Self {
         PyScale {
@@ -71,6 +114,26 @@ impl PyScale {
         self.inner.name.clone()
     }
     /// Whether a value lies on the scale (NaN does not).
+    ///
+    /// Parameters
+    /// ----------
+    /// value : float
+    ///     A level.
+    ///
+    /// Returns
+    /// -------
+    /// bool
+    ///     ``min <= value <= max``.
+    ///
+    /// See Also
+    /// --------
+    /// Scale : Its bounds.
+    ///
+    /// Examples
+    /// --------
+    /// >>> import skillsmap as sm
+    /// >>> sm.Scale.likert5().contains(4.5), sm.Scale.likert5().contains(float("nan"))
+    /// (True, False)
     fn contains(&self, value: f64) -> bool {
         self.inner.contains(value)
     }

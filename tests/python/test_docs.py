@@ -8,6 +8,7 @@ import pytest
 MODULES = [
     "skillsmap",
     "skillsmap._compare",
+    "skillsmap._core",  # the binding's classes (Scale) carry examples too
     "skillsmap._demo",
     "skillsmap._exports",
     "skillsmap._files",

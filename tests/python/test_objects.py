@@ -24,10 +24,14 @@ def objects(survey):
         "typology": survey.typology,
         "scale": survey.scale,
         "map": survey.skills_map(),
+        "network": survey.cogap_network(1.0, backbone="noise_corrected"),
     }
 
 
-@pytest.mark.parametrize("name", ["survey", "framework", "regions", "typology", "scale", "map"])
+NAMES = ["survey", "framework", "regions", "typology", "scale", "map", "network"]
+
+
+@pytest.mark.parametrize("name", NAMES)
 @pytest.mark.parametrize(
     "clone",
     [
@@ -70,3 +74,44 @@ def test_a_copied_map_is_independent(survey, clone):
 def test_a_pickled_survey_analyses_the_same(survey):
     back = pickle.loads(pickle.dumps(survey))
     assert back.gaps().equals(survey.gaps())
+
+
+@pytest.mark.parametrize("backbone", [None, "noise_corrected"])
+def test_a_network_pickles_small_without_the_survey(backbone):
+    # the demo survey at its default size: 32 competences (39 MB when a
+    # network carried its survey)
+    net = sm.demo_survey(seed=0).cogap_network(1.0, backbone=backbone)
+    data = pickle.dumps(net)
+    assert len(data) <= 100_000, len(data)
+    back = pickle.loads(data)
+    assert back == net
+    assert not any(isinstance(v, sm.Survey) for v in vars(back).values())
+    assert back.centrality().equals(net.centrality())
+    assert back.communities(seed=1).equals(net.communities(seed=1))
+
+
+def test_an_edited_network_pickles_as_edited(survey):
+    net = survey.cogap_network(1.0)
+    net.edges = net.edges.iloc[::-1].head(7)
+    back = pickle.loads(pickle.dumps(net))
+    assert back.edges.equals(net.edges)
+
+
+def test_a_pickled_network_draws_the_same_figure(survey):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    net = survey.cogap_network(1.0)
+    back = pickle.loads(pickle.dumps(net))
+    a, b = sm.plot.skills_network(net), sm.plot.skills_network(back)
+    assert a.get_title() == b.get_title()
+    assert [t.get_text() for t in a.texts] == [t.get_text() for t in b.texts]
+    plt.close("all")
+
+
+def test_network_equality_is_by_content(survey):
+    assert survey.cogap_network(1.0) == survey.cogap_network(1.0)
+    assert survey.cogap_network(1.0) != survey.cogap_network(2.0)
+    assert survey.cogap_network(1.0) != "network"

@@ -87,7 +87,7 @@ def skills_network(
     if n == 0:
         raise ConfigurationError("skills_network: the network has no competences")
     if gaps is None:
-        gaps = network._survey.gaps()
+        gaps = network.pooled_gaps
     if not isinstance(gaps, pd.DataFrame) and type(gaps).__module__.split(".")[0] == "polars":
         gaps = gaps.to_pandas()
     if not isinstance(gaps, pd.DataFrame):
@@ -96,7 +96,7 @@ def skills_network(
         )
     if not isinstance(min_count, (int, np.integer)) or min_count < 0:
         raise ConfigurationError(f"min_count must be a non-negative integer, got {min_count!r}")
-    fw = network._survey.framework if framework is None else resolve_framework(framework, gaps)
+    fw = network.framework if framework is None else resolve_framework(framework, gaps)
     info = items(fw)
     if colour_by == "community":
         comm = network.communities(seed=seed).set_index("competence")["community"]
