@@ -29,9 +29,10 @@ build: $(DEPS) ## build the extension (release) into the virtualenv
 	$(VENV)/bin/maturin develop --release --quiet 2>&1 | sed '/Requirement already satisfied/d'
 	@$(PY) -c "import skillsmap" || { echo "extension build failed"; exit 1; }
 
-demo: build ## the report of the synthetic demo survey into out/demo (prints index.html)
+demo: build ## the demo report into out/demo, and the six regional diagnoses with their index into out/regions
 	$(VENV)/bin/skillsmap summary --demo
 	$(VENV)/bin/skillsmap report --demo --out out/demo
+	$(VENV)/bin/skillsmap report --demo --all-regions --out out/regions
 
 lint: $(DEPS) ## rustfmt, clippy, ruff
 	cargo fmt --all --check
