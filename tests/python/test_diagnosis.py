@@ -176,6 +176,9 @@ def test_hostile_region_names_are_escaped_and_custom_regions_default_to_english(
     assert "<b>ES22</b>" not in page
     assert "&lt;b&gt;ES22&lt;/b&gt; &amp; &quot;ES22&quot;" in page
     assert "Regional diagnosis" in page
+    drawn = [f for f in r.figures if f.omitted is None]
+    assert len(drawn) == 5 and all(f.png.exists() and f.svg.exists() for f in drawn)
+    assert set(r.tables) >= {"priorities", "differences", "learning_as_mentor", "reliability"}
 
 
 def test_a_region_with_too_few_respondents_gets_a_diagnosis_saying_what_was_suppressed(
@@ -186,6 +189,7 @@ def test_a_region_with_too_few_respondents_gets_a_diagnosis_saying_what_was_supp
     page = r.index.read_text(encoding="utf-8")
     assert "hanno meno di 5 risposte da questa regione" in page
     assert "Figura omessa" in page
+    assert all(f.omitted for f in r.figures if f.key != "types")
     diff = pd.read_csv(tmp_path / "d" / "tables" / "differences.csv")
     assert diff["suppressed"].all() and diff["difference"].isna().all()
 

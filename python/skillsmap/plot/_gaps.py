@@ -386,7 +386,7 @@ def radar(
     >>> prof = sm.demo_survey(300, seed=0).profiles(by="region", level="area")
     >>> ax = sm.plot.radar(prof, lang="es")
     >>> ax.get_title().splitlines()[0]
-    'Perfiles de brecha media'
+    'Perfiles: Brecha media'
     """
     tr = lang_of(lang)
     _ = tr.gettext

@@ -314,7 +314,7 @@ def learning_matches(
         raise ConfigurationError(f"top must be positive, got {top}")
     best = table.sort_values("score", ascending=False, kind="stable").head(top)
     cells = []
-    for _, r in best.iterrows():
+    for _i, r in best.iterrows():
         ci = ""
         if "learner_gap_lo" in best.columns and np.isfinite(r["learner_gap_lo"]):
             ci = f" [{tr.num(r['learner_gap_lo'])}; {tr.num(r['learner_gap_hi'])}]"

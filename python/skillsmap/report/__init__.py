@@ -270,9 +270,9 @@ def diagnosis(
     d = Diagnosis(ctx, rid, tr)
     staged = stage(folder)
     try:
-        write(d, staged, dpi=dpi, seconds_before=time.perf_counter() - start, log=log)
-        tables = {p.stem: p.name for p in (staged / "tables").glob("*.csv")}
-        figures = sorted((staged / "figures").glob("*.svg"))
+        figures, tables = write(
+            d, staged, dpi=dpi, seconds_before=time.perf_counter() - start, log=log
+        )
         publish(folder, staged)
     finally:
         import shutil
@@ -280,17 +280,12 @@ def diagnosis(
         shutil.rmtree(staged, ignore_errors=True)
     root = Path(os.fsdecode(out))
     rep = Report(index=root / "index.html", seconds=time.perf_counter() - start)
-    rep.tables = {k: root / "tables" / name for k, name in sorted(tables.items())}
-    rep.figures = [
-        Figure(
-            key=f.stem,
-            title=f.stem,
-            caption="",
-            svg=root / "figures" / f.name,
-            png=root / "figures" / f"{f.stem}.png",
-        )
-        for f in figures
-    ]
+    rep.tables = {k: root / "tables" / p.name for k, p in tables.items()}
+    for f in figures:
+        if f.svg is not None and f.png is not None:
+            f.svg = root / "figures" / f.svg.name
+            f.png = root / "figures" / f.png.name
+    rep.figures = figures
     log(f"done in {rep.seconds:.1f} s: {rep.index}")
     return rep
 

@@ -59,15 +59,13 @@ def default_language(region: str) -> str:
 
 def region_id(survey: Survey, region: Any) -> str:
     """The id of a region of the survey's region set, given its id, name or
-    alias (case-insensitive), or :class:`UnknownNameError` listing the ids."""
-    table = survey.regions.table
-    ids = [str(x) for x in table["id"]]
+    alias (case- and space-insensitive, as the core resolves them), or
+    :class:`UnknownNameError` listing the ids."""
+    ids = [str(row[0]) for row in survey._inner.regions.rows()]
     if isinstance(region, str):
-        want = " ".join(region.split()).casefold()
-        for _i, row in table.iterrows():
-            names = [row["id"], row["name"], *(row.get("aliases") or [])]
-            if any(" ".join(str(n).split()).casefold() == want for n in names):
-                return str(row["id"])
+        at = survey._inner.regions.resolve(region)
+        if at is not None:
+            return ids[at]
     raise UnknownNameError(f"unknown region {region!r}; known region ids: {', '.join(ids)}")
 
 
@@ -581,9 +579,9 @@ def write(
     seconds_before: float,
     log: Callable[[str], None],
     index: str | None = None,
-) -> Path:
+) -> tuple[list[Figure], dict[str, Path]]:
     """Write one diagnosis (``index.html``, ``figures/``, ``tables/``) into
-    the staged ``folder``; return the page."""
+    the staged ``folder``; return its figures and tables."""
     from ._diagnosis_html import page
 
     start = time.perf_counter()
@@ -602,6 +600,5 @@ def write(
         seconds=seconds_before + time.perf_counter() - start,
         index=index,
     )
-    path = folder / "index.html"
-    _atomic.write_text(path, html)
-    return path
+    _atomic.write_text(folder / "index.html", html)
+    return figures, paths
