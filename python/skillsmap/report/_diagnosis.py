@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -271,7 +272,15 @@ class Diagnosis:
         if self.sub is None:
             return None
         try:
-            rel = self.sub.reliability(rating="current")
+            # a region's few respondents may leave a fit unconverged: the page
+            # says so (a note) rather than the run warning or failing
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                rel = self.sub.reliability(rating="current")
+            for w in caught:
+                self.notes.append(
+                    _("Scale reliability of this region: {why}").format(why=w.message)
+                )
         except (ConfigurationError, ValueError) as why:
             self.notes.append(
                 _("Scale reliability could not be computed for this region: {why}").format(why=why)
