@@ -203,24 +203,23 @@ def test_bad_region_and_language_say_what_is_known(hostile, tmp_path):
     assert not (tmp_path / "x").exists()
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "skillsmap", "report", "--demo", "--n-respondents", "60", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-
-def test_cli_region_lang_and_their_errors(tmp_path):
+def test_cli_region_lang_and_their_errors(tmp_path, capsys):
     # the drawing path of --region is sm.diagnosis, tested above; here the
-    # options reach it and bad ones fail before anything is computed
-    bad = _cli("--region", "Nowhere", "--out", str(tmp_path / "n"))
-    assert bad.returncode == 1 and "known region ids: ES22" in bad.stderr
-    bad = _cli("--region", "Lapland", "--lang", "de", "--out", str(tmp_path / "n"))
-    assert bad.returncode == 1 and "supported: en, es, fr, sl, fi, it" in bad.stderr
-    both = _cli("--region", "FI1D7", "--all-regions", "--out", str(tmp_path / "n"))
-    assert both.returncode == 2 and "not both" in both.stderr
-    alone = _cli("--lang", "fi", "--out", str(tmp_path / "n"))
-    assert alone.returncode == 2 and "--lang goes with" in alone.stderr
+    # options reach it and bad ones fail before anything is written
+    from skillsmap.cli import main
+
+    def cli(*args: str) -> tuple[int, str]:
+        code = main(
+            ["report", "--demo", "--n-respondents", "60", *args, "--out", str(tmp_path / "n")]
+        )
+        return code, capsys.readouterr().err
+
+    code, err = cli("--region", "Nowhere")
+    assert code == 1 and "known region ids: ES22" in err
+    code, err = cli("--region", "Lapland", "--lang", "de")
+    assert code == 1 and "supported: en, es, fr, sl, fi, it" in err
+    code, err = cli("--region", "FI1D7", "--all-regions")
+    assert code == 2 and "not both" in err
+    code, err = cli("--lang", "fi")
+    assert code == 2 and "--lang goes with" in err
     assert not (tmp_path / "n").exists()
