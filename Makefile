@@ -29,9 +29,10 @@ build: $(DEPS) ## build the extension (release) into the virtualenv
 	$(VENV)/bin/maturin develop --release --quiet 2>&1 | sed '/Requirement already satisfied/d'
 	@$(PY) -c "import skillsmap" || { echo "extension build failed"; exit 1; }
 
-demo: build ## the report of the synthetic demo survey into out/demo (prints index.html)
+demo: build ## the demo report into out/demo, and the six regional diagnoses with their index into out/regions
 	$(VENV)/bin/skillsmap summary --demo
 	$(VENV)/bin/skillsmap report --demo --out out/demo
+	$(VENV)/bin/skillsmap report --demo --all-regions --out out/regions
 
 lint: $(DEPS) ## rustfmt, clippy, ruff
 	cargo fmt --all --check
@@ -117,7 +118,7 @@ dist-check: dist ## install the wheel without Rust and the sdist from source, ea
 # pyarrow (the dependencies) and matplotlib and scipy (the plot extra, which
 # the report needs), exactly these, with the wheel installed --no-deps.
 # tests/python/test_project.py checks that they match pyproject.toml.
-MIN_PINS := numpy==1.24.4 pandas==2.2.0 pyarrow==14.0.2 matplotlib==3.7.0 scipy==1.10.0
+MIN_PINS := numpy==1.24.4 pandas==2.2.0 pyarrow==14.0.2 matplotlib==3.7.0 scipy==1.10.0 babel==2.12.1
 MIN_VENV := $(DIST_TMP)/min-venv
 
 min-versions: dist ## the wheel with the oldest declared numpy, pandas, pyarrow (and plot extra) in a fresh venv

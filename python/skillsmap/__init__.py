@@ -38,7 +38,7 @@ from .errors import (
     UnknownNameError,
     ValidationError,
 )
-from .report import report
+from .report import diagnoses, diagnosis, report
 
 __all__ = [
     "CoGapNetwork",
@@ -61,6 +61,8 @@ __all__ = [
     "__version__",
     "demo_survey",
     "density",
+    "diagnoses",
+    "diagnosis",
     "distance",
     "frameworks",
     "get_output",

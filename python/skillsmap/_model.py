@@ -286,6 +286,22 @@ class Framework:
         return self._inner.languages
 
     @property
+    def translations(self) -> dict[str, str]:
+        """Where the labels of each other language come from, by language
+        code: an official translation with its reference, or a working
+        translation still to be checked (empty when the framework does not
+        say).
+
+        Examples
+        --------
+        >>> import skillsmap as sm
+        >>> note = sm.frameworks.load("entrecomp").translations["fi"]
+        >>> note.startswith("working translation"), "to be checked" in note
+        (True, True)
+        """
+        return dict(self._inner.translations)
+
+    @property
     def competences(self) -> pd.DataFrame:
         """One row per competence: ``id, label, area, area_label, code,
         description, parent, source_framework, source_code, esco_uri`` and a
@@ -308,11 +324,14 @@ class Framework:
 
     @property
     def areas(self) -> pd.DataFrame:
-        """One row per area: ``id, label, code, n_competences``."""
+        """One row per area: ``id, label, code, n_competences`` and a
+        ``label_<lang>`` column per language of :attr:`languages` (the
+        English label where an area has none in that language)."""
         cols = self._inner.area_columns()
-        df = pd.DataFrame({c: cols[c] for c in ("id", "label", "code")})
+        names = ["id", "label", "code", *sorted(c for c in cols if c.startswith("label_"))]
+        df = pd.DataFrame({c: cols[c] for c in names})
         counts = self.competences["area"].value_counts()
-        df["n_competences"] = df["id"].map(counts).astype("int64")
+        df.insert(3, "n_competences", df["id"].map(counts).astype("int64"))
         return df
 
     @property

@@ -9,6 +9,11 @@ form (columns ``row``, ``column``, ``value``, ``code``, ``reason``).
 skills-mapping report (``DIR/index.html``, figures as SVG and PNG, tables as
 CSV) and prints the path of the page. DIR must be new, empty or hold an
 earlier report; ``--force`` writes beside other files, never over them.
+``skillsmap report SURVEY --region ID [--lang xx] --out DIR`` writes one
+region's diagnosis (in the region's language unless ``--lang`` says
+otherwise; the survey's region column is then named with ``--region-column``);
+``--all-regions`` writes the interregional report with every region's
+diagnosis under ``DIR/regions/ID/``.
 ``skillsmap questionnaire --framework ID|FILE --languages en,es,… --out FORM``
 writes the survey form, in the format of FORM's suffix: ``.xlsx`` XLSForm
 (KoboToolbox, ODK), ``.txt`` LimeSurvey structure, ``.csv`` blank template.
@@ -29,7 +34,7 @@ from typing import Any
 __all__ = ["main"]
 
 
-def _add_survey_options(p: argparse.ArgumentParser) -> None:
+def _add_survey_options(p: argparse.ArgumentParser, *, region_flag: str = "--region") -> None:
     p.add_argument(
         "--framework",
         default="se-core",
@@ -44,8 +49,10 @@ def _add_survey_options(p: argparse.ArgumentParser) -> None:
         help="scale of current and required levels (default 1 5)",
     )
     for role in ("respondent", "region", "stakeholder_type", "competence", "current"):
+        flag = region_flag if role == "region" else f"--{role.replace('_', '-')}"
         p.add_argument(
-            f"--{role.replace('_', '-')}",
+            flag,
+            dest=role,
             default=role,
             metavar="COLUMN",
             help=f"name of the {role.replace('_', ' ')} column (default {role})",
@@ -211,7 +218,34 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--min-n", type=int, default=5, help="suppression threshold (default 5)")
     r.add_argument("--title", default=None, help="title of the page")
     r.add_argument("--quiet", action="store_true", help="no progress lines")
-    _add_survey_options(r)
+    r.add_argument(
+        "--region",
+        dest="diagnose",
+        default=None,
+        metavar="ID",
+        help=(
+            "write the diagnosis of this region (id, name or alias) with the other regions as "
+            "context, in its language (the region's column is then --region-column)"
+        ),
+    )
+    r.add_argument(
+        "--all-regions",
+        action="store_true",
+        help=(
+            "write the interregional report with every region's diagnosis under "
+            "DIR/regions/ID/, each in its region's language"
+        ),
+    )
+    r.add_argument(
+        "--lang",
+        default=None,
+        metavar="LANG",
+        help=(
+            "language of the diagnoses: en, es, fr, sl, fi or it (default: each region's own; "
+            "en for regions outside RESEES)"
+        ),
+    )
+    _add_survey_options(r, region_flag="--region-column")
     qn = sub.add_parser(
         "questionnaire",
         help="write the survey form: XLSForm .xlsx, LimeSurvey .txt or blank template .csv",
@@ -304,6 +338,12 @@ def _report(args: argparse.Namespace, sm: Any) -> int:
     if args.demo == bool(args.file):
         print("skillsmap report: give a SURVEY file or --demo (not both)", file=sys.stderr)
         return 2
+    if args.diagnose is not None and args.all_regions:
+        print("skillsmap report: give --region ID or --all-regions (not both)", file=sys.stderr)
+        return 2
+    if args.lang is not None and args.diagnose is None and not args.all_regions:
+        print("skillsmap report: --lang goes with --region or --all-regions", file=sys.stderr)
+        return 2
     try:
         import matplotlib
 
@@ -316,17 +356,19 @@ def _report(args: argparse.Namespace, sm: Any) -> int:
             survey = sm.demo_survey(args.n_respondents, seed=args.seed, framework=args.framework)
         else:
             survey = _read(args, sm)
-        result = sm.report(
-            survey,
-            args.out,
-            force=args.force,
-            by=args.by,
-            n_boot=args.n_boot,
-            seed=args.seed,
-            min_n=args.min_n,
-            title=args.title,
-            progress=not args.quiet,
-        )
+        common = {
+            "force": args.force,
+            "n_boot": args.n_boot,
+            "seed": args.seed,
+            "min_n": args.min_n,
+            "progress": not args.quiet,
+        }
+        if args.diagnose is not None:
+            result = sm.diagnosis(survey, args.diagnose, args.out, lang=args.lang, **common)
+        elif args.all_regions:
+            result = sm.diagnoses(survey, args.out, lang=args.lang, **common)
+        else:
+            result = sm.report(survey, args.out, by=args.by, title=args.title, **common)
     except sm.ValidationError as err:
         print(str(err), file=sys.stderr)
         return 1

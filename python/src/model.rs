@@ -323,6 +323,10 @@ impl PyFramework {
     fn languages(&self) -> Vec<String> {
         self.inner.languages()
     }
+    #[getter]
+    fn translations(&self) -> BTreeMap<String, String> {
+        self.inner.translations.clone()
+    }
 
     /// Competences as columns (lists of equal length).
     fn competence_columns(&self) -> BTreeMap<String, Vec<Option<String>>> {
@@ -365,6 +369,13 @@ impl PyFramework {
                 .or_default()
                 .push(Some(a.label.clone()));
             cols.entry("code".into()).or_default().push(a.code.clone());
+            // the languages every competence has a label in; an area without
+            // its own label in one of them falls back to English
+            for lang in self.inner.languages() {
+                cols.entry(format!("label_{lang}"))
+                    .or_default()
+                    .push(Some(a.labels.get(&lang).unwrap_or(&a.label).clone()));
+            }
         }
         cols
     }

@@ -92,6 +92,10 @@ pub struct Framework {
     pub areas: Vec<Area>,
     /// Competences in order.
     pub competences: Vec<Competence>,
+    /// Where the labels of each other language come from, keyed by ISO
+    /// 639-1 code: an official translation (with its reference) or a
+    /// working translation still to be checked. Empty when not recorded.
+    pub translations: BTreeMap<String, String>,
     index: NameIndex,
 }
 
@@ -107,6 +111,7 @@ impl PartialEq for Framework {
             && self.scale == other.scale
             && self.areas == other.areas
             && self.competences == other.competences
+            && self.translations == other.translations
     }
 }
 
@@ -132,6 +137,9 @@ struct FrameworkFile {
     url: Option<String>,
     #[serde(default)]
     scale: Option<Scale>,
+    /// Language code → source of that language's labels.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    translations: BTreeMap<String, String>,
     areas: Vec<AreaFile>,
 }
 
@@ -306,7 +314,8 @@ impl Framework {
                 flatten(c, ai, None, &mut competences);
             }
         }
-        Ok(Framework::build(
+        let translations = file.translations;
+        let mut fw = Framework::build(
             FrameworkInfo {
                 id: file.id,
                 name: file.name,
@@ -319,7 +328,9 @@ impl Framework {
             },
             areas,
             competences,
-        )?)
+        )?;
+        fw.translations = translations;
+        Ok(fw)
     }
 
     /// Builds a framework from flat competence rows (one per competence), as
@@ -504,6 +515,7 @@ impl Framework {
             scale: info.scale,
             areas,
             competences,
+            translations: BTreeMap::new(),
             index,
         })
     }
@@ -539,6 +551,7 @@ impl Framework {
             licence: self.licence.clone(),
             url: self.url.clone(),
             scale: self.scale.clone(),
+            translations: self.translations.clone(),
             areas: self
                 .areas
                 .iter()

@@ -33,6 +33,13 @@ MODULES = [
     "skillsmap.errors",
     "skillsmap.frameworks",
     "skillsmap.plot",
+    # the helpers' own examples (sm.plot re-exports wrappers, which doctest
+    # does not look into), each drawing in another language
+    "skillsmap.plot._difference",
+    "skillsmap.plot._gaps",
+    "skillsmap.plot._network",
+    "skillsmap.plot._priorities",
+    "skillsmap.plot._similarity",
     "skillsmap.report",
 ]
 

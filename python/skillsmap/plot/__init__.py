@@ -31,6 +31,7 @@ from typing import Any
 
 from .._output import labelled_frame, pandas_inside
 from ._common import OKABE_ITO, SYNTHETIC_NOTE
+from ._difference import gap_difference
 from ._gaps import borich_bars, gap_heatmap, radar
 from ._network import skills_network
 from ._priorities import ipa, locus_for_focus
@@ -52,6 +53,7 @@ def _tables_in(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 borich_bars = _tables_in(borich_bars)
+gap_difference = _tables_in(gap_difference)
 gap_heatmap = _tables_in(gap_heatmap)
 radar = _tables_in(radar)
 skills_network = _tables_in(skills_network)
@@ -64,6 +66,7 @@ __all__ = [
     "OKABE_ITO",
     "SYNTHETIC_NOTE",
     "borich_bars",
+    "gap_difference",
     "gap_heatmap",
     "ipa",
     "leaf_order",

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .._i18n import N_, Lang, lang_of
 from .._model import Framework
 from .._provenance import read
 from ..errors import ConfigurationError
@@ -35,8 +36,9 @@ OKABE_ITO: tuple[str, ...] = (
     "#000000",
 )
 
-#: The words every figure drawn from synthetic data carries in its title.
-SYNTHETIC_NOTE = "synthetic demonstration data"
+#: The words every figure drawn from synthetic data carries in its title
+#: (in the figure's language).
+SYNTHETIC_NOTE = N_("synthetic demonstration data")
 
 #: Diverging palette for signed gaps (ColorBrewer RdBu, colour-blind safe),
 #: sequential palette for levels and similarities.
@@ -75,9 +77,12 @@ def colormap(name: str) -> Any:
         raise ConfigurationError(f"unknown colormap {name!r}") from err
 
 
-def annotate_cells(ax: Axes, image: Any, fmt: str = "{:.2f}", fontsize: float = 7.0) -> None:
+def annotate_cells(
+    ax: Axes, image: Any, fmt: str = "{:.2f}", fontsize: float = 7.0, lang: Lang | None = None
+) -> None:
     """Write each finite value of an ``imshow`` image in its cell, white on
-    dark colours and black on light ones."""
+    dark colours and black on light ones (two decimals in ``lang``'s format
+    when given)."""
     mat = np.ma.filled(np.ma.asarray(image.get_array(), dtype=np.float64), np.nan)
     for i, j in zip(*np.nonzero(np.isfinite(mat)), strict=True):
         v = mat[i, j]
@@ -86,13 +91,30 @@ def annotate_cells(ax: Axes, image: Any, fmt: str = "{:.2f}", fontsize: float = 
         ax.text(
             j,
             i,
-            fmt.format(v),
+            fmt.format(v) if lang is None else lang.num(v, 2),
             ha="center",
             va="center",
             fontsize=fontsize,
             color="white" if dark else "black",
             zorder=4,
         )
+
+
+def number_axis(axis: Any, lang: Lang) -> None:
+    """Tick labels of a numeric axis in the language's number format
+    (decimal comma where the language writes one)."""
+    from matplotlib.ticker import FuncFormatter
+
+    dec = lang.num(0.5, 1)[1]
+
+    def fmt(value: float, _pos: Any) -> str:
+        text = lang.num(value, 2)
+        # no trailing zeros, as matplotlib's default ticks
+        if dec in text:
+            text = text.rstrip("0").rstrip(dec)
+        return "0" if text in ("-0", "−0") else text
+
+    axis.set_major_formatter(FuncFormatter(fmt))
 
 
 def is_synthetic(*objs: Any) -> bool:
@@ -106,11 +128,15 @@ def is_synthetic(*objs: Any) -> bool:
     return False
 
 
-def titled(ax: Axes, title: str | None, default: str, synthetic: bool) -> None:
-    """Set the title; figures from synthetic data say so on a second line."""
+def titled(
+    ax: Axes, title: str | None, default: str, synthetic: bool, lang: Lang | None = None
+) -> None:
+    """Set the title; figures from synthetic data say so on a second line,
+    in the figure's language."""
     text = default if title is None else title
-    if synthetic and SYNTHETIC_NOTE not in text.lower():
-        text = f"{text}\n({SYNTHETIC_NOTE})" if text else f"({SYNTHETIC_NOTE})"
+    note = (lang or Lang()).gettext(SYNTHETIC_NOTE)
+    if synthetic and note.lower() not in text.lower():
+        text = f"{text}\n({note})" if text else f"({note})"
     ax.set_title(text, fontsize=10)
 
 
@@ -191,13 +217,19 @@ def resolve_framework(framework: Framework | str | None, *objs: Any) -> Framewor
     return found[0] if found else None
 
 
-def items(framework: Framework | None) -> Items:
+def items(framework: Framework | None, lang: Lang | str | None = None) -> Items:
+    """Labels, codes and order of a framework's items, in ``lang`` when the
+    framework has labels in that language (else in English)."""
     if framework is None:
         return Items({}, {}, {}, {}, [], [])
     comp = framework.competences
     areas = framework.areas
-    labels = dict(zip(comp["id"], comp["label"], strict=True))
-    labels.update(zip(areas["id"], areas["label"], strict=True))
+    code = lang_of(lang).code
+    column = f"label_{code}"
+    comp_label = comp[column] if column in comp.columns else comp["label"]
+    area_label = areas[column] if column in areas.columns else areas["label"]
+    labels = dict(zip(comp["id"], comp_label, strict=True))
+    labels.update(zip(areas["id"], area_label, strict=True))
     codes = dict(zip(comp["id"], comp["code"].fillna(""), strict=True))
     codes.update(zip(areas["id"], areas["code"].fillna(""), strict=True))
     area_order = [str(x) for x in areas["id"]]
@@ -213,7 +245,7 @@ def items(framework: Framework | None) -> Items:
         labels={str(k): str(v) for k, v in labels.items()},
         codes={str(k): str(v) for k, v in codes.items() if v},
         area_of=area_of,
-        area_labels={str(k): str(v) for k, v in zip(areas["id"], areas["label"], strict=True)},
+        area_labels={str(k): str(v) for k, v in zip(areas["id"], area_label, strict=True)},
         order=order,
         area_order=area_order,
     )

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .._i18n import N_, lang_of
 from .._model import Framework
 from .._profiles import pivot
 from .._provenance import read
@@ -26,6 +27,7 @@ from ._common import (
     is_synthetic,
     items,
     new_axes,
+    number_axis,
     pyplot,
     resolve_framework,
     select_group,
@@ -38,15 +40,27 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 _VALUE_LABELS = {
-    "mean_gap": "mean gap (target − current, scale points)",
-    "mean_positive_gap": "mean positive gap (scale points)",
-    "normalised_gap": "gap as a share of the scale range",
-    "relative_gap": "gap relative to the target level",
-    "mwds": "Borich mean weighted discrepancy score",
-    "mean_current": "mean current level",
-    "mean_required": "mean required level",
-    "mean_importance": "mean importance",
-    "attainment": "attainment (current / target)",
+    "mean_gap": N_("mean gap (target − current, scale points)"),
+    "mean_positive_gap": N_("mean positive gap (scale points)"),
+    "normalised_gap": N_("gap as a share of the scale range"),
+    "relative_gap": N_("gap relative to the target level"),
+    "mwds": N_("Borich mean weighted discrepancy score"),
+    "mean_current": N_("mean current level"),
+    "mean_required": N_("mean required level"),
+    "mean_importance": N_("mean importance"),
+    "attainment": N_("attainment (current / target)"),
+}
+# the same statistics as title words
+_VALUE_TITLES = {
+    "mean_gap": N_("Mean gap"),
+    "mean_positive_gap": N_("Mean positive gap"),
+    "normalised_gap": N_("Normalised gap"),
+    "relative_gap": N_("Relative gap"),
+    "mwds": N_("Borich score"),
+    "mean_current": N_("Mean current level"),
+    "mean_required": N_("Mean required level"),
+    "mean_importance": N_("Mean importance"),
+    "attainment": N_("Attainment"),
 }
 
 _SIGNED = {"mean_gap", "normalised_gap", "relative_gap", "mwds"}
@@ -100,6 +114,7 @@ def gap_heatmap(
     alpha: float = 0.05,
     ax: Axes | None = None,
     title: str | None = None,
+    lang: str = "en",
 ) -> Axes:
     """Heatmap of a gap statistic: competences (rows, grouped by area) ×
     entities (columns).
@@ -134,11 +149,25 @@ def gap_heatmap(
         The significance level of ``mark``.
     ax : Axes, optional
     title : str, optional
+    lang : {"en", "es", "fr", "sl", "fi", "it"}
+        Language of the titles, axis labels and legends, and of the
+        competence and area names when the framework has them in that
+        language; numbers in the cells follow the language's format.
 
     Returns
     -------
     matplotlib.axes.Axes
         Suppressed cells (too few respondents) are hatched grey.
+
+    Raises
+    ------
+    ConfigurationError
+        For a table that is not a gap table or profiles, a bad ``vmax``,
+        ``mark`` or ``alpha``, or an unsupported ``lang``.
+
+    See Also
+    --------
+    Survey.gaps, Survey.profiles, Survey.posthoc
 
     Examples
     --------
@@ -147,9 +176,14 @@ def gap_heatmap(
     >>> ax = sm.plot.gap_heatmap(s.gaps(by="region"), mark=s.posthoc(by="region"))
     >>> len(ax.patches) > 1  # the hatched background and the outlined cells
     True
+    >>> ax = sm.plot.gap_heatmap(s.gaps(by="region"), lang="fi")
+    >>> ax.get_title().splitlines()[-1]
+    '(synteettinen esittelyaineisto)'
     """
+    tr = lang_of(lang)
+    _ = tr.gettext
     wide, value = _profiles(data, value, "gap_heatmap")
-    info = items(resolve_framework(framework, data))
+    info = items(resolve_framework(framework, data), tr)
     wide = wide[_item_order(list(wide.columns), info)]
     labels = group_names(data, names)
     entities = [entity_label(k, labels) for k in wide.index]
@@ -203,7 +237,7 @@ def gap_heatmap(
     )
     mark_note = ""
     if mark is not None:
-        cells, mark_note = _marked_cells(mark, alpha, list(wide.index), list(wide.columns))
+        cells, mark_note = _marked_cells(mark, alpha, list(wide.index), list(wide.columns), _)
         for i, j in cells:
             ax.add_patch(
                 Rectangle(
@@ -251,7 +285,7 @@ def gap_heatmap(
         sec.spines["right"].set_visible(False)
     fig = ax.figure
     cbar = fig.colorbar(image, ax=ax, orientation="horizontal", shrink=0.6, pad=0.02, aspect=40)
-    cbar.set_label(_VALUE_LABELS.get(value, value) + mark_note, fontsize=8)
+    cbar.set_label(_(_VALUE_LABELS.get(value, value)) + mark_note, fontsize=8)
     cbar.ax.tick_params(labelsize=7)
     # annotate when the cells are big enough
     bbox = ax.get_window_extent()
@@ -259,16 +293,17 @@ def gap_heatmap(
     cell_h = bbox.height / max(n_items, 1) * 72 / fig.dpi
     fits = cell_w >= 26 and cell_h >= 9
     if annotate or (annotate is None and fits):
-        annotate_cells(ax, image, fontsize=6.5)
+        annotate_cells(ax, image, fontsize=6.5, lang=tr)
     ax.set_xlim(-0.5, n_ent - 0.5)
     ax.set_ylim(n_items - 0.5, -0.5)
-    default = f"{_VALUE_LABELS.get(value, value).split(' (')[0].capitalize()} by competence"
-    titled(ax, title, default, is_synthetic(data))
+    what = _(_VALUE_TITLES[value]) if value in _VALUE_TITLES else str(value)
+    default = _("{value} by competence").format(value=what)
+    titled(ax, title, default, is_synthetic(data), tr)
     return ax
 
 
 def _marked_cells(
-    mark: Any, alpha: Any, entities: list[Any], columns: list[Any]
+    mark: Any, alpha: Any, entities: list[Any], columns: list[Any], _: Any
 ) -> tuple[list[tuple[int, int]], str]:
     """(item, entity) positions of the cells a post-hoc table marks, and the
     note for the colour-bar label."""
@@ -297,12 +332,14 @@ def _marked_cells(
         if (str(e), str(c)) in hit
     ]
     prov = read(mark)
-    adjust = f"{prov.p_adjust}-adjusted " if prov.p_adjust not in (None, "none") else ""
-    word = prov.by[0].replace("_", " ") if prov.by else "group"
-    note = (
-        f"\noutlined: differs from at least one other {word} (Dunn's test, {adjust}p < {alpha:g})"
-    )
-    return cells, note
+    if prov.p_adjust in (None, "none"):
+        note = _("outlined: differs from at least one other group (Dunn's test, p < {alpha})")
+    else:
+        note = _(
+            "outlined: differs from at least one other group "
+            "(Dunn's test, {method}-adjusted p < {alpha})"
+        )
+    return cells, "\n" + note.format(method=prov.p_adjust, alpha=f"{alpha:g}")
 
 
 def radar(
@@ -313,6 +350,7 @@ def radar(
     names: Mapping[Any, str] | None = None,
     ax: Axes | None = None,
     title: str | None = None,
+    lang: str = "en",
 ) -> Axes:
     """Radar (spider) chart of up to 8 profiles.
 
@@ -324,14 +362,34 @@ def radar(
     entities : sequence, optional
         Which rows to draw (at most 8); default all rows if there are at
         most 8.
-    framework, names, ax, title
+    framework, names, ax, title, lang
         As in :func:`gap_heatmap`; ``ax`` must be polar.
 
     Returns
     -------
     matplotlib.axes.PolarAxes
         Spokes in framework order; a suppressed value breaks the line.
+
+    Raises
+    ------
+    ConfigurationError
+        For a gap table instead of profiles, more than 8 profiles, fewer
+        than 3 spokes, an unknown entity or an unsupported ``lang``.
+
+    See Also
+    --------
+    Survey.profiles, gap_heatmap
+
+    Examples
+    --------
+    >>> import skillsmap as sm
+    >>> prof = sm.demo_survey(300, seed=0).profiles(by="region", level="area")
+    >>> ax = sm.plot.radar(prof, lang="es")
+    >>> ax.get_title().splitlines()[0]
+    'Perfiles: Brecha media'
     """
+    tr = lang_of(lang)
+    _ = tr.gettext
     wide, value = _profiles(profiles, None, "radar")
     if "suppressed" in profiles.columns:
         raise ConfigurationError("radar takes profiles (survey.profiles(...)), not a gap table")
@@ -349,7 +407,7 @@ def radar(
         if missing:
             raise ConfigurationError(f"radar: no profile for {missing!r}")
         chosen = wide.loc[entities]
-    info = items(resolve_framework(framework, profiles))
+    info = items(resolve_framework(framework, profiles), tr)
     chosen = chosen[_item_order(list(chosen.columns), info)]
     n = chosen.shape[1]
     if n < 3:
@@ -392,8 +450,9 @@ def radar(
         fontsize=8,
         frameon=False,
     )
-    default = f"{_VALUE_LABELS.get(value, value).split(' (')[0].capitalize()} profiles"
-    titled(ax, title, default, is_synthetic(profiles))
+    what = _(_VALUE_TITLES[value]) if value in _VALUE_TITLES else str(value)
+    default = _("{value} profiles").format(value=what)
+    titled(ax, title, default, is_synthetic(profiles), tr)
     return ax
 
 
@@ -405,6 +464,7 @@ def borich_bars(
     framework: Framework | str | None = None,
     ax: Axes | None = None,
     title: str | None = None,
+    lang: str = "en",
 ) -> Axes:
     """Ranked Borich MWDS bars, coloured by area, with bootstrap whiskers.
 
@@ -417,14 +477,34 @@ def borich_bars(
         The group to draw when the table is grouped (e.g. ``"FI1D7"``).
     top : int, optional
         Only the ``top`` highest scores.
-    framework, ax, title
+    framework, ax, title, lang
         As in :func:`gap_heatmap`.
 
     Returns
     -------
     matplotlib.axes.Axes
         Suppressed items are left out (the title counts them).
+
+    Raises
+    ------
+    ConfigurationError
+        For a table that is not from :meth:`Survey.gaps`, a bad ``top`` or
+        ``group``, every item suppressed, or an unsupported ``lang``.
+
+    See Also
+    --------
+    Survey.gaps
+
+    Examples
+    --------
+    >>> import skillsmap as sm
+    >>> g = sm.demo_survey(300, seed=0).gaps(ci=0.9, n_boot=100, seed=0)
+    >>> ax = sm.plot.borich_bars(g, top=5, lang="fr")
+    >>> ax.get_xlabel().split(";")[0]
+    'Score moyen d’écart pondéré de Borich (MWDS)'
     """
+    tr = lang_of(lang)
+    _ = tr.gettext
     if isinstance(gaps, pd.DataFrame) and not {"mwds", "suppressed"} <= set(gaps.columns):
         raise ConfigurationError("borich_bars takes a gap table from survey.gaps()")
     table = select_group(as_frame(gaps, "borich_bars"), group, "borich_bars")
@@ -438,7 +518,7 @@ def borich_bars(
         kept = kept.head(top)
     if kept.empty:
         raise ConfigurationError("borich_bars: every item is suppressed (too few respondents)")
-    info = items(resolve_framework(framework, gaps))
+    info = items(resolve_framework(framework, gaps), tr)
     n = len(kept)
     labels = [short(info.label(c), 48) for c in kept[item]]
     ax = new_axes(ax, (8.5, 1.4 + 0.27 * n))
@@ -470,10 +550,13 @@ def borich_bars(
     ax.grid(axis="x", color="0.9", zorder=0)
     ax.set_axisbelow(True)
     ci = read(table).ci
-    xlabel = "Borich mean weighted discrepancy score (MWDS)"
+    xlabel = _("Borich mean weighted discrepancy score (MWDS)")
     if ci and {"mwds_lo", "mwds_hi"} <= set(kept.columns):
-        xlabel += f"; whiskers: {round(100 * float(ci))}% bootstrap interval"
+        xlabel += "; " + _("whiskers: {level}% bootstrap interval").format(
+            level=round(100 * float(ci))
+        )
     ax.set_xlabel(xlabel, fontsize=8)
+    number_axis(ax.xaxis, tr)
     ax.tick_params(axis="x", labelsize=8)
     for s in ("top", "right"):
         ax.spines[s].set_visible(False)
@@ -484,8 +567,8 @@ def borich_bars(
             Patch(color=colours[a], label=short(info.area_labels.get(a, a), 40)) for a in order
         ]
         ax.legend(handles=handles, fontsize=7, frameon=False, loc="best")
-    default = group_title("Training priorities (Borich MWDS)", table, gaps)
+    default = group_title(_("Training priorities (Borich MWDS)"), table, gaps)
     if n_out:
-        default += f"; {n_out} suppressed item{'s' if n_out != 1 else ''} not shown"
-    titled(ax, title, default, is_synthetic(gaps))
+        default += "; " + _("suppressed items not shown: {n}").format(n=n_out)
+    titled(ax, title, default, is_synthetic(gaps), tr)
     return ax

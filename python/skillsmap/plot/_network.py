@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from .._i18n import lang_of
 from .._model import Framework
 from .._provenance import read
 from ..errors import ConfigurationError
@@ -38,6 +39,7 @@ def skills_network(
     framework: Framework | str | None = None,
     ax: Axes | None = None,
     title: str | None = None,
+    lang: str = "en",
 ) -> Axes:
     """The co-gap network: competences on a circle, grouped and coloured by
     area or by community, sized by their mean gap, joined by the network's
@@ -66,11 +68,35 @@ def skills_network(
         Seed of the community detection.
     framework, ax, title
         As in :func:`gap_heatmap`.
+    lang : {"en", "es", "fr", "sl", "fi", "it"}
+        Language of the title, axis labels and legends (and of competence
+        names where the helper draws them).
 
     Returns
     -------
     matplotlib.axes.Axes
+
+    Raises
+    ------
+    ConfigurationError
+        For a network that is not a :class:`CoGapNetwork`, an unknown
+        ``colour_by``, ``weight`` or ``lang``, or a bad ``gaps``,
+        ``max_edges`` or ``min_count``.
+
+    See Also
+    --------
+    Survey.cogap_network
+
+    Examples
+    --------
+    >>> import skillsmap as sm
+    >>> net = sm.demo_survey(300, seed=0).cogap_network(1.0)
+    >>> ax = sm.plot.skills_network(net, lang="fr")
+    >>> ax.get_title().startswith("Réseau")
+    True
     """
+    tr = lang_of(lang)
+    _ = tr.gettext
     from .._network import CoGapNetwork
 
     if not isinstance(network, CoGapNetwork):
@@ -97,11 +123,13 @@ def skills_network(
     if not isinstance(min_count, (int, np.integer)) or min_count < 0:
         raise ConfigurationError(f"min_count must be a non-negative integer, got {min_count!r}")
     fw = network.framework if framework is None else resolve_framework(framework, gaps)
-    info = items(fw)
+    info = items(fw, tr)
     if colour_by == "community":
         comm = network.communities(seed=seed).set_index("competence")["community"]
-        group = [f"community {int(comm[c]) + 1}" for c in comps["competence"]]
-        group_order = sorted(set(group), key=lambda g: int(g.split()[-1]))
+        number = [int(comm[c]) + 1 for c in comps["competence"]]
+        group = [_("community {n}").format(n=k) for k in number]
+        by_number = dict(zip(group, number, strict=True))
+        group_order = sorted(set(group), key=lambda g: by_number[g])
     else:
         group = [str(a) for a in comps["area"]]
         group_order = info.areas_in(group)
@@ -195,15 +223,19 @@ def skills_network(
         fontsize=7,
         frameon=False,
         markerscale=0.5,
-        title="node size: mean gap; line width: " + ("φ" if weight == "phi" else "co-gap count"),
+        title=_("node size: mean gap; line width: {weight}").format(
+            weight="φ" if weight == "phi" else _("co-gap count")
+        ),
         title_fontsize=7,
     )
-    default = f"Co-gap network (gap ≥ {network.threshold:g})"
+    default = _("Co-gap network (gap ≥ {threshold})").format(threshold=tr.num(network.threshold, 1))
     if network.backbone is not None:
-        default += f", {network.describe_backbone()}"
+        default += f", {network.describe_backbone()}"  # i18n: not text
     if len(shown) < total:
-        default += f"\nstrongest {len(shown)} of {total} links by {weight}"
+        default += "\n" + _("strongest {shown} of {total} links by {weight}").format(
+            shown=len(shown), total=total, weight=weight
+        )
     elif total == 0:
-        default += "\nno links"
-    titled(ax, title, default, is_synthetic(network))
+        default += "\n" + _("no links")
+    titled(ax, title, default, is_synthetic(network), tr)
     return ax

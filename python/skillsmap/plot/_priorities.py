@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .._i18n import N_, lang_of
 from .._model import Framework
 from .._provenance import read
 from ..errors import ConfigurationError
@@ -17,6 +18,7 @@ from ._common import (
     is_synthetic,
     items,
     new_axes,
+    number_axis,
     place_labels,
     resolve_framework,
     select_group,
@@ -47,14 +49,17 @@ def _quadrant_plot(
     ax: Axes | None,
     title: str | None,
     source: pd.DataFrame,
+    lang: str = "en",
 ) -> Axes:
+    tr = lang_of(lang)
+    _ = tr.gettext
     if labels not in _LABEL_MODES:
         raise ConfigurationError(f"labels must be one of {', '.join(_LABEL_MODES)}; got {labels!r}")
     item = "area" if read(table).level == "area" else "competence"
     shown = table[table[x].notna() & table[y].notna()]
     if shown.empty:
         raise ConfigurationError("every item is suppressed (too few respondents): nothing to plot")
-    info = items(resolve_framework(framework, source))
+    info = items(resolve_framework(framework, source), tr)
     ax = new_axes(ax, (8.5, 6.8))
     ids = [str(c) for c in shown[item]]
     area_keys = [info.area(c) if item == "competence" else c for c in ids]
@@ -85,12 +90,12 @@ def _quadrant_plot(
     ax.axvline(vx, color="0.35", linewidth=0.9, linestyle="--", zorder=1)
     ax.axhline(vy, color="0.35", linewidth=0.9, linestyle="--", zorder=1)
     corners = []
-    for _, (fx, fy, text, align) in quadrants.items():
+    for fx, fy, text, align in quadrants.values():
         corners.append(
             ax.text(
                 fx,
                 fy,
-                text,
+                _(text),
                 transform=ax.transAxes,
                 ha=align,
                 va="top" if fy > 0.5 else "bottom",
@@ -108,10 +113,12 @@ def _quadrant_plot(
         frameon=False,
         loc="upper left",
         bbox_to_anchor=(1.01, 1.0),
-        title="area" if item == "competence" else None,
+        title=_("area") if item == "competence" else None,
         title_fontsize=7,
     )
-    titled(ax, title, default_title, is_synthetic(source))
+    number_axis(ax.xaxis, tr)
+    number_axis(ax.yaxis, tr)
+    titled(ax, title, default_title, is_synthetic(source), tr)
     if labels != "none":
         texts = [
             info.codes.get(c, short(c, 12)) if labels == "code" else short(info.label(c), 30)
@@ -134,6 +141,7 @@ def ipa(
     labels: str = "label",
     ax: Axes | None = None,
     title: str | None = None,
+    lang: str = "en",
 ) -> Axes:
     """Importance–performance analysis (Martilla & James 1977): mean current
     level (performance, x) × importance (y), with the crosshair of
@@ -152,11 +160,33 @@ def ipa(
         quadrant names — a label with no free spot is left out.
     ax, title
         Axes to draw on and a title.
+    lang : {"en", "es", "fr", "sl", "fi", "it"}
+        Language of the quadrant names, axis labels, legend and title, and of
+        the competence and area names when the framework has them.
 
     Returns
     -------
     matplotlib.axes.Axes
+
+    Raises
+    ------
+    ConfigurationError
+        For a table that is not from :meth:`Survey.priorities`, a bad
+        ``labels`` or ``group``, or an unsupported ``lang``.
+
+    See Also
+    --------
+    Survey.priorities, locus_for_focus
+
+    Examples
+    --------
+    >>> import skillsmap as sm
+    >>> ax = sm.plot.ipa(sm.demo_survey(300, seed=0).priorities(), lang="it")
+    >>> ax.get_xlabel()
+    'prestazione: livello attuale medio'
     """
+    tr = lang_of(lang)
+    _ = tr.gettext
     table = select_group(as_frame(priorities, "ipa"), group, "ipa")
     if "ipa_quadrant" not in table.columns:
         raise ConfigurationError("ipa takes the table of survey.priorities()")
@@ -168,20 +198,21 @@ def ipa(
         cx="ipa_crosshair_performance",
         cy="ipa_crosshair_importance",
         quadrants={
-            "concentrate": (0.01, 0.99, "Concentrate here", "left"),
-            "keep": (0.99, 0.99, "Keep up the good work", "right"),
-            "low": (0.01, 0.01, "Low priority", "left"),
-            "overkill": (0.99, 0.01, "Possible overkill", "right"),
+            "concentrate": (0.01, 0.99, N_("Concentrate here"), "left"),
+            "keep": (0.99, 0.99, N_("Keep up the good work"), "right"),
+            "low": (0.01, 0.01, N_("Low priority"), "left"),
+            "overkill": (0.99, 0.01, N_("Possible overkill"), "right"),
         },
-        xlabel="performance: mean current level",
-        ylabel=f"mean {'importance' if variable == 'importance' else 'required level'}",
-        default_title=group_title("Importance–performance analysis", table, priorities),
+        xlabel=_("performance: mean current level"),
+        ylabel=_("mean importance") if variable == "importance" else _("mean required level"),
+        default_title=group_title(_("Importance–performance analysis"), table, priorities),
         first=table["importance"] - table["mean_current"],
         framework=framework,
         labels=labels,
         ax=ax,
         title=title,
         source=priorities,
+        lang=tr.code,
     )
 
 
@@ -193,12 +224,41 @@ def locus_for_focus(
     labels: str = "label",
     ax: Axes | None = None,
     title: str | None = None,
+    lang: str = "en",
 ) -> Axes:
     """Locus for Focus (Mink, Shultz & Mink 1991): mean importance (x) ×
     mean gap (y), crosshair at the means of :meth:`Survey.priorities`; the
     upper-right quadrant (HH: important and a large gap) is the focus.
-    Parameters as in :func:`ipa`.
+
+    Parameters
+    ----------
+    priorities : DataFrame
+        From :meth:`Survey.priorities`.
+    group, framework, labels, ax, title, lang
+        As in :func:`ipa`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ConfigurationError
+        As :func:`ipa`.
+
+    See Also
+    --------
+    Survey.priorities, ipa
+
+    Examples
+    --------
+    >>> import skillsmap as sm
+    >>> ax = sm.plot.locus_for_focus(sm.demo_survey(300, seed=0).priorities(), lang="sl")
+    >>> ax.get_ylabel()
+    'povprečna vrzel (cilj − trenutno)'
     """
+    tr = lang_of(lang)
+    _ = tr.gettext
     table = select_group(as_frame(priorities, "locus_for_focus"), group, "locus_for_focus")
     if "lff_quadrant" not in table.columns:
         raise ConfigurationError("locus_for_focus takes the table of survey.priorities()")
@@ -210,18 +270,19 @@ def locus_for_focus(
         cx="lff_crosshair_importance",
         cy="lff_crosshair_gap",
         quadrants={
-            "LH": (0.01, 0.99, "LH: large gap, less important", "left"),
-            "HH": (0.99, 0.99, "HH: focus here", "right"),
+            "LH": (0.01, 0.99, N_("LH: large gap, less important"), "left"),
+            "HH": (0.99, 0.99, N_("HH: focus here"), "right"),
             "LL": (0.01, 0.01, "LL", "left"),
-            "HL": (0.99, 0.01, "HL: important, small gap", "right"),
+            "HL": (0.99, 0.01, N_("HL: important, small gap"), "right"),
         },
-        xlabel=f"mean {'importance' if variable == 'importance' else 'required level'}",
-        ylabel="mean gap (target − current)",
-        default_title=group_title("Locus for Focus", table, priorities),
+        xlabel=_("mean importance") if variable == "importance" else _("mean required level"),
+        ylabel=_("mean gap (target − current)"),
+        default_title=group_title(_("Locus for Focus"), table, priorities),
         first=table["mwds"],
         framework=framework,
         labels=labels,
         ax=ax,
         title=title,
         source=priorities,
+        lang=tr.code,
     )

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .._i18n import lang_of
 from .._provenance import read
 from ..errors import ConfigurationError
 from ._common import (
@@ -17,8 +18,11 @@ from ._common import (
     entity_label,
     group_names,
     is_synthetic,
+    items,
     new_axes,
+    number_axis,
     pyplot,
+    resolve_framework,
     short,
     titled,
 )
@@ -63,6 +67,7 @@ def similarity_clustermap(
     cmap: str = SEQUENTIAL,
     ax: Axes | None = None,
     title: str | None = None,
+    lang: str = "en",
 ) -> Axes:
     """A similarity matrix ordered by hierarchical clustering, with its
     dendrogram on the left.
@@ -82,12 +87,35 @@ def similarity_clustermap(
     ax : Axes, optional
         The heatmap's axes; the dendrogram goes into an inset on its left.
     title : str, optional
+    lang : {"en", "es", "fr", "sl", "fi", "it"}
+        Language of the title, axis labels and legends (and of competence
+        names where the helper draws them).
 
     Returns
     -------
     matplotlib.axes.Axes
         The heatmap's axes.
+
+    Raises
+    ------
+    ConfigurationError
+        For a matrix that is not square and labelled alike on both axes,
+        fewer than two entities, an unknown ``method`` or ``lang``.
+
+    See Also
+    --------
+    skillsmap.similarity, leaf_order
+
+    Examples
+    --------
+    >>> import skillsmap as sm
+    >>> prof = sm.demo_survey(300, seed=0).profiles(by="region")
+    >>> ax = sm.plot.similarity_clustermap(sm.similarity(prof, "pearson"), lang="es")
+    >>> ax.get_title().startswith("Similitud")
+    True
     """
+    tr = lang_of(lang)
+    _ = tr.gettext
     sim = as_frame(similarity, "similarity_clustermap")
     if sim.shape[0] != sim.shape[1] or not sim.index.equals(sim.columns):
         raise ConfigurationError(
@@ -146,12 +174,16 @@ def similarity_clustermap(
     dax.axis("off")
     cbar = fig.colorbar(image, ax=ax, location="bottom", shrink=0.6, pad=0.04, aspect=35)
     metric = read(similarity).metric
-    cbar.set_label(f"{metric} similarity" if metric else "similarity", fontsize=8)
-    cbar.ax.tick_params(labelsize=7)
-    default = "Similarity of gap profiles, clustered"
     if metric:
-        default += f" ({metric}, {method} linkage)"
-    titled(ax, title, default, is_synthetic(similarity))
+        cbar.set_label(_("similarity ({metric})").format(metric=metric), fontsize=8)
+    else:
+        cbar.set_label(_("similarity"), fontsize=8)
+    cbar.ax.tick_params(labelsize=7)
+    number_axis(cbar.ax.xaxis, tr)
+    default = _("Similarity of gap profiles, clustered")
+    if metric:
+        default += " " + _("({metric}, {method} linkage)").format(metric=metric, method=method)
+    titled(ax, title, default, is_synthetic(similarity), tr)
     return ax
 
 
@@ -164,6 +196,7 @@ def learning_matches(
     names: Mapping[Any, str] | None = None,
     ax: Axes | None = None,
     title: str | None = None,
+    lang: str = "en",
 ) -> Axes:
     """Learning matches of :meth:`Survey.learning_matches`.
 
@@ -181,19 +214,41 @@ def learning_matches(
         One competence id (``matches["competence"]``) for the matrix.
     top : int
         Rows of the table.
-    names, ax, title
-        As in :func:`similarity_clustermap`.
+    names, ax, title, lang
+        As in :func:`similarity_clustermap`; with ``lang`` the competence
+        names come from the matches' framework in that language.
 
     Returns
     -------
     matplotlib.axes.Axes
+
+    Raises
+    ------
+    ConfigurationError
+        For a table not from :meth:`Survey.learning_matches`, an unknown
+        ``kind``, ``competence`` or ``lang``, or ``top`` below 1.
+
+    See Also
+    --------
+    Survey.learning_matches
+
+    Examples
+    --------
+    >>> import skillsmap as sm
+    >>> m = sm.demo_survey(300, seed=0).learning_matches(n_boot=50)
+    >>> ax = sm.plot.learning_matches(m, lang="fi")
+    >>> ax.get_xlabel()
+    'mentori (korkeampi nykytaso)'
     """
+    tr = lang_of(lang)
+    _ = tr.gettext
     table = as_frame(matches, "learning_matches")
     if not {"learner", "mentor", "score"} <= set(table.columns):
         raise ConfigurationError("learning_matches takes the table of survey.learning_matches()")
     labels = group_names(matches, names)
     by = next(iter(read(matches).by), "region")
-    what = "Interregional learning matches" if by == "region" else "Learning matches"
+    what = _("Interregional learning matches") if by == "region" else _("Learning matches")
+    info = items(resolve_framework(None, matches), tr)
     if competence is not None:
         if kind != "matrix":
             raise ConfigurationError("competence= goes with kind='matrix'")
@@ -227,23 +282,31 @@ def learning_matches(
         mat = counts.to_numpy(dtype=np.float64)
         cm = pyplot().get_cmap(SEQUENTIAL).with_extremes(bad="0.92")
         image = ax.imshow(np.ma.masked_invalid(mat), cmap=cm, aspect="auto", vmin=0)
-        annotate_cells(ax, image, "{:.0f}" if competence is None else "{:.2f}", fontsize=8)
+        if competence is None:
+            annotate_cells(ax, image, "{:.0f}", fontsize=8)
+        else:
+            annotate_cells(ax, image, fontsize=8, lang=tr)
         ax.set_xticks(np.arange(nc))
         ax.set_yticks(np.arange(nr))
         long = max(map(len, cols))
         ax.set_xticklabels(cols, rotation=90 if long > 9 or nc > 8 else 0, fontsize=8)
         ax.set_yticklabels(rows, fontsize=8)
-        ax.set_xlabel("mentor (higher current level)", fontsize=9)
-        ax.set_ylabel("learner (large gap)", fontsize=9)
+        ax.set_xlabel(_("mentor (higher current level)"), fontsize=9)
+        ax.set_ylabel(_("learner (large gap)"), fontsize=9)
         cbar = ax.figure.colorbar(image, ax=ax, shrink=0.8)
-        cbar.set_label("competences matched" if competence is None else "score", fontsize=8)
+        cbar.set_label(_("competences matched") if competence is None else _("score"), fontsize=8)
         cbar.ax.tick_params(labelsize=7)
+        number_axis(cbar.ax.yaxis, tr)
         if competence is None:
-            default = f"{what}: competences per learner–mentor pair"
+            default = _("{what}: competences per learner–mentor pair").format(what=what)
         else:
-            label = table["competence_label"].iloc[0] if "competence_label" in table else competence
-            default = f"{what}: {short(label, 50)} (score)"
-        titled(ax, title, default, is_synthetic(matches))
+            label = info.labels.get(str(competence)) or (
+                table["competence_label"].iloc[0] if "competence_label" in table else competence
+            )
+            default = _("{what}: {competence} (score)").format(
+                what=what, competence=short(label, 50)
+            )
+        titled(ax, title, default, is_synthetic(matches), tr)
         return ax
     if kind != "table":
         raise ConfigurationError(f"kind must be 'matrix' or 'table', got {kind!r}")
@@ -251,24 +314,31 @@ def learning_matches(
         raise ConfigurationError(f"top must be positive, got {top}")
     best = table.sort_values("score", ascending=False, kind="stable").head(top)
     cells = []
-    for _, r in best.iterrows():
+    for _i, r in best.iterrows():
         ci = ""
         if "learner_gap_lo" in best.columns and np.isfinite(r["learner_gap_lo"]):
-            ci = f" [{r['learner_gap_lo']:.2f}, {r['learner_gap_hi']:.2f}]"
+            ci = f" [{tr.num(r['learner_gap_lo'])}; {tr.num(r['learner_gap_hi'])}]"
+        comp = str(r.get("competence", ""))
         cells.append(
             [
                 short(entity_label(r["learner"], labels), 22),
-                short(str(r.get("competence_label", r.get("competence", ""))), 40),
+                short(info.labels.get(comp) or str(r.get("competence_label", comp)), 40),
                 short(entity_label(r["mentor"], labels), 22),
-                f"{r['learner_gap']:.2f}{ci}" if "learner_gap" in best.columns else "",
-                f"{r['score']:.2f}",
+                tr.num(r["learner_gap"]) + ci if "learner_gap" in best.columns else "",
+                tr.num(r["score"]),
             ]
         )
     ax = new_axes(ax, (11.0, 0.9 + 0.27 * len(cells)))
     ax.axis("off")
     tab = ax.table(
         cellText=cells,
-        colLabels=["learner", "could learn", "from mentor", "learner gap [CI]", "score"],
+        colLabels=[
+            _("learner"),
+            _("could learn"),
+            _("from mentor"),
+            _("learner gap [CI]"),
+            _("score"),
+        ],
         colWidths=[0.17, 0.38, 0.17, 0.18, 0.08],
         loc="upper center",
         cellLoc="left",
@@ -281,6 +351,6 @@ def learning_matches(
         if row == 0:
             cell.set_text_props(fontweight="bold")
             cell.set_facecolor("0.93")
-    default = f"Top {len(cells)} {what[0].lower() + what[1:]} by score"
-    titled(ax, title, default, is_synthetic(matches))
+    default = _("{what}: the {n} best by score").format(what=what, n=len(cells))
+    titled(ax, title, default, is_synthetic(matches), tr)
     return ax

@@ -266,39 +266,47 @@ def build(
     dpi: int,
     title: str | None,
     log: Callable[[str], None],
+    regions: list[tuple[str, str]] | None = None,
 ) -> Report:
+    """Write the report into ``out``; with ``regions`` (id, language) pairs,
+    also each region's diagnosis under ``regions/<id>/``, linked from the
+    page, all published together."""
     start = time.perf_counter()
     # refuse a folder that is not ours before spending a minute on the report
     folder = claim(out, force=force)
-    plt = plot._common.pyplot()
-    import matplotlib
-
     log(f"computing gaps, priorities, similarity and the co-gap network ({survey!r})")
     d = _Data(survey, by, ci, n_boot, seed, min_n)
     # the whole report is written into a staging folder first and swapped in
     # at the end (see _folder), so a failed run leaves the previous one as it was
     staged = stage(folder)
+    pages: dict[str, Path] = {}
     try:
-        figdir = staged / "figures"
-        tabdir = staged / "tables"
-        figdir.mkdir()
-        tabdir.mkdir()
-        tables = _tables(d, tabdir)
-        log(f"wrote {len(tables)} tables")
-        figures = _draw(d, figdir, dpi, log, plt, matplotlib)
-        notes = _notes(d, min_n)
-        seconds = time.perf_counter() - start
-        html = page(
-            survey=survey,
-            data=d,
-            figures=figures,
-            tables=tables,
-            notes=notes,
-            title=title or "Skills-mapping report",
-            out=staged,
-            seconds=seconds,
+        extra = ""
+        if regions:
+            from .._i18n import Lang
+            from ._diagnosis import Context, Diagnosis, slug, write
+
+            ctx = Context(
+                survey, ci=ci, n_boot=n_boot, seed=seed, min_n=min_n, matches=d.matches, log=log
+            )
+            for rid, code in regions:
+                t0 = time.perf_counter()
+                diag = Diagnosis(ctx, rid, Lang(code))
+                folder_name = f"regions/{slug(rid)}"
+                write(
+                    diag,
+                    staged / folder_name,
+                    dpi=dpi,
+                    seconds_before=0.0,
+                    log=log,
+                    index="../../index.html",
+                )
+                pages[rid] = Path(folder_name) / "index.html"
+                log(f"diagnosis of {rid} ({code}) in {time.perf_counter() - t0:.1f} s")
+            extra = _regions_section(ctx, regions, pages)
+        figures, tables = _render(
+            survey, d, staged, dpi=dpi, log=log, title=title, start=start, extra=extra
         )
-        _atomic.write_text(staged / "index.html", html)
         publish(folder, staged)
     finally:
         # after a swap only empty folders remain; after a failure, the new files
@@ -311,8 +319,67 @@ def build(
             f.svg = out / "figures" / f.svg.name
             f.png = out / "figures" / f.png.name
     rep.figures = figures
+    rep.diagnoses = {rid: out / rel for rid, rel in pages.items()}
     log(f"done in {rep.seconds:.1f} s: {rep.index}")
     return rep
+
+
+def _regions_section(ctx: Any, regions: list[tuple[str, str]], pages: dict[str, Path]) -> str:
+    from .._i18n import Lang
+    from ._html import esc
+
+    items = []
+    for rid, code in regions:
+        name = ctx.names.get(rid, rid)
+        tr = Lang(code)
+        link = tr.gettext("Regional diagnosis: {region}").format(region=name)
+        items.append(
+            f'<li><a href="{esc(pages[rid].as_posix())}" hreflang="{esc(code)}">{esc(link)}</a>'
+            f" ({esc(code)})</li>"
+        )
+    return (
+        '<h2 id="regions">Regional diagnoses</h2>'
+        "<p>One diagnosis per region, in the region's language, with the other regions as "
+        "context.</p>"
+        f'<ul class="regions">{"".join(items)}</ul>'
+    )
+
+
+def _render(
+    survey: Survey,
+    d: _Data,
+    staged: Path,
+    *,
+    dpi: int,
+    log: Callable[[str], None],
+    title: str | None,
+    start: float,
+    extra: str,
+) -> tuple[list[Figure], dict[str, Path]]:
+    plt = plot._common.pyplot()
+    import matplotlib
+
+    figdir = staged / "figures"
+    tabdir = staged / "tables"
+    figdir.mkdir()
+    tabdir.mkdir()
+    tables = _tables(d, tabdir)
+    log(f"wrote {len(tables)} tables")
+    figures = _draw(d, figdir, dpi, log, plt, matplotlib)
+    notes = _notes(d, d.min_n)
+    html = page(
+        survey=survey,
+        data=d,
+        figures=figures,
+        tables=tables,
+        notes=notes,
+        title=title or "Skills-mapping report",
+        out=staged,
+        seconds=time.perf_counter() - start,
+        extra=extra,
+    )
+    _atomic.write_text(staged / "index.html", html)
+    return figures, tables
 
 
 def _draw(

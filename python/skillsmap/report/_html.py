@@ -43,6 +43,23 @@ dl.meta dd { margin: 0; }
 footer { font-size: 0.82rem; color: #555; margin-top: 3rem; border-top: 1px solid #ddd;
          padding-top: 0.8rem; }
 nav ol { columns: 2; }
+p.tcap { margin: 1.2rem 0 0.2rem; }
+p.summary { font-size: 1.02rem; }
+p.back { font-size: 0.9rem; margin: 0 0 0.5rem; }
+ul.regions li { margin: 0.2rem 0; }
+@page { size: A4; margin: 16mm 14mm 18mm; }
+@media print {
+  body { font-size: 10pt; }
+  main { max-width: none; padding: 0; }
+  nav, p.back { display: none; }
+  h2 { break-after: avoid; page-break-after: avoid; }
+  p.tcap { break-after: avoid; page-break-after: avoid; }
+  figure, table.data tr, dl.meta, .banner { break-inside: avoid; page-break-inside: avoid; }
+  figure img { max-height: 235mm; border: 0; }
+  a { color: inherit; text-decoration: none; }
+  table.data { font-size: 8pt; }
+  footer { break-before: avoid; }
+}
 """
 
 
@@ -223,6 +240,7 @@ def page(
     title: str,
     out: Path,
     seconds: float,
+    extra: str = "",
 ) -> str:
     parts = [
         "<!DOCTYPE html>",
@@ -237,6 +255,7 @@ def page(
             "below is computed from a generated survey, not from real respondents.</p>"
         )
     parts.append(_meta(survey, data))
+    parts.append(extra)
     for note in notes:
         parts.append(f'<p class="note">{esc(note)}</p>')
     toc = "".join(
@@ -245,6 +264,8 @@ def page(
         + "</li>"
         for f in figures
     )
+    if extra:
+        toc = '<li><a href="#regions">Regional diagnoses</a></li>' + toc
     parts.append(f'<nav><h2>Contents</h2><ol>{toc}<li><a href="#tables">Tables</a></li></ol></nav>')
     for fig in figures:
         parts.append(_figure(fig, out))
