@@ -74,6 +74,18 @@ FIGURES = [
         "ax = sm.plot.learning_matches(survey.learning_matches(n_boot=200))",
     ),
     (
+        "gap_difference",
+        "A region against the others",
+        "From a regional diagnosis ({doc}`/diagnoses`): per competence, Lapland's mean "
+        "gap minus the other regions' with its Welch interval; dark bars differ after "
+        "Holm's adjustment. In Finnish, the region's language.",
+        "import tempfile\n"
+        "import pandas as pd\n"
+        'rep = sm.diagnosis(survey, "FI1D7", tempfile.mkdtemp(), n_boot=100, progress=False)\n'
+        'diff = pd.read_csv(rep.tables["differences"])\n'
+        'ax = sm.plot.gap_difference(diff, framework=survey.framework, region="Lappi", lang="fi")',
+    ),
+    (
         "skills_network",
         "Co-gap network",
         "Competences linked when respondents have gaps on both, noise-corrected "

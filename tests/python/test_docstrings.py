@@ -22,7 +22,7 @@ from numpydoc.validate import validate
 # Owned by other work in progress and checked after it merges: the plot
 # helpers, the report, and the regional diagnoses and Dask modules (not yet
 # in skillsmap.__all__). Remove a prefix here once its module passes.
-NOT_YET_CHECKED = ("skillsmap.plot.", "skillsmap.report", "skillsmap.dask")
+NOT_YET_CHECKED = ("skillsmap.dask",)
 
 # The checks of numpydoc.validate that this test enforces.
 CALLABLE_CHECKS = {"GL08", "SS01", "PR01", "PR02", "RT01", "SA01", "EX01"}

@@ -37,7 +37,39 @@ def leaf_order(similarity: pd.DataFrame | np.ndarray, method: str = "average") -
     """Hierarchical clustering of a similarity matrix on the distance 1 − s
     (undefined similarities count as the largest distance, 2).
 
-    Returns the SciPy linkage matrix and the dendrogram's leaf order.
+    Parameters
+    ----------
+    similarity : pandas.DataFrame or numpy.ndarray
+        A square similarity matrix (e.g. from :meth:`Survey.similarity`),
+        at least 2 × 2; the distance is symmetrised.
+    method : {"average", "complete", "single", "weighted"}
+        SciPy's linkage method.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        The SciPy linkage matrix and the dendrogram's leaf order (row
+        positions), the order :func:`similarity_clustermap` draws.
+
+    Raises
+    ------
+    ConfigurationError
+        For an unknown method or a matrix that is not square.
+
+    See Also
+    --------
+    similarity_clustermap : The clustered heatmap drawn in this order.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import skillsmap as sm
+    >>> s = np.array([[1.0, 0.9, 0.1], [0.9, 1.0, 0.2], [0.1, 0.2, 1.0]])
+    >>> z, order = sm.plot.leaf_order(s)
+    >>> sorted(order.tolist())
+    [0, 1, 2]
+    >>> z.shape
+    (2, 4)
     """
     if method not in _LINKAGES:
         raise ConfigurationError(f"method must be one of {', '.join(_LINKAGES)}; got {method!r}")
