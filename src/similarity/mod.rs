@@ -23,6 +23,7 @@ mod simd;
 // the one module with `unsafe` code: SIMD intrinsics and disjoint writes
 #[allow(unsafe_code)]
 mod tiles;
+pub use crate::scoring::Control;
 pub use simd::{simd_path, with_simd_path, SimdPath, SIMD_ENV};
 pub use tiles::MatrixElement;
 
@@ -50,6 +51,9 @@ pub enum SimilarityError {
         /// Why it cannot be used.
         reason: String,
     },
+    /// The computation was cancelled through its [`Control`].
+    #[error("cancelled")]
+    Cancelled,
     /// Infinite values in the input.
     #[error("row {row}, column {column}: value {value} is not finite")]
     NotFinite {
@@ -452,7 +456,24 @@ pub fn similarity_matrix(
 pub fn similarity_matrix_into<T: MatrixElement>(
     x: ArrayView2<'_, f64>,
     opts: &SimilarityOptions,
+    out: ArrayViewMut2<'_, T>,
+) -> crate::Result<()> {
+    similarity_matrix_into_with(x, opts, out, &Control::default())
+}
+
+/// [`similarity_matrix_into`] that reports progress and can be stopped:
+/// `control.done` counts finished tiles (or row bands) out of
+/// `control.total`, and setting `control.cancel` from another thread stops
+/// the work within one tile.
+///
+/// # Errors
+/// As [`similarity_matrix_into`]; [`SimilarityError::Cancelled`] when
+/// `control.cancel` was set (`out` is then partly written).
+pub fn similarity_matrix_into_with<T: MatrixElement>(
+    x: ArrayView2<'_, f64>,
+    opts: &SimilarityOptions,
     mut out: ArrayViewMut2<'_, T>,
+    control: &Control,
 ) -> crate::Result<()> {
     opts.check()?;
     let n = x.nrows();
@@ -467,9 +488,18 @@ pub fn similarity_matrix_into<T: MatrixElement>(
         ));
     }
     if let Some(buf) = out.as_slice_mut() {
-        return Ok(fill_matrix(x, opts, buf)?);
+        return Ok(fill_matrix(x, opts, buf, control)?);
     }
-    let full = similarity_matrix(x, opts)?;
+    let mut full = Array2::<f64>::zeros((0, 0));
+    if n > 0 {
+        let len = crate::error::checked_len::<f64>("the similarity matrix", n, n)?;
+        let mut buf = crate::error::try_vec::<f64>("the similarity matrix", len)?;
+        buf.resize(len, 0.0);
+        full = Array2::from_shape_vec((n, n), buf).map_err(|e| opt("x", e.to_string()))?;
+        if let Some(slice) = full.as_slice_mut() {
+            fill_matrix(x, opts, slice, control)?;
+        }
+    }
     out.zip_mut_with(&full, |o, &v| *o = T::from_f64(v));
     Ok(())
 }
@@ -479,6 +509,7 @@ fn fill_matrix<T: MatrixElement>(
     x: ArrayView2<'_, f64>,
     opts: &SimilarityOptions,
     out: &mut [T],
+    control: &Control,
 ) -> Result<(), SimilarityError> {
     let path = current_path()?;
     let data = prepare(x, opts.metric)?;
@@ -489,13 +520,19 @@ fn fill_matrix<T: MatrixElement>(
             distance: true,
             ..*opts
         };
-        fill_prepared(&scaled, &raw, path, out);
+        fill_prepared(&scaled, &raw, path, out, control);
+        if control.cancelled() {
+            return Err(SimilarityError::Cancelled);
+        }
         for slot in out.iter_mut() {
             *slot = T::from_f64(opts.finish(slot.to_f64() * factor));
         }
         return Ok(());
     }
-    fill_prepared(&data, opts, path, out);
+    fill_prepared(&data, opts, path, out, control);
+    if control.cancelled() {
+        return Err(SimilarityError::Cancelled);
+    }
     Ok(())
 }
 
@@ -517,6 +554,7 @@ fn fill_prepared<T: MatrixElement>(
     opts: &SimilarityOptions,
     path: SimdPath,
     out: &mut [T],
+    control: &Control,
 ) {
     let n = data.nrows();
     let k = data.ncols();
@@ -528,7 +566,7 @@ fn fill_prepared<T: MatrixElement>(
         && k >= opts.min_overlap.max(1)
         && !matches!(opts.metric, Metric::Manhattan | Metric::Jaccard { .. });
     if dense_ok {
-        dense_matrix(data, opts, path, out);
+        dense_matrix(data, opts, path, out, control);
         return;
     }
     if opts.pairwise_complete
@@ -537,16 +575,21 @@ fn fill_prepared<T: MatrixElement>(
             Metric::Cosine | Metric::Pearson | Metric::Euclidean
         )
     {
-        masked_matrix(data, opts, path, out);
+        masked_matrix(data, opts, path, out, control);
         return;
     }
     // Per pair over the shared columns (Spearman, Manhattan, Jaccard, and
     // any metric without pairwise-complete mode): upper triangle by bands of
     // rows, then mirrored.
     let nan = T::from_f64(f64::NAN);
+    control.start(n.div_ceil(BLOCK));
     out.par_chunks_mut(BLOCK * n)
         .enumerate()
         .for_each(|(bi, band)| {
+            if control.cancelled() {
+                return;
+            }
+            control.advance(1);
             let i0 = bi * BLOCK;
             for (a, row) in band.chunks_mut(n).enumerate() {
                 let ri = data.row(i0 + a);
@@ -584,6 +627,7 @@ fn dense_matrix<T: MatrixElement>(
     opts: &SimilarityOptions,
     path: SimdPath,
     out: &mut [T],
+    control: &Control,
 ) {
     let n = data.nrows();
     let z = match opts.metric {
@@ -603,7 +647,7 @@ fn dense_matrix<T: MatrixElement>(
             distance: opts.distance,
         }
     };
-    tiles::dense_symmetric(&z, path, DENSE_TILE, epilogue, out);
+    tiles::dense_symmetric(&z, path, DENSE_TILE, epilogue, out, control);
     for (i, &s) in sq.iter().take(n).enumerate() {
         let self_raw = if opts.metric.is_distance() {
             0.0
@@ -630,6 +674,7 @@ fn masked_matrix<T: MatrixElement>(
     opts: &SimilarityOptions,
     path: SimdPath,
     out: &mut [T],
+    control: &Control,
 ) {
     let n = data.nrows();
     let mut x0 = data.clone();
@@ -682,6 +727,7 @@ fn masked_matrix<T: MatrixElement>(
         &products,
         tiles::Epilogue::Raw,
         out,
+        control,
         |(_, rows), _, bufs, ld| {
             if let Some((sxy, rest)) = bufs.split_first_mut() {
                 let sxy = &mut sxy[..rows * ld];
@@ -843,6 +889,23 @@ pub struct TopK {
 /// # Ok::<(), skillsmap::Error>(())
 /// ```
 pub fn top_k(x: ArrayView2<'_, f64>, k: usize, opts: &SimilarityOptions) -> crate::Result<TopK> {
+    top_k_with(x, k, opts, &Control::default())
+}
+
+/// [`top_k`] that reports progress and can be stopped: `control.done`
+/// counts finished tiles (or row blocks) out of `control.total`, and
+/// setting `control.cancel` from another thread stops the work within one
+/// tile.
+///
+/// # Errors
+/// As [`top_k`]; [`SimilarityError::Cancelled`] when `control.cancel` was
+/// set.
+pub fn top_k_with(
+    x: ArrayView2<'_, f64>,
+    k: usize,
+    opts: &SimilarityOptions,
+    control: &Control,
+) -> crate::Result<TopK> {
     if k == 0 {
         return Err(opt("k", "k must be positive"));
     }
@@ -885,10 +948,13 @@ pub fn top_k(x: ArrayView2<'_, f64>, k: usize, opts: &SimilarityOptions) -> crat
         } else {
             normalised_rows(&data, opts.metric)
         };
-        dense_top_k(&z, k, opts, path, better_is_higher)?
+        dense_top_k(&z, k, opts, path, better_is_higher, control)?
     } else {
-        sparse_top_k(&data, k, opts, key)?
+        sparse_top_k(&data, k, opts, key, control)?
     };
+    if control.cancelled() {
+        return Err(SimilarityError::Cancelled.into());
+    }
     let mut i = 0u32;
     for list in per_row {
         for nb in list {
@@ -911,6 +977,7 @@ fn sparse_top_k(
     k: usize,
     opts: &SimilarityOptions,
     key: impl Fn(f64) -> f64 + Sync,
+    control: &Control,
 ) -> crate::Result<Vec<Vec<Neighbour>>> {
     let n = data.nrows();
     let row_ok: Vec<bool> = if opts.pairwise_complete {
@@ -923,9 +990,14 @@ fn sparse_top_k(
     };
     const COLS: usize = 4096;
     let n_blocks = n.div_ceil(BLOCK);
+    control.start(n_blocks);
     let per_block: Vec<Vec<Vec<Neighbour>>> = (0..n_blocks)
         .into_par_iter()
         .map(|bi| {
+            if control.cancelled() {
+                return Ok(Vec::new());
+            }
+            control.advance(1);
             let (i0, i1) = (bi * BLOCK, ((bi + 1) * BLOCK).min(n));
             let mut heaps: Vec<BinaryHeap<Neighbour>> = Vec::new();
             for _ in i0..i1 {
@@ -1047,6 +1119,7 @@ fn dense_top_k(
     opts: &SimilarityOptions,
     path: SimdPath,
     better_is_higher: bool,
+    control: &Control,
 ) -> crate::Result<Vec<Vec<Neighbour>>> {
     let n = z.nrows();
     if n == 0 || k == 0 {
@@ -1094,9 +1167,13 @@ fn dense_top_k(
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     };
+    control.start(tiles_list.len());
     tiles_list.par_iter().for_each_init(
         || vec![0.0f64; tile * tile],
         |buf, &(bi, bj)| {
+            if control.cancelled() {
+                return;
+            }
             let (i0, j0) = (bi * tile, bj * tile);
             let rows = tile.min(n - i0);
             let cols = tile.min(n - j0);
@@ -1121,6 +1198,7 @@ fn dense_top_k(
                     }
                 }
             }
+            control.advance(1);
         },
     );
     Ok(best

@@ -6,8 +6,8 @@
 //!
 //! - [`SimdPath::Avx512`]: x86-64 with AVX-512F, an 8 × 24 register-blocked
 //!   FMA kernel (24 of the 32 zmm registers hold the block);
-//! - [`SimdPath::Avx2`]: x86-64 with AVX2 and FMA, a 4 × 12 kernel (12 of the
-//!   16 ymm registers hold the block, 3 the right factor, 1 the broadcast);
+//! - [`SimdPath::Avx2`]: x86-64 with AVX2 and FMA, a 6 × 8 kernel (12 of the
+//!   16 ymm registers hold the block, 2 the right factor, 1 the broadcast);
 //! - [`SimdPath::Portable`]: plain Rust that compiles everywhere (aarch64
 //!   included) and that LLVM vectorises for the target's baseline (SSE2,
 //!   NEON); no fused multiply-add, so its last bits may differ from the
@@ -33,7 +33,7 @@ use super::SimilarityError;
 pub enum SimdPath {
     /// AVX-512F, 8 × 24 blocks of `f64`.
     Avx512,
-    /// AVX2 + FMA, 4 × 12 blocks of `f64`.
+    /// AVX2 + FMA, 6 × 8 blocks of `f64`.
     Avx2,
     /// Plain Rust, vectorised by the compiler for the baseline target.
     Portable,

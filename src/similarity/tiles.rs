@@ -11,7 +11,7 @@
 //!
 //! The rows are packed once into panels and multiplied by a register-blocked
 //! micro-kernel of the path [`super::simd`] selected: 8 × 24 entries in 24
-//! zmm registers with AVX-512F, 4 × 12 in 12 ymm registers with AVX2 + FMA,
+//! zmm registers with AVX-512F, 6 × 8 in 12 ymm registers with AVX2 + FMA,
 //! 4 × 8 in plain Rust that the compiler vectorises for the baseline target
 //! (the portable path). Each path has its own packing widths; an operand
 //! knows the path it was packed for, and a product of two operands packed
@@ -31,9 +31,12 @@ use super::simd::SimdPath;
 const MR: usize = 8;
 /// Columns of the AVX-512 micro-kernel's block (three vectors of 8).
 const NR: usize = 24;
-/// Rows and columns of the AVX2 block (three ymm vectors of 4 per row).
-const MR2: usize = 4;
-const NR2: usize = 12;
+/// Rows and columns of the AVX2 block (two ymm vectors of 4 per row): 12
+/// accumulators, 2 for the right factor, 1 for the broadcast, so the block
+/// stays in the 16 ymm registers without spills (a 4 × 12 block needs all
+/// 16 and the compiler spilled one accumulator per step).
+const MR2: usize = 6;
+const NR2: usize = 8;
 /// Rows and columns of the portable block.
 const MRP: usize = 4;
 const NRP: usize = 8;
@@ -411,13 +414,13 @@ fn kernel_portable(blk: &Block<'_>, c: &mut [f64]) {
     }
 }
 
-/// The 4 × 12 block of [`kernel_avx512`] with AVX2 and FMA: 12 ymm
-/// accumulators, 3 for the right factor's columns, 1 for the broadcast.
+/// The 6 × 8 block of [`kernel_avx512`] with AVX2 and FMA: 12 ymm
+/// accumulators, 2 for the right factor's columns, 1 for the broadcast.
 ///
 /// # Safety
-/// AVX2 and FMA must be available; `a` must hold `4·kc`, `b` `12·kc` values
-/// and `c` 4 rows of 12 values at row stride `ldc`; with a Euclidean
-/// epilogue its `sq` must hold 4 values and `sq_j` 12.
+/// AVX2 and FMA must be available; `a` must hold `6·kc`, `b` `8·kc` values
+/// and `c` 6 rows of 8 values at row stride `ldc`; with a Euclidean
+/// epilogue its `sq` must hold 6 values and `sq_j` 8.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 #[allow(clippy::too_many_arguments)]
@@ -432,7 +435,7 @@ unsafe fn kernel_avx2(
     sq_j: *const f64,
 ) {
     use std::arch::x86_64::*;
-    let mut acc = [[_mm256_setzero_pd(); 3]; MR2];
+    let mut acc = [[_mm256_setzero_pd(); 2]; MR2];
     if accumulate {
         for (i, row) in acc.iter_mut().enumerate() {
             for (v, reg) in row.iter_mut().enumerate() {
@@ -444,13 +447,11 @@ unsafe fn kernel_avx2(
         let bp = b.add(k * NR2);
         let b0 = _mm256_loadu_pd(bp);
         let b1 = _mm256_loadu_pd(bp.add(4));
-        let b2 = _mm256_loadu_pd(bp.add(8));
         let ap = a.add(k * MR2);
         for (i, row) in acc.iter_mut().enumerate() {
             let ai = _mm256_broadcast_sd(&*ap.add(i));
             row[0] = _mm256_fmadd_pd(ai, b0, row[0]);
             row[1] = _mm256_fmadd_pd(ai, b1, row[1]);
-            row[2] = _mm256_fmadd_pd(ai, b2, row[2]);
         }
     }
     let one = _mm256_set1_pd(1.0);
@@ -467,11 +468,7 @@ unsafe fn kernel_avx2(
         Epilogue::Euclidean { sq, similarity } => {
             let two = _mm256_set1_pd(2.0);
             let zero = _mm256_setzero_pd();
-            let sqj = [
-                _mm256_loadu_pd(sq_j),
-                _mm256_loadu_pd(sq_j.add(4)),
-                _mm256_loadu_pd(sq_j.add(8)),
-            ];
+            let sqj = [_mm256_loadu_pd(sq_j), _mm256_loadu_pd(sq_j.add(4))];
             for (i, row) in acc.iter_mut().enumerate() {
                 let sqi = _mm256_set1_pd(*sq.as_ptr().add(i));
                 for (reg, &sj) in row.iter_mut().zip(&sqj) {
@@ -753,6 +750,7 @@ pub(crate) fn tiled_symmetric<T, F>(
     products: &[(&Operand<'_>, &Operand<'_>)],
     epilogue: Epilogue<'_>,
     out: &mut [T],
+    control: &super::Control,
     finish: F,
 ) where
     T: MatrixElement,
@@ -786,9 +784,13 @@ pub(crate) fn tiled_symmetric<T, F>(
         simd,
     };
     let shared = &shared;
+    control.start(tiles.len());
     tiles.par_iter().for_each_init(
         || vec![vec![0.0f64; tile * tile]; products.len()],
         |bufs, &(bi, bj)| {
+            if control.cancelled() {
+                return;
+            }
             let (i0, j0) = (bi * tile, bj * tile);
             let rows = tile.min(n - i0);
             let cols = tile.min(n - j0);
@@ -809,6 +811,7 @@ pub(crate) fn tiled_symmetric<T, F>(
             // tile (bi, bj) alone writes blocks (bi, bj) and (bj, bi), both
             // inside the n × n output (rows and cols are clipped to n).
             unsafe { shared.write_tile((i0, rows), (j0, cols), buf, tile) };
+            control.advance(1);
         },
     );
 }
@@ -821,6 +824,7 @@ pub(crate) fn dense_symmetric<T: MatrixElement>(
     tile: usize,
     epilogue: Epilogue<'_>,
     out: &mut [T],
+    control: &super::Control,
 ) {
     let op = Operand::new(z.view(), path);
     tiled_symmetric(
@@ -829,6 +833,7 @@ pub(crate) fn dense_symmetric<T: MatrixElement>(
         &[(&op, &op)],
         epilogue,
         out,
+        control,
         |_, _, _, _| {},
     );
 }
@@ -966,6 +971,7 @@ mod tests {
                 &[(&pa, &pb)],
                 Epilogue::Raw,
                 &mut out,
+                &super::super::Control::default(),
                 |_, _, _, _| {},
             );
             for i in 0..n {
@@ -977,7 +983,16 @@ mod tests {
             // the f32 writes (streamed or not) round the same values
             let mut narrow = vec![0.0f32; n * n];
             let pair = [(&pa, &pb)];
-            tiled_symmetric(n, 24, &pair, Epilogue::Raw, &mut narrow, |_, _, _, _| {});
+            let ctl = super::super::Control::default();
+            tiled_symmetric(
+                n,
+                24,
+                &pair,
+                Epilogue::Raw,
+                &mut narrow,
+                &ctl,
+                |_, _, _, _| {},
+            );
             assert!(out.iter().zip(&narrow).all(|(&w, &s)| w as f32 == s));
         }
     }
@@ -1006,7 +1021,16 @@ mod tests {
             let mut got = Vec::new();
             for (name, op) in every_kernel(&z) {
                 let mut out = vec![0.0f64; n * n];
-                tiled_symmetric(n, 24, &[(&op, &op)], epilogue, &mut out, |_, _, _, _| {});
+                let ctl = super::super::Control::default();
+                tiled_symmetric(
+                    n,
+                    24,
+                    &[(&op, &op)],
+                    epilogue,
+                    &mut out,
+                    &ctl,
+                    |_, _, _, _| {},
+                );
                 got.push((name, out));
             }
             // every kernel against matrixmultiply (the last)
@@ -1044,8 +1068,9 @@ mod tests {
         for path in SimdPath::available() {
             let mut wide = vec![0.0f64; 70 * 70];
             let mut narrow = vec![0.0f32; 70 * 70];
-            dense_symmetric(&z, path, 24, Epilogue::Raw, &mut wide);
-            dense_symmetric(&z, path, 24, Epilogue::Raw, &mut narrow);
+            let ctl = super::super::Control::default();
+            dense_symmetric(&z, path, 24, Epilogue::Raw, &mut wide, &ctl);
+            dense_symmetric(&z, path, 24, Epilogue::Raw, &mut narrow, &ctl);
             assert!(
                 wide.iter().zip(&narrow).all(|(&w, &s)| w as f32 == s),
                 "{path}"
