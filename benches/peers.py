@@ -486,16 +486,18 @@ def _case_topk_60k() -> dict[str, Impl]:
         index.add(xn)
         return index.search(xn, k + 1)
 
-    ours = sm.top_k(x, k=k)
+    ours = sm.top_k(x, k=k, progress=False)
     scores, ids = faiss_flat_ip()
     # every row's neighbours agree with faiss's up to float32 rounding: the
     # k-th score of each row, faiss's k + 1 results without the row itself
     theirs = np.where(ids == np.arange(n)[:, None], -np.inf, scores)
     theirs = -np.sort(-theirs, axis=1)[:, :k]
     mine = ours["similarity"].to_numpy().reshape(n, k)
-    _check(mine, theirs, "top-k scores against faiss")
+    # faiss computes in float32: its scores carry errors of about K·2⁻²⁴
+    if not np.allclose(mine, theirs, rtol=0, atol=64 * 2.0**-24 * 4):
+        raise AssertionError("peer result differs from ours: top-k scores against faiss")
     impls: dict[str, Impl] = {
-        "skillsmap": lambda: sm.top_k(x, k=k),
+        "skillsmap": lambda: sm.top_k(x, k=k, progress=False),
         "faiss IndexFlatIP f32": faiss_flat_ip,
     }
     if "dtype" in inspect.signature(sm.top_k).parameters:

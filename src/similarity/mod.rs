@@ -955,8 +955,8 @@ pub fn top_k_with(
     if control.cancelled() {
         return Err(SimilarityError::Cancelled.into());
     }
-    let mut i = 0u32;
-    for list in per_row {
+    // row indices are u32, as the targets are
+    for (i, list) in (0u32..).zip(per_row) {
         for nb in list {
             out.source.push(i);
             out.target.push(nb.target);
@@ -965,7 +965,6 @@ pub fn top_k_with(
                 None => key(nb.score),
             });
         }
-        i += 1;
     }
     Ok(out)
 }
@@ -1075,7 +1074,7 @@ impl RowBest {
     #[inline(always)]
     fn offer(&mut self, k: usize, score: f64, target: usize) {
         // NaN, and most candidates of a full heap, stop here
-        if !(score >= self.floor) {
+        if score.partial_cmp(&self.floor).is_none_or(Ordering::is_lt) {
             return;
         }
         let candidate = Neighbour {

@@ -591,6 +591,8 @@ struct SharedOut<T> {
 // SAFETY: tiles write disjoint entries (see `tiled_symmetric`), and the
 // buffer outlives the parallel loop that uses it.
 unsafe impl<T: Send> Send for SharedOut<T> {}
+// SAFETY: as for Send: shared between the tiles, which write disjoint
+// entries only.
 unsafe impl<T: Send> Sync for SharedOut<T> {}
 
 impl<T: MatrixElement> SharedOut<T> {
@@ -938,6 +940,7 @@ mod tests {
                     &[(&op, &op)],
                     Epilogue::Raw,
                     &mut out,
+                    &super::super::Control::default(),
                     |_, _, _, _| {},
                 );
                 for i in 0..n {

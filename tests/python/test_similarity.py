@@ -279,22 +279,44 @@ def _interrupted_after(delay, call):
     return time.perf_counter() - start - delay
 
 
-@pytest.mark.parametrize("case", ["top_k", "pairwise"])
-def test_long_calls_stop_on_ctrl_c(case):
-    """Ctrl-C stops a long kernel within a tile of work (the bound is loose
-    for a shared machine; the uninterrupted calls take far longer)."""
-    rng = np.random.default_rng(0)
-    if case == "top_k":
-        x = rng.random((80_000, 64))
-        call = lambda: sm.top_k(x, k=10, progress=False)  # noqa: E731
-    else:
-        x = rng.random((9_000, 400))
-        x[rng.random(x.shape) < 0.1] = np.nan
-        call = lambda: sm.similarity(x, "pearson", dtype="float32", progress=False)  # noqa: E731
-    late = _interrupted_after(0.3, call)
+def test_top_k_stops_on_ctrl_c():
+    """Ctrl-C stops a long top_k (the bound is loose for a shared machine;
+    the uninterrupted call takes far longer)."""
+    x = np.random.default_rng(0).random((80_000, 64))
+    late = _interrupted_after(0.3, lambda: sm.top_k(x, k=10, progress=False))
     assert late < 2.0, f"KeyboardInterrupt {late:.2f} s after Ctrl-C"
     # and the next call runs normally
     assert sm.top_k(x[:50], k=2).shape == (100, 3)
+
+
+@pytest.mark.parametrize("case", ["dense", "pairwise", "top_k"])
+def test_kernels_stop_within_a_tile_of_ctrl_c(case):
+    """Ctrl-C sent once the tiles are under way (from the first progress
+    report) stops the kernel at the next tile: dense and pairwise-complete
+    full matrices and top_k. The result is small (64 MB) and the rows long:
+    on a loaded machine the first touch of a large output's huge pages can
+    stall a tile for seconds, which no check between tiles can cut short."""
+    import _thread
+    import time
+
+    rng = np.random.default_rng(0)
+    x = rng.random((4_000, 1_500))
+    if case == "pairwise":
+        x[rng.random(x.shape) < 0.1] = np.nan
+    sent: list[float] = []
+
+    def on_progress(n, total):
+        if not sent:
+            sent.append(time.perf_counter())
+            _thread.interrupt_main()
+
+    with pytest.raises(KeyboardInterrupt):
+        if case == "top_k":
+            sm._core.top_k(x, 5, metric="pearson", progress=on_progress)
+        else:
+            sm._core.similarity_matrix(x, metric="pearson", dtype="float32", progress=on_progress)
+    late = time.perf_counter() - sent[0]
+    assert late < 1.0, f"KeyboardInterrupt {late:.2f} s after Ctrl-C"
 
 
 def test_progress_bar_counts_the_tiles(capsys):
