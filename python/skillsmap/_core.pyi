@@ -30,6 +30,8 @@ __all__ = [
     "rating_matrix",
     "rating_rank_sums",
     "rca",
+    "simd_path",
+    "simd_paths_available",
     "similarity_matrix",
     "top_k",
 ]
