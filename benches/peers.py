@@ -52,8 +52,12 @@ rake-100k
     the weights) versus samplics' ``SampleWeight.rake``.
 
 Similarity cases (cosine-*, pearson-pairwise, rca-proximity,
-esco-proximity, topk-200k) are described in BENCHMARKS.md. ``topk-200k``
-and ``cosine-30k-50`` run only when named with ``--case``.
+esco-proximity, topk-60k, topk-200k) are described in BENCHMARKS.md.
+``topk-60k`` (against faiss ``IndexFlatIP``), ``topk-200k``,
+``cosine-30k-50`` and ``gemm`` (numpy's GEMM rate, the machine's limit) run
+only when named with ``--case``. The kernel path is printed first;
+``SKILLSMAP_SIMD=avx512|avx2|portable`` forces one, so each path's table
+comes from its own run.
 
 Every peer's result is checked against ours before it is timed. numpy runs
 with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset, as those settings (made
@@ -67,6 +71,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import inspect
 import os
 import resource
 import statistics
@@ -461,6 +466,56 @@ def _case_topk_200k() -> dict[str, Impl]:
     return {"skillsmap": lambda: sm.top_k(x, k=10, metric="cosine")}
 
 
+def _case_topk_60k() -> dict[str, Impl]:
+    """Top-10 cosine neighbours of 60,000 rows of 64 values: ours in float64
+    and float32 against faiss's exact inner-product index on unit rows
+    (float32 only, all threads: the index built and searched in each call,
+    asking for k + 1 as a row finds itself)."""
+    import faiss
+    import numpy as np
+    import skillsmap as sm
+
+    n, dim, k = 60_000, 64, 10
+    x = np.random.default_rng(60).random((n, dim))
+    faiss.omp_set_num_threads(os.cpu_count() or 1)
+
+    def faiss_flat_ip() -> Any:
+        xn = x.astype(np.float32)
+        faiss.normalize_L2(xn)
+        index = faiss.IndexFlatIP(dim)
+        index.add(xn)
+        return index.search(xn, k + 1)
+
+    ours = sm.top_k(x, k=k, progress=False)
+    scores, ids = faiss_flat_ip()
+    # every row's neighbours agree with faiss's up to float32 rounding: the
+    # k-th score of each row, faiss's k + 1 results without the row itself
+    theirs = np.where(ids == np.arange(n)[:, None], -np.inf, scores)
+    theirs = -np.sort(-theirs, axis=1)[:, :k]
+    mine = ours["similarity"].to_numpy().reshape(n, k)
+    # faiss computes in float32: its scores carry errors of about K·2⁻²⁴
+    if not np.allclose(mine, theirs, rtol=0, atol=64 * 2.0**-24 * 4):
+        raise AssertionError("peer result differs from ours: top-k scores against faiss")
+    impls: dict[str, Impl] = {
+        "skillsmap": lambda: sm.top_k(x, k=k, progress=False),
+        "faiss IndexFlatIP f32": faiss_flat_ip,
+    }
+    if "dtype" in inspect.signature(sm.top_k).parameters:
+        impls["skillsmap float32"] = lambda: sm.top_k(x, k=k, dtype="float32")
+    return impls
+
+
+def _case_gemm() -> dict[str, Impl]:
+    """numpy's GEMM rate on this machine (4096², float64 and float32): the
+    limit the kernels are read against."""
+    import numpy as np
+
+    rng = np.random.default_rng(4096)
+    a64, b64 = rng.random((4096, 4096)), rng.random((4096, 4096))
+    a32, b32 = a64.astype(np.float32), b64.astype(np.float32)
+    return {"numpy GEMM float64": lambda: a64 @ b64, "numpy GEMM float32": lambda: a32 @ b32}
+
+
 # Cases too long to repeat: one call, timed and measured for memory at once.
 def _case_reliability() -> dict[str, Impl]:
     import warnings
@@ -550,7 +605,7 @@ SINGLE_SHOT = {"topk-200k"}
 # Cases run only when named with --case: minutes of work, or a 7.2 GB result
 # per call (ours and the peer run one after the other, each result freed
 # before the next call, so the peak is one result).
-OPT_IN = {"topk-200k", "cosine-30k-50"}
+OPT_IN = {"topk-200k", "cosine-30k-50", "topk-60k", "gemm"}
 
 CASES: dict[str, tuple[Callable[[], dict[str, Impl]], str]] = {
     "ingest-1m": (_case_ingest, "1M answers from pandas, validated"),
@@ -565,6 +620,8 @@ CASES: dict[str, tuple[Callable[[], dict[str, Impl]], str]] = {
     "rca-proximity": (_case_rca_proximity, "RCA + proximity, 3000 × 1000"),
     "esco-proximity": (_case_esco_proximity, "proximity at ESCO scale, 3000 × 13000, 2%"),
     "topk-200k": (_case_topk_200k, "top-10 cosine neighbours, N=200,000, K=64"),
+    "topk-60k": (_case_topk_60k, "top-10 cosine neighbours, N=60,000, K=64, vs faiss"),
+    "gemm": (_case_gemm, "numpy GEMM rate, 4096 × 4096 float64 and float32"),
     "reliability-5k": (_case_reliability, "alpha (+ CI, std alpha, omega), 5000 × 40"),
     "compare-25k": (_case_compare, "Kruskal-Wallis per competence, 40 × 6 regions × 25,000"),
     "rake-100k": (_case_rake, "raking 100,000 respondents to two margins"),
@@ -713,6 +770,9 @@ def main(argv: list[str] | None = None) -> int:
         os.execve(sys.executable, [sys.executable, __file__, *sys.argv[1:]], _peer_env())
     cases = args.case or [c for c in CASES if c not in OPT_IN]
     print(f"numpy BLAS: {_blas()}")
+    import skillsmap as sm
+
+    print(f"skillsmap kernel path: {sm.simd_path()} (SKILLSMAP_SIMD forces one)")
     print(f"one process; {args.repeat} timed calls per implementation (median reported)")
     print(f"{'case':<16} {'implementation':<26} {'median':>10} {'ours/peer':>10} {'peak MiB':>9}")
     for case in cases:
@@ -728,12 +788,23 @@ def main(argv: list[str] | None = None) -> int:
             results = _measure(impls, args.repeat)
         del impls
         gc.collect()
+        if case == "gemm":
+            for impl, r in results.items():
+                rate = 2 * 4096**3 / r["median"] / 1e9
+                print(f"{case:<16} {impl:<26} {r['median'] * 1e3:>8.1f}ms {rate:>7.1f} GFLOP/s")
+            continue
         ours = results["skillsmap"]["median"]
+        ours32 = results.get("skillsmap float32", {}).get("median")
         for impl, r in results.items():
-            ratio = "" if impl == "skillsmap" else f"{ours / r['median']:.3f}"
+            ratio = "" if impl.startswith("skillsmap") else f"{ours / r['median']:.3f}"
+            also = (
+                f"  float32: {ours32 / r['median']:.3f}"
+                if ours32 is not None and not impl.startswith("skillsmap")
+                else ""
+            )
             print(
                 f"{case:<16} {impl:<26} {r['median'] * 1e3:>8.1f}ms {ratio:>10} "
-                f"{r['peak_mib']:>9.0f}",
+                f"{r['peak_mib']:>9.0f}{also}",
                 flush=True,
             )
         if case == "cosine-30k-50":

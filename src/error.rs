@@ -108,6 +108,7 @@ impl Error {
             Error::Model(_) => ErrorKind::Definition,
             Error::Factorize(_) => ErrorKind::Format,
             Error::Similarity(Sim::NotFinite { .. }) => ErrorKind::InvalidValue,
+            Error::Similarity(Sim::Cancelled) => ErrorKind::Cancelled,
             Error::Similarity(_) => ErrorKind::InvalidOption,
             Error::Relatedness(R::BadValue { .. }) => ErrorKind::InvalidValue,
             Error::Relatedness(_) => ErrorKind::InvalidOption,

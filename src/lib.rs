@@ -45,6 +45,10 @@
 // `error::checked_len`) before any kernel runs.
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![warn(clippy::arithmetic_side_effects)]
+// `unsafe` lives in one module (similarity's kernels), each block with its
+// SAFETY argument.
+#![deny(unsafe_code)]
+#![warn(clippy::undocumented_unsafe_blocks)]
 
 pub mod error;
 pub mod graph;

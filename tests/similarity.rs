@@ -4,8 +4,34 @@
 
 use ndarray::{Array2, ArrayViewMut2, ShapeBuilder};
 use skillsmap::similarity::{
-    similarity_matrix, similarity_matrix_into, Metric, SimilarityError, SimilarityOptions,
+    similarity_matrix, similarity_matrix_into, top_k, with_simd_path, Metric, SimdPath,
+    SimilarityError, SimilarityOptions,
 };
+
+/// Every kernel path this CPU can run; the others are named as skipped.
+fn paths() -> Vec<SimdPath> {
+    for p in SimdPath::ALL {
+        if !p.is_available() {
+            eprintln!("skipped: this CPU cannot run the {p} kernels");
+        }
+    }
+    SimdPath::available()
+}
+
+/// `f` on `path` in a pool of `threads` threads.
+fn on<R: Send>(path: SimdPath, threads: usize, f: impl FnOnce() -> R + Send) -> R {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("pool")
+        .install(|| with_simd_path(path, f).expect("available path"))
+}
+
+fn same_bits(a: &Array2<f64>, b: &Array2<f64>) -> bool {
+    a.iter()
+        .zip(b.iter())
+        .all(|(p, q)| p.to_bits() == q.to_bits())
+}
 
 fn data(n: usize, k: usize, seed: u64, nan_every: usize) -> Array2<f64> {
     let mut s = seed;
@@ -74,6 +100,8 @@ fn close(got: f64, want: f64) -> bool {
     (got.is_nan() && want.is_nan()) || (got - want).abs() <= 1e-10 * (1.0 + want.abs())
 }
 
+/// Every kernel path, at one and two threads (bitwise the same), against
+/// the pairwise definition.
 #[test]
 fn full_matrices_match_the_pairwise_definition() {
     let shapes = [
@@ -86,27 +114,96 @@ fn full_matrices_match_the_pairwise_definition() {
         (193, 17),
         (200, 33),
     ];
-    for &(n, k) in &shapes {
-        for nan_every in [0usize, 7] {
-            let x = data(n, k, (n * 31 + k) as u64, nan_every);
-            for metric in [Metric::Cosine, Metric::Pearson, Metric::Euclidean] {
-                let mut opts = SimilarityOptions::new(metric);
-                opts.min_overlap = 2;
-                let got = similarity_matrix(x.view(), &opts).expect("valid input");
-                for i in 0..n {
-                    for j in 0..n {
-                        let want = if i == j && !naive(&x, i, i, metric, 2).is_nan() {
-                            1.0
-                        } else {
-                            naive(&x, i, j, metric, 2)
-                        };
-                        // the diagonal of a defined row is exactly 1
-                        let g = got[[i, j]];
-                        assert!(
-                            close(g, want),
-                            "{metric:?} {n}×{k} nan/{nan_every} at ({i},{j}): {g} vs {want}"
+    for path in paths() {
+        for &(n, k) in &shapes {
+            for nan_every in [0usize, 7] {
+                let x = data(n, k, (n * 31 + k) as u64, nan_every);
+                for metric in [Metric::Cosine, Metric::Pearson, Metric::Euclidean] {
+                    let mut opts = SimilarityOptions::new(metric);
+                    opts.min_overlap = 2;
+                    let run = |threads| {
+                        on(path, threads, || {
+                            similarity_matrix(x.view(), &opts).expect("valid input")
+                        })
+                    };
+                    let got = run(1);
+                    assert!(same_bits(&got, &run(2)), "{path} {metric:?} threads");
+                    for i in 0..n {
+                        for j in 0..n {
+                            // the diagonal of a defined row is exactly 1
+                            let want = if i == j && !naive(&x, i, i, metric, 2).is_nan() {
+                                1.0
+                            } else {
+                                naive(&x, i, j, metric, 2)
+                            };
+                            let g = got[[i, j]];
+                            assert!(
+                                close(g, want),
+                                "{path} {metric:?} {n}×{k} nan/{nan_every} at ({i},{j}): {g} vs {want}"
+                            );
+                            assert_eq!(g.to_bits(), got[[j, i]].to_bits(), "symmetry");
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The tiled top-k of complete data is, on every path and at one and two
+/// threads, each row of the full matrix sorted (same bits: the same
+/// kernel), ties by target index, the row itself and NaN left out.
+#[test]
+fn top_k_is_the_top_of_the_full_matrix_on_every_path() {
+    let mut x = data(250, 21, 17, 0);
+    // a constant row: no Pearson correlation, never a Pearson neighbour
+    x.row_mut(3).fill(1.5);
+    // duplicate rows: tied scores, broken by target index
+    let dup = x.row(10).to_owned();
+    x.row_mut(240).assign(&dup);
+    for path in paths() {
+        for metric in [Metric::Cosine, Metric::Pearson, Metric::Euclidean] {
+            for distance in [false, true] {
+                let opts = SimilarityOptions {
+                    distance,
+                    ..SimilarityOptions::new(metric)
+                };
+                let full = on(path, 2, || {
+                    similarity_matrix(x.view(), &opts).expect("valid input")
+                });
+                for k in [1usize, 7] {
+                    let got = on(path, 1, || top_k(x.view(), k, &opts).expect("valid"));
+                    let two = on(path, 2, || top_k(x.view(), k, &opts).expect("valid"));
+                    assert_eq!(got, two, "{path} {metric:?} threads");
+                    let mut want = Vec::new();
+                    for i in 0..x.nrows() {
+                        let mut row: Vec<(f64, usize)> = (0..x.nrows())
+                            .filter(|&j| j != i && !full[[i, j]].is_nan())
+                            .map(|j| (full[[i, j]], j))
+                            .collect();
+                        row.sort_by(|a, b| {
+                            let by = if distance {
+                                a.0.total_cmp(&b.0)
+                            } else {
+                                b.0.total_cmp(&a.0)
+                            };
+                            by.then(a.1.cmp(&b.1))
+                        });
+                        want.extend(
+                            row.into_iter()
+                                .take(k)
+                                .map(|(v, j)| (i as u32, j as u32, v)),
                         );
-                        assert_eq!(g.to_bits(), got[[j, i]].to_bits(), "symmetry");
+                    }
+                    let have: Vec<(u32, u32, f64)> = (0..got.source.len())
+                        .map(|e| (got.source[e], got.target[e], got.score[e]))
+                        .collect();
+                    assert_eq!(have.len(), want.len(), "{path} {metric:?} k={k}");
+                    for (h, w) in have.iter().zip(&want) {
+                        assert!(
+                            h.0 == w.0 && h.1 == w.1 && h.2.to_bits() == w.2.to_bits(),
+                            "{path} {metric:?} distance={distance} k={k}: {h:?} vs {w:?}"
+                        );
                     }
                 }
             }

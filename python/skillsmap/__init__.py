@@ -27,7 +27,7 @@ from ._output import get_output, output_context, set_output
 from ._provenance import Provenance
 from ._questionnaire import MissingTranslationWarning, Questionnaire
 from ._relatedness import density, proximity, rca
-from ._similarity import distance, similarity, top_k
+from ._similarity import distance, simd_path, similarity, top_k
 from ._survey import Survey
 from .errors import (
     ConfigurationError,
@@ -74,6 +74,7 @@ __all__ = [
     "read_survey",
     "report",
     "set_output",
+    "simd_path",
     "similarity",
     "top_k",
 ]

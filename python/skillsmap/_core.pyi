@@ -31,6 +31,8 @@ __all__ = [
     "rating_rank_sums",
     "rca",
     "reliability",
+    "simd_path",
+    "simd_paths_available",
     "similarity_matrix",
     "top_k",
 ]
@@ -327,6 +329,7 @@ def similarity_matrix(
     pairwise_complete: bool = True,
     min_overlap: int = 1,
     dtype: str = "float64",
+    progress: Callable[[int, int], None] | None = None,
 ) -> npt.NDArray[np.float64] | npt.NDArray[np.float32]: ...
 def top_k(
     x: npt.NDArray[np.float64],
@@ -337,7 +340,10 @@ def top_k(
     distance: bool = False,
     pairwise_complete: bool = True,
     min_overlap: int = 1,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]: ...
+def simd_path() -> str: ...
+def simd_paths_available() -> list[str]: ...
 def rca(x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]: ...
 def proximity(x: npt.NDArray[np.float64], *, threshold: float) -> npt.NDArray[np.float64]: ...
 def density(x: npt.NDArray[np.float64], *, threshold: float) -> npt.NDArray[np.float64]: ...

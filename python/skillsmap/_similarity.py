@@ -3,6 +3,8 @@ competences), NaN-aware, full matrix or streamed top-k neighbours."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -14,7 +16,71 @@ from ._output import labelled_frame, returns_table
 from ._provenance import Provenance, attach, read
 from .errors import ConfigurationError
 
-__all__ = ["distance", "similarity", "top_k"]
+__all__ = ["distance", "simd_path", "similarity", "top_k"]
+
+# Multiply-adds above which a call shows a progress bar by default (a few
+# seconds on a laptop core).
+_LONG_WORK = 1e11
+
+
+def simd_path() -> str:
+    """The kernel path the similarity functions run on this machine.
+
+    ``"avx512"`` (x86-64 with AVX-512F), ``"avx2"`` (AVX2 + FMA) or
+    ``"portable"`` (any CPU): the best the CPU has, chosen once per process,
+    unless the environment variable ``SKILLSMAP_SIMD`` (``avx512``,
+    ``avx2``, ``portable`` or ``auto``) was set before the first call. A
+    path the CPU cannot run, or an unknown name, is an error of every
+    similarity call (raised here too), never a silent fallback.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ConfigurationError
+        ``SKILLSMAP_SIMD`` names an unknown path or one this CPU lacks.
+
+    Examples
+    --------
+    >>> import skillsmap as sm
+    >>> sm.simd_path() in ("avx512", "avx2", "portable")
+    True
+    """
+    return _core.simd_path()
+
+
+@contextlib.contextmanager
+def _progress(show: bool | None, work: float, desc: str) -> Iterator[Any]:
+    """A tqdm bar when asked for (by default: when tqdm is installed and the
+    call is long); yields the core's callback ``(increment, total)`` or
+    None."""
+    if show is None and work < _LONG_WORK:
+        show = False
+    bar = None
+    if show or show is None:
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:
+            if show:
+                raise ConfigurationError("progress=True needs tqdm installed") from None
+        else:
+            bar = tqdm(total=None, desc=desc, unit="tile", leave=False)
+    if bar is None:
+        yield None
+        return
+
+    def update(n: int, total: int) -> None:
+        if bar.total != total:
+            bar.total = total
+            bar.refresh()
+        bar.update(n)
+
+    try:
+        yield update
+    finally:
+        bar.close()
 
 
 def _matrix(X: Any) -> tuple[np.ndarray, pd.Index | None]:
@@ -43,19 +109,23 @@ def _full(
     min_overlap: int,
     dtype: str,
     threshold: float | None,
+    progress: bool | None,
 ) -> Any:
     _check(min_overlap)
     threshold = optional_number("threshold", threshold)
     values, index = _matrix(X)
-    out = _core.similarity_matrix(
-        values,
-        metric=metric,
-        threshold=threshold,
-        distance=distance,
-        pairwise_complete=pairwise_complete,
-        min_overlap=int(min_overlap),
-        dtype=dtype,
-    )
+    n, k = values.shape
+    with _progress(progress, n * n * max(k, 1) / 2, metric) as update:
+        out = _core.similarity_matrix(
+            values,
+            metric=metric,
+            threshold=threshold,
+            distance=distance,
+            pairwise_complete=pairwise_complete,
+            min_overlap=int(min_overlap),
+            dtype=dtype,
+            progress=update,
+        )
     if index is None:
         return out
     # the array is ours alone: wrap it (pandas would copy the N × N matrix)
@@ -85,6 +155,7 @@ def similarity(
     min_overlap: int = 1,
     dtype: str = "float64",
     threshold: float | None = None,
+    progress: bool | None = None,
 ) -> Any:
     """Similarity of every pair of rows (profiles).
 
@@ -111,6 +182,10 @@ def similarity(
         result at no cost in speed.
     threshold : float, optional
         Binarisation threshold, required for Jaccard.
+    progress : bool, optional
+        Show a tqdm progress bar (default: when tqdm is installed and the
+        call is long). The call releases the GIL and stops on Ctrl-C
+        (KeyboardInterrupt within a tile of work; no partial result).
 
     Returns
     -------
@@ -142,7 +217,7 @@ def similarity(
     >>> s.shape, bool((s.to_numpy().diagonal() == 1).all())
     ((6, 6), True)
     """
-    return _full(X, metric, False, pairwise_complete, min_overlap, dtype, threshold)
+    return _full(X, metric, False, pairwise_complete, min_overlap, dtype, threshold, progress)
 
 
 @returns_table
@@ -154,6 +229,7 @@ def distance(
     min_overlap: int = 1,
     dtype: str = "float64",
     threshold: float | None = None,
+    progress: bool | None = None,
 ) -> Any:
     """Distance between every pair of rows: Euclidean and Manhattan as
     such, ``1 − s`` for cosine, Pearson, Spearman and Jaccard (the
@@ -196,7 +272,7 @@ def distance(
     array([[0., 5.],
            [5., 0.]])
     """
-    return _full(X, metric, True, pairwise_complete, min_overlap, dtype, threshold)
+    return _full(X, metric, True, pairwise_complete, min_overlap, dtype, threshold, progress)
 
 
 @returns_table
@@ -208,9 +284,14 @@ def top_k(
     pairwise_complete: bool = True,
     min_overlap: int = 1,
     threshold: float | None = None,
+    progress: bool | None = None,
 ) -> pd.DataFrame:
     """The ``k`` most similar other rows of every row, streamed in blocks so
     that memory stays O(N·k) even for hundreds of thousands of rows.
+
+    Complete data take one tiled product over the upper triangle: each
+    tile's neighbours are selected while the tile is in cache, no row of the
+    N × N matrix is ever held. Ctrl-C stops the call.
 
     Parameters
     ----------
@@ -227,6 +308,8 @@ def top_k(
         Pairs sharing fewer columns are left out.
     threshold : float, optional
         Binarisation threshold, required for Jaccard.
+    progress : bool, optional
+        A tqdm bar; default: when tqdm is installed and the call is long.
 
     Returns
     -------
@@ -256,15 +339,18 @@ def top_k(
     _check(min_overlap)
     threshold = optional_number("threshold", threshold)
     values, index = _matrix(X)
-    res = _core.top_k(
-        values,
-        int(k),
-        metric=metric,
-        threshold=threshold,
-        distance=False,
-        pairwise_complete=pairwise_complete,
-        min_overlap=int(min_overlap),
-    )
+    n, dim = values.shape
+    with _progress(progress, n * n * max(dim, 1) / 2, f"top-{k} {metric}") as update:
+        res = _core.top_k(
+            values,
+            int(k),
+            metric=metric,
+            threshold=threshold,
+            distance=False,
+            pairwise_complete=pairwise_complete,
+            min_overlap=int(min_overlap),
+            progress=update,
+        )
     source, target = res["source"].astype(np.int64), res["target"].astype(np.int64)
     if index is not None:
         return pd.DataFrame(

@@ -6,6 +6,7 @@
 
 use pyo3::prelude::*;
 
+mod control;
 mod convert;
 mod errors;
 mod graph;
@@ -39,6 +40,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(scoring::rating_rank_sums, m)?)?;
     m.add_function(wrap_pyfunction!(similarity::similarity_matrix, m)?)?;
     m.add_function(wrap_pyfunction!(similarity::top_k, m)?)?;
+    m.add_function(wrap_pyfunction!(similarity::simd_path, m)?)?;
+    m.add_function(wrap_pyfunction!(similarity::simd_paths_available, m)?)?;
     m.add_function(wrap_pyfunction!(relatedness::rca, m)?)?;
     m.add_function(wrap_pyfunction!(network::cogap_network, m)?)?;
     m.add_function(wrap_pyfunction!(network::louvain, m)?)?;

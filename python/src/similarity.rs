@@ -1,4 +1,5 @@
-//! Bindings of `skillsmap::similarity` (GIL released around the kernels).
+//! Bindings of `skillsmap::similarity`: the kernels run with the GIL
+//! released, stop on Ctrl-C and report progress (see `control`).
 
 use ndarray::ArrayView2;
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray2};
@@ -6,6 +7,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PySlice};
 use skillsmap::similarity::{self, MatrixElement, Metric, SimilarityOptions};
 
+use crate::control::run_controlled;
 use crate::convert::to_numpy;
 use crate::errors::{configuration_error, IntoPyResult};
 
@@ -32,7 +34,7 @@ fn options(
 /// GIL released: no second N × N buffer, no copy, and float32 results are
 /// rounded as they are stored, never via a float64 matrix.
 #[pyfunction]
-#[pyo3(signature = (x, *, metric, threshold=None, distance=false, pairwise_complete=true, min_overlap=1, dtype="float64"))]
+#[pyo3(signature = (x, *, metric, threshold=None, distance=false, pairwise_complete=true, min_overlap=1, dtype="float64", progress=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn similarity_matrix<'py>(
     py: Python<'py>,
@@ -43,12 +45,14 @@ pub fn similarity_matrix<'py>(
     pairwise_complete: bool,
     min_overlap: usize,
     dtype: &str,
+    progress: Option<Py<PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let opts = options(metric, threshold, distance, pairwise_complete, min_overlap).py_err(py)?;
     let view = x.as_array();
+    let progress = progress.as_ref();
     match dtype {
-        "float64" => Ok(matrix_into::<f64>(py, view, &opts)?.into_any()),
-        "float32" => Ok(matrix_into::<f32>(py, view, &opts)?.into_any()),
+        "float64" => Ok(matrix_into::<f64>(py, view, &opts, progress)?.into_any()),
+        "float32" => Ok(matrix_into::<f32>(py, view, &opts, progress)?.into_any()),
         other => Err(configuration_error(
             py,
             format!("dtype must be 'float64' or 'float32', got {other:?}"),
@@ -60,15 +64,21 @@ fn matrix_into<'py, T: MatrixElement + numpy::Element>(
     py: Python<'py>,
     view: ArrayView2<'_, f64>,
     opts: &SimilarityOptions,
+    progress: Option<&Py<PyAny>>,
 ) -> PyResult<Bound<'py, PyArray2<T>>> {
+    // the path is checked first: a bad SKILLSMAP_SIMD fails before the
+    // N × N allocation
+    similarity::simd_path().py_err(py)?;
     let out = aligned_zeros::<T>(py, view.nrows())?;
     {
         let mut guard = out
             .try_readwrite()
             .map_err(|e| configuration_error(py, e.to_string()))?;
         let target = guard.as_array_mut();
-        py.detach(|| similarity::similarity_matrix_into(view, opts, target))
-            .py_err(py)?;
+        run_controlled(py, progress, |control| {
+            similarity::similarity_matrix_into_with(view, opts, target, control)
+        })?
+        .py_err(py)?;
     }
     Ok(out)
 }
@@ -100,9 +110,25 @@ fn aligned_zeros<T: numpy::Element>(py: Python<'_>, n: usize) -> PyResult<Bound<
     Ok(square.cast_into::<PyArray2<T>>()?)
 }
 
+/// The kernel path the similarity functions use (`avx512`, `avx2` or
+/// `portable`): the best this CPU has, or the one `SKILLSMAP_SIMD` forces.
+#[pyfunction]
+pub fn simd_path(py: Python<'_>) -> PyResult<&'static str> {
+    Ok(similarity::simd_path().py_err(py)?.name())
+}
+
+/// Every kernel path this CPU can run, fastest first.
+#[pyfunction]
+pub fn simd_paths_available() -> Vec<&'static str> {
+    similarity::SimdPath::available()
+        .into_iter()
+        .map(|p| p.name())
+        .collect()
+}
+
 /// The k nearest rows of every row: `source`, `target`, `score` arrays.
 #[pyfunction]
-#[pyo3(signature = (x, k, *, metric, threshold=None, distance=false, pairwise_complete=true, min_overlap=1))]
+#[pyo3(signature = (x, k, *, metric, threshold=None, distance=false, pairwise_complete=true, min_overlap=1, progress=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn top_k<'py>(
     py: Python<'py>,
@@ -113,10 +139,14 @@ pub fn top_k<'py>(
     distance: bool,
     pairwise_complete: bool,
     min_overlap: usize,
+    progress: Option<Py<PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let opts = options(metric, threshold, distance, pairwise_complete, min_overlap).py_err(py)?;
     let view = x.as_array();
-    let t = py.detach(|| similarity::top_k(view, k, &opts)).py_err(py)?;
+    let t = run_controlled(py, progress.as_ref(), |control| {
+        similarity::top_k_with(view, k, &opts, control)
+    })?
+    .py_err(py)?;
     let d = PyDict::new(py);
     d.set_item("source", to_numpy(py, &t.source))?;
     d.set_item("target", to_numpy(py, &t.target))?;

@@ -26,13 +26,37 @@ use crate::model::Survey;
 use crate::rng::Rng;
 
 /// Progress and cancellation shared with a long computation: `done` counts
-/// finished replicates; setting `cancel` stops the work at the next block.
+/// finished units of work (bootstrap replicates; tiles or row blocks of the
+/// similarity kernels) out of `total` (set by the computation when it
+/// starts; 0 until then); setting `cancel` stops the work at the next unit.
 #[derive(Debug, Default)]
 pub struct Control {
     /// Set to stop.
     pub cancel: AtomicBool,
-    /// Replicates finished so far.
+    /// Units finished so far.
     pub done: AtomicUsize,
+    /// Units in all (0: not known yet).
+    pub total: AtomicUsize,
+}
+
+impl Control {
+    /// Whether the work should stop.
+    #[inline]
+    pub fn cancelled(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed)
+    }
+
+    /// Counts `n` more units done.
+    #[inline]
+    pub fn advance(&self, n: usize) {
+        self.done.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Starts counting: `total` units, none done.
+    pub fn start(&self, total: usize) {
+        self.done.store(0, Ordering::Relaxed);
+        self.total.store(total, Ordering::Relaxed);
+    }
 }
 
 /// Options of [`bootstrap`].

@@ -16,10 +16,15 @@
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
-use ndarray::{s, Array2, ArrayView2, ArrayViewMut2};
+use ndarray::{Array2, ArrayView2, ArrayViewMut2};
 use rayon::prelude::*;
 
+mod simd;
+// the one module with `unsafe` code: SIMD intrinsics and disjoint writes
+#[allow(unsafe_code)]
 mod tiles;
+pub use crate::scoring::Control;
+pub use simd::{simd_path, with_simd_path, SimdPath, SIMD_ENV};
 pub use tiles::MatrixElement;
 
 /// Errors of the similarity functions.
@@ -37,6 +42,18 @@ pub enum SimilarityError {
     /// A parameter out of range.
     #[error(transparent)]
     InvalidOption(crate::error::InvalidOption),
+    /// `SKILLSMAP_SIMD` (or [`with_simd_path`]) asks for a kernel path that
+    /// is unknown or that this CPU cannot run.
+    #[error("SKILLSMAP_SIMD={requested:?}: {reason}")]
+    Simd {
+        /// The path asked for.
+        requested: String,
+        /// Why it cannot be used.
+        reason: String,
+    },
+    /// The computation was cancelled through its [`Control`].
+    #[error("cancelled")]
+    Cancelled,
     /// Infinite values in the input.
     #[error("row {row}, column {column}: value {value} is not finite")]
     NotFinite {
@@ -439,7 +456,24 @@ pub fn similarity_matrix(
 pub fn similarity_matrix_into<T: MatrixElement>(
     x: ArrayView2<'_, f64>,
     opts: &SimilarityOptions,
+    out: ArrayViewMut2<'_, T>,
+) -> crate::Result<()> {
+    similarity_matrix_into_with(x, opts, out, &Control::default())
+}
+
+/// [`similarity_matrix_into`] that reports progress and can be stopped:
+/// `control.done` counts finished tiles (or row bands) out of
+/// `control.total`, and setting `control.cancel` from another thread stops
+/// the work within one tile.
+///
+/// # Errors
+/// As [`similarity_matrix_into`]; [`SimilarityError::Cancelled`] when
+/// `control.cancel` was set (`out` is then partly written).
+pub fn similarity_matrix_into_with<T: MatrixElement>(
+    x: ArrayView2<'_, f64>,
+    opts: &SimilarityOptions,
     mut out: ArrayViewMut2<'_, T>,
+    control: &Control,
 ) -> crate::Result<()> {
     opts.check()?;
     let n = x.nrows();
@@ -454,9 +488,18 @@ pub fn similarity_matrix_into<T: MatrixElement>(
         ));
     }
     if let Some(buf) = out.as_slice_mut() {
-        return Ok(fill_matrix(x, opts, buf)?);
+        return Ok(fill_matrix(x, opts, buf, control)?);
     }
-    let full = similarity_matrix(x, opts)?;
+    let mut full = Array2::<f64>::zeros((0, 0));
+    if n > 0 {
+        let len = crate::error::checked_len::<f64>("the similarity matrix", n, n)?;
+        let mut buf = crate::error::try_vec::<f64>("the similarity matrix", len)?;
+        buf.resize(len, 0.0);
+        full = Array2::from_shape_vec((n, n), buf).map_err(|e| opt("x", e.to_string()))?;
+        if let Some(slice) = full.as_slice_mut() {
+            fill_matrix(x, opts, slice, control)?;
+        }
+    }
     out.zip_mut_with(&full, |o, &v| *o = T::from_f64(v));
     Ok(())
 }
@@ -466,7 +509,9 @@ fn fill_matrix<T: MatrixElement>(
     x: ArrayView2<'_, f64>,
     opts: &SimilarityOptions,
     out: &mut [T],
+    control: &Control,
 ) -> Result<(), SimilarityError> {
+    let path = current_path()?;
     let data = prepare(x, opts.metric)?;
     if let Some(factor) = distance_scale(&data, opts.metric) {
         // distances of the scaled rows, then scaled back and finished
@@ -475,18 +520,42 @@ fn fill_matrix<T: MatrixElement>(
             distance: true,
             ..*opts
         };
-        fill_prepared(&scaled, &raw, out);
+        fill_prepared(&scaled, &raw, path, out, control);
+        if control.cancelled() {
+            return Err(SimilarityError::Cancelled);
+        }
         for slot in out.iter_mut() {
             *slot = T::from_f64(opts.finish(slot.to_f64() * factor));
         }
         return Ok(());
     }
-    fill_prepared(&data, opts, out);
+    fill_prepared(&data, opts, path, out, control);
+    if control.cancelled() {
+        return Err(SimilarityError::Cancelled);
+    }
     Ok(())
 }
 
+/// The kernel path of this call (see [`simd`]).
+fn current_path() -> Result<SimdPath, SimilarityError> {
+    match simd::simd_path() {
+        Ok(p) => Ok(p),
+        Err(crate::Error::Similarity(e)) => Err(e),
+        Err(other) => Err(SimilarityError::Simd {
+            requested: String::new(),
+            reason: other.to_string(),
+        }),
+    }
+}
+
 /// [`fill_matrix`] of rows already prepared for the metric.
-fn fill_prepared<T: MatrixElement>(data: &Array2<f64>, opts: &SimilarityOptions, out: &mut [T]) {
+fn fill_prepared<T: MatrixElement>(
+    data: &Array2<f64>,
+    opts: &SimilarityOptions,
+    path: SimdPath,
+    out: &mut [T],
+    control: &Control,
+) {
     let n = data.nrows();
     let k = data.ncols();
     let has_nan = data.iter().any(|v| v.is_nan());
@@ -497,7 +566,7 @@ fn fill_prepared<T: MatrixElement>(data: &Array2<f64>, opts: &SimilarityOptions,
         && k >= opts.min_overlap.max(1)
         && !matches!(opts.metric, Metric::Manhattan | Metric::Jaccard { .. });
     if dense_ok {
-        dense_matrix(data, opts, out);
+        dense_matrix(data, opts, path, out, control);
         return;
     }
     if opts.pairwise_complete
@@ -506,16 +575,21 @@ fn fill_prepared<T: MatrixElement>(data: &Array2<f64>, opts: &SimilarityOptions,
             Metric::Cosine | Metric::Pearson | Metric::Euclidean
         )
     {
-        masked_matrix(data, opts, out);
+        masked_matrix(data, opts, path, out, control);
         return;
     }
     // Per pair over the shared columns (Spearman, Manhattan, Jaccard, and
     // any metric without pairwise-complete mode): upper triangle by bands of
     // rows, then mirrored.
     let nan = T::from_f64(f64::NAN);
+    control.start(n.div_ceil(BLOCK));
     out.par_chunks_mut(BLOCK * n)
         .enumerate()
         .for_each(|(bi, band)| {
+            if control.cancelled() {
+                return;
+            }
+            control.advance(1);
             let i0 = bi * BLOCK;
             for (a, row) in band.chunks_mut(n).enumerate() {
                 let ri = data.row(i0 + a);
@@ -548,7 +622,13 @@ fn fill_prepared<T: MatrixElement>(data: &Array2<f64>, opts: &SimilarityOptions,
 /// [`tiles`]): one product of the normalised (or centred) rows per tile of
 /// the upper triangle, turned into the metric and written with its
 /// transpose; then the exact self-similarity on the diagonal.
-fn dense_matrix<T: MatrixElement>(data: &Array2<f64>, opts: &SimilarityOptions, out: &mut [T]) {
+fn dense_matrix<T: MatrixElement>(
+    data: &Array2<f64>,
+    opts: &SimilarityOptions,
+    path: SimdPath,
+    out: &mut [T],
+    control: &Control,
+) {
     let n = data.nrows();
     let z = match opts.metric {
         // centred columns keep |x|² + |y|² − 2x·y accurate; distances are
@@ -567,7 +647,7 @@ fn dense_matrix<T: MatrixElement>(data: &Array2<f64>, opts: &SimilarityOptions, 
             distance: opts.distance,
         }
     };
-    tiles::dense_symmetric(&z, DENSE_TILE, epilogue, out);
+    tiles::dense_symmetric(&z, path, DENSE_TILE, epilogue, out, control);
     for (i, &s) in sq.iter().take(n).enumerate() {
         let self_raw = if opts.metric.is_distance() {
             0.0
@@ -589,7 +669,13 @@ fn dense_matrix<T: MatrixElement>(data: &Array2<f64>, opts: &SimilarityOptions, 
 /// triangle (see [`tiles`]), each tile's values written with their
 /// transpose, so the result is exactly symmetric and no N × N temporary is
 /// needed.
-fn masked_matrix<T: MatrixElement>(data: &Array2<f64>, opts: &SimilarityOptions, out: &mut [T]) {
+fn masked_matrix<T: MatrixElement>(
+    data: &Array2<f64>,
+    opts: &SimilarityOptions,
+    path: SimdPath,
+    out: &mut [T],
+    control: &Control,
+) {
     let n = data.nrows();
     let mut x0 = data.clone();
     match opts.metric {
@@ -623,9 +709,9 @@ fn masked_matrix<T: MatrixElement>(data: &Array2<f64>, opts: &SimilarityOptions,
     x0.mapv_inplace(|v| if v.is_nan() { 0.0 } else { v });
     let x2 = x0.mapv(|v| v * v);
     let (x0, mask, x2) = (
-        tiles::Operand::new(x0.view()),
-        tiles::Operand::new(mask.view()),
-        tiles::Operand::new(x2.view()),
+        tiles::Operand::new(x0.view(), path),
+        tiles::Operand::new(mask.view(), path),
+        tiles::Operand::new(x2.view(), path),
     );
     let pearson = opts.metric == Metric::Pearson;
     // buffers: Σxy, count, Σx_i² and Σx_j² over the shared columns, then
@@ -641,9 +727,11 @@ fn masked_matrix<T: MatrixElement>(data: &Array2<f64>, opts: &SimilarityOptions,
         &products,
         tiles::Epilogue::Raw,
         out,
+        control,
         |(_, rows), _, bufs, ld| {
             if let Some((sxy, rest)) = bufs.split_first_mut() {
-                masked_values(opts, min_overlap, &mut sxy[..rows * ld], rest);
+                let sxy = &mut sxy[..rows * ld];
+                tiles::vectorised(path, || masked_values(opts, min_overlap, sxy, rest));
             }
         },
     );
@@ -658,36 +746,11 @@ fn masked_matrix<T: MatrixElement>(data: &Array2<f64>, opts: &SimilarityOptions,
 
 /// The metric from the pairwise-complete sums of a tile, entry by entry, in
 /// place of Σxy: `rest` holds the count, Σx_i², Σx_j² and for Pearson Σx_i,
-/// Σx_j. Written without branches so that it runs on whole vectors (with
-/// AVX-512 where the CPU has it; sqrt and division are exact either way).
-fn masked_values(opts: &SimilarityOptions, min_overlap: f64, sxy: &mut [f64], rest: &[Vec<f64>]) {
-    #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx512f") {
-        // SAFETY: the CPU has AVX-512F.
-        unsafe { masked_values_avx512(opts, min_overlap, sxy, rest) };
-        return;
-    }
-    masked_values_body(opts, min_overlap, sxy, rest);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn masked_values_avx512(
-    opts: &SimilarityOptions,
-    min_overlap: f64,
-    sxy: &mut [f64],
-    rest: &[Vec<f64>],
-) {
-    masked_values_body(opts, min_overlap, sxy, rest);
-}
-
+/// Σx_j. Written without branches so that it runs on whole vectors (the
+/// caller compiles it for the kernel path's instruction set; sqrt and
+/// division are exact either way).
 #[inline(always)]
-fn masked_values_body(
-    opts: &SimilarityOptions,
-    min_overlap: f64,
-    sxy: &mut [f64],
-    rest: &[Vec<f64>],
-) {
+fn masked_values(opts: &SimilarityOptions, min_overlap: f64, sxy: &mut [f64], rest: &[Vec<f64>]) {
     let len = sxy.len();
     let sums = |r: usize| rest.get(r).and_then(|v| v.get(..len));
     let (Some(cnt), Some(qi), Some(qj)) = (sums(0), sums(1), sums(2)) else {
@@ -826,6 +889,23 @@ pub struct TopK {
 /// # Ok::<(), skillsmap::Error>(())
 /// ```
 pub fn top_k(x: ArrayView2<'_, f64>, k: usize, opts: &SimilarityOptions) -> crate::Result<TopK> {
+    top_k_with(x, k, opts, &Control::default())
+}
+
+/// [`top_k`] that reports progress and can be stopped: `control.done`
+/// counts finished tiles (or row blocks) out of `control.total`, and
+/// setting `control.cancel` from another thread stops the work within one
+/// tile.
+///
+/// # Errors
+/// As [`top_k`]; [`SimilarityError::Cancelled`] when `control.cancel` was
+/// set.
+pub fn top_k_with(
+    x: ArrayView2<'_, f64>,
+    k: usize,
+    opts: &SimilarityOptions,
+    control: &Control,
+) -> crate::Result<TopK> {
     if k == 0 {
         return Err(opt("k", "k must be positive"));
     }
@@ -839,6 +919,7 @@ pub fn top_k(x: ArrayView2<'_, f64>, k: usize, opts: &SimilarityOptions) -> crat
         target: crate::error::try_vec("the top-k neighbours", total)?,
         score: crate::error::try_vec("the top-k neighbours", total)?,
     };
+    let path = current_path()?;
     let data = prepare(x, opts.metric)?;
     // Euclidean and Manhattan of data near overflow: distances of the scaled
     // rows (as in `fill_matrix`), scaled back when the result is written
@@ -854,19 +935,50 @@ pub fn top_k(x: ArrayView2<'_, f64>, k: usize, opts: &SimilarityOptions) -> crat
         ),
         None => (data, opts, opts),
     };
-    let n = data.nrows();
     let has_nan = data.iter().any(|v| v.is_nan());
     let dense = !has_nan
         && data.ncols() >= opts.min_overlap.max(1)
         && !matches!(opts.metric, Metric::Manhattan | Metric::Jaccard { .. });
-    let z = if !dense {
-        data.clone()
-    } else if opts.metric == Metric::Euclidean {
-        centred_columns(&data)
+    // Higher is better: similarities as is, distances negated.
+    let better_is_higher = !opts.distance;
+    let key = |v: f64| if better_is_higher { v } else { -v };
+    let per_row = if dense {
+        let z = if opts.metric == Metric::Euclidean {
+            centred_columns(&data)
+        } else {
+            normalised_rows(&data, opts.metric)
+        };
+        dense_top_k(&z, k, opts, path, better_is_higher, control)?
     } else {
-        normalised_rows(&data, opts.metric)
+        sparse_top_k(&data, k, opts, key, control)?
     };
-    let sq: Vec<f64> = z.rows().into_iter().map(|r| r.dot(&r)).collect();
+    if control.cancelled() {
+        return Err(SimilarityError::Cancelled.into());
+    }
+    // row indices are u32, as the targets are
+    for (i, list) in (0u32..).zip(per_row) {
+        for nb in list {
+            out.source.push(i);
+            out.target.push(nb.target);
+            out.score.push(match scale {
+                Some(factor) => asked.finish(key(nb.score) * factor),
+                None => key(nb.score),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The k best of every row of data with missing values (or metrics with no
+/// product form), pair by pair over row blocks against all rows.
+fn sparse_top_k(
+    data: &Array2<f64>,
+    k: usize,
+    opts: &SimilarityOptions,
+    key: impl Fn(f64) -> f64 + Sync,
+    control: &Control,
+) -> crate::Result<Vec<Vec<Neighbour>>> {
+    let n = data.nrows();
     let row_ok: Vec<bool> = if opts.pairwise_complete {
         vec![true; n]
     } else {
@@ -875,14 +987,16 @@ pub fn top_k(x: ArrayView2<'_, f64>, k: usize, opts: &SimilarityOptions) -> crat
             .map(|r| r.iter().all(|v| !v.is_nan()))
             .collect()
     };
-    // Higher is better: similarities as is, distances negated.
-    let better_is_higher = !opts.distance;
-    let key = |v: f64| if better_is_higher { v } else { -v };
     const COLS: usize = 4096;
     let n_blocks = n.div_ceil(BLOCK);
+    control.start(n_blocks);
     let per_block: Vec<Vec<Vec<Neighbour>>> = (0..n_blocks)
         .into_par_iter()
         .map(|bi| {
+            if control.cancelled() {
+                return Ok(Vec::new());
+            }
+            control.advance(1);
             let (i0, i1) = (bi * BLOCK, ((bi + 1) * BLOCK).min(n));
             let mut heaps: Vec<BinaryHeap<Neighbour>> = Vec::new();
             for _ in i0..i1 {
@@ -916,26 +1030,7 @@ pub fn top_k(x: ArrayView2<'_, f64>, k: usize, opts: &SimilarityOptions) -> crat
             let mut j0 = 0;
             while j0 < n {
                 let j1 = (j0 + COLS).min(n);
-                if dense {
-                    let g = z.slice(s![i0..i1, ..]).dot(&z.slice(s![j0..j1, ..]).t());
-                    for (a, heap) in heaps.iter_mut().enumerate() {
-                        let i = i0 + a;
-                        if !row_ok[i] {
-                            continue;
-                        }
-                        for (b, &v) in g.row(a).iter().enumerate() {
-                            let j = j0 + b;
-                            if j == i || !row_ok[j] {
-                                continue;
-                            }
-                            let raw = match opts.metric {
-                                Metric::Euclidean => (sq[i] + sq[j] - 2.0 * v).max(0.0).sqrt(),
-                                _ => v.clamp(-1.0, 1.0),
-                            };
-                            push(heap, opts.finish(raw), j);
-                        }
-                    }
-                } else {
+                {
                     for (a, heap) in heaps.iter_mut().enumerate() {
                         let i = i0 + a;
                         if !row_ok[i] {
@@ -961,19 +1056,156 @@ pub fn top_k(x: ArrayView2<'_, f64>, k: usize, opts: &SimilarityOptions) -> crat
             Ok(heaps.into_iter().map(|h| h.into_sorted_vec()).collect())
         })
         .collect::<Result<_, crate::error::AllocationError>>()?;
-    let mut i = 0u32;
-    for block in per_block {
-        for list in block {
-            for nb in list {
-                out.source.push(i);
-                out.target.push(nb.target);
-                out.score.push(match scale {
-                    Some(factor) => asked.finish(key(nb.score) * factor),
-                    None => key(nb.score),
-                });
-            }
-            i += 1;
+    Ok(per_block.into_iter().flatten().collect())
+}
+
+/// Tile side of the top-k products (multiple of every kernel block).
+const TOPK_TILE: usize = 192;
+
+/// One row's best neighbours so far, with the score a candidate must reach
+/// (the weakest kept, once `k` are kept) to be looked at more closely.
+struct RowBest {
+    heap: BinaryHeap<Neighbour>,
+    floor: f64,
+}
+
+impl RowBest {
+    /// Offers a candidate (`score` already the key: higher is better).
+    #[inline(always)]
+    fn offer(&mut self, k: usize, score: f64, target: usize) {
+        // NaN, and most candidates of a full heap, stop here
+        if score.partial_cmp(&self.floor).is_none_or(Ordering::is_lt) {
+            return;
+        }
+        let candidate = Neighbour {
+            score,
+            target: target as u32,
+        };
+        if self.heap.len() >= k
+            && self
+                .heap
+                .peek()
+                .is_some_and(|weakest| candidate >= *weakest)
+        {
+            return;
+        }
+        self.heap.push(candidate);
+        if self.heap.len() > k {
+            self.heap.pop();
+        }
+        if self.heap.len() >= k {
+            self.floor = self.heap.peek().map_or(f64::NEG_INFINITY, |w| w.score);
         }
     }
-    Ok(out)
+}
+
+/// The k best of every row of complete data from one product of the
+/// prepared rows `z` (unit, centred unit or centred columns), tile by tile
+/// over the upper triangle: each tile (rows of block bi, columns of block
+/// bj ≥ bi) is multiplied into a buffer that stays in cache, finished in
+/// the kernel's registers, and scanned at once by rows (candidates for the
+/// rows of bi) and, off the diagonal, by columns (for the rows of bj), so
+/// each pair is computed once and no row of the N × N matrix exists.
+///
+/// Tiles run in parallel in any order; each block's rows are updated under
+/// that block's lock. The result does not depend on the order: a pair's
+/// score is the same bits whichever way round it is computed (one
+/// multiply-add chain over the columns; multiplication commutes), and the k
+/// best under a total order (score, then target index) are one set.
+fn dense_top_k(
+    z: &Array2<f64>,
+    k: usize,
+    opts: &SimilarityOptions,
+    path: SimdPath,
+    better_is_higher: bool,
+    control: &Control,
+) -> crate::Result<Vec<Vec<Neighbour>>> {
+    let n = z.nrows();
+    if n == 0 || k == 0 {
+        return Ok(vec![Vec::new(); n]);
+    }
+    let sq = tiles::padded_norms(z);
+    let epilogue = if opts.metric == Metric::Euclidean {
+        tiles::Epilogue::Euclidean {
+            sq: &sq,
+            similarity: !opts.distance,
+        }
+    } else {
+        tiles::Epilogue::Correlation {
+            distance: opts.distance,
+        }
+    };
+    let op = tiles::Operand::new(z.view(), path);
+    let tile = TOPK_TILE;
+    let blocks = n.div_ceil(tile);
+    let mut best: Vec<std::sync::Mutex<Vec<RowBest>>> = Vec::new();
+    for b in 0..blocks {
+        let rows = tile.min(n - b * tile);
+        let mut group = Vec::new();
+        for _ in 0..rows {
+            let mut heap = BinaryHeap::new();
+            heap.try_reserve(k + 1).map_err(|_| {
+                crate::error::AllocationError::of::<Neighbour>(
+                    "the top-k candidates",
+                    (k as u128 + 1) * n as u128,
+                )
+            })?;
+            group.push(RowBest {
+                heap,
+                floor: f64::NEG_INFINITY,
+            });
+        }
+        best.push(std::sync::Mutex::new(group));
+    }
+    let tiles_list: Vec<(usize, usize)> = (0..blocks)
+        .flat_map(|bi| (bi..blocks).map(move |bj| (bi, bj)))
+        .collect();
+    let sign = if better_is_higher { 1.0 } else { -1.0 };
+    let lock = |b: usize| {
+        best[b]
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    };
+    control.start(tiles_list.len());
+    tiles_list.par_iter().for_each_init(
+        || vec![0.0f64; tile * tile],
+        |buf, &(bi, bj)| {
+            if control.cancelled() {
+                return;
+            }
+            let (i0, j0) = (bi * tile, bj * tile);
+            let rows = tile.min(n - i0);
+            let cols = tile.min(n - j0);
+            tiles::product(&op, &op, (i0, rows), (j0, cols), buf, tile, epilogue);
+            {
+                let mut group = lock(bi);
+                for (a, row_best) in group.iter_mut().enumerate().take(rows) {
+                    let i = i0 + a;
+                    let row = &buf[a * tile..a * tile + cols];
+                    for (b, &v) in row.iter().enumerate() {
+                        if j0 + b != i {
+                            row_best.offer(k, sign * v, j0 + b);
+                        }
+                    }
+                }
+            }
+            if bi != bj {
+                let mut group = lock(bj);
+                for (b, row_best) in group.iter_mut().enumerate().take(cols) {
+                    for a in 0..rows {
+                        row_best.offer(k, sign * buf[a * tile + b], i0 + a);
+                    }
+                }
+            }
+            control.advance(1);
+        },
+    );
+    Ok(best
+        .into_iter()
+        .flat_map(|m| {
+            m.into_inner()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        })
+        .map(|r| r.heap.into_sorted_vec())
+        .collect())
 }

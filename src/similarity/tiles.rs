@@ -9,9 +9,14 @@
 //! is one multiply-add chain over the columns in order, whichever thread
 //! computes it, so results never depend on the thread count.
 //!
-//! On x86-64 with AVX-512 the products use packed panels and a
-//! register-blocked micro-kernel (8 × 24 entries held in 24 vector
-//! registers); elsewhere they go through `matrixmultiply`, one call per tile.
+//! The rows are packed once into panels and multiplied by a register-blocked
+//! micro-kernel of the path [`super::simd`] selected: 8 × 24 entries in 24
+//! zmm registers with AVX-512F, 6 × 8 in 12 ymm registers with AVX2 + FMA,
+//! 4 × 8 in plain Rust that the compiler vectorises for the baseline target
+//! (the portable path). Each path has its own packing widths; an operand
+//! knows the path it was packed for, and a product of two operands packed
+//! for different paths (or shapes that do not fit, which no caller makes)
+//! goes through `matrixmultiply`.
 //!
 //! This is the only module with `unsafe` code: the SIMD intrinsics, and
 //! tiles writing their disjoint parts of one output buffer from several
@@ -20,14 +25,35 @@
 use ndarray::{s, Array2, ArrayView2, ArrayViewMut2, ShapeBuilder};
 use rayon::prelude::*;
 
-/// Rows of the micro-kernel's block (left factor, broadcast).
+use super::simd::SimdPath;
+
+/// Rows of the AVX-512 micro-kernel's block (left factor, broadcast).
 const MR: usize = 8;
-/// Columns of the micro-kernel's block (right factor, three vectors of 8).
+/// Columns of the AVX-512 micro-kernel's block (three vectors of 8).
 const NR: usize = 24;
+/// Rows and columns of the AVX2 block (two ymm vectors of 4 per row): 12
+/// accumulators, 2 for the right factor, 1 for the broadcast, so the block
+/// stays in the 16 ymm registers without spills (a 4 × 12 block needs all
+/// 16 and the compiler spilled one accumulator per step).
+const MR2: usize = 6;
+const NR2: usize = 8;
+/// Rows and columns of the portable block.
+const MRP: usize = 4;
+const NRP: usize = 8;
+/// A multiple of every path's block sides: tiles are cut in multiples of it.
+const BLOCK_LCM: usize = 24;
 /// Columns multiplied per pass of the micro-kernel: keeps a 24-row panel of
 /// the right factor (24 · 256 · 8 B = 48 KiB) within reach of L1.
-#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 const KC: usize = 256;
+
+/// The micro-kernel block (rows, columns) of a path.
+fn blocks(path: SimdPath) -> (usize, usize) {
+    match path {
+        SimdPath::Avx512 => (MR, NR),
+        SimdPath::Avx2 => (MR2, NR2),
+        SimdPath::Portable => (MRP, NRP),
+    }
+}
 
 /// What becomes of a finished product entry before it is stored, applied
 /// in registers by the kernel (the same operations, entry by entry, on the
@@ -119,56 +145,48 @@ mod private {
     impl Sealed for f32 {}
 }
 
-/// Whether the packed AVX-512 kernel can run here.
-fn avx512() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::is_x86_feature_detected!("avx512f")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
-}
-
-/// A factor of the products: the rows as given (for `matrixmultiply`) and,
-/// with AVX-512, packed once into the micro-kernel's panels.
+/// A factor of the products: the rows as given (for `matrixmultiply`) and
+/// packed once into the panels of one path's micro-kernel.
 pub(crate) struct Operand<'a> {
     rows: ArrayView2<'a, f64>,
-    /// Panels of MR rows, each column-major (for every column, MR values),
-    /// zero-padded: the left factor.
+    /// Panels of `mr` rows, each column-major (for every column, `mr`
+    /// values), zero-padded: the left factor.
     left: Vec<f64>,
-    /// The same in panels of NR rows: the right factor.
-    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+    /// The same in panels of `nr` rows: the right factor.
     right: Vec<f64>,
-    /// Whether the AVX-512 kernel multiplies this operand: set only where
-    /// AVX-512F was detected, whatever packing the caller asked for.
-    simd: bool,
+    /// The path the panels are packed for (`None`: not packed).
+    path: Option<SimdPath>,
 }
 
 impl<'a> Operand<'a> {
-    /// Packs `rows` (N × K) for the kernel in use.
-    pub(crate) fn new(rows: ArrayView2<'a, f64>) -> Self {
-        Self::with_packing(rows, avx512())
-    }
-
-    fn with_packing(rows: ArrayView2<'a, f64>, packed: bool) -> Self {
-        let simd = packed && avx512();
-        let (left, right) = if simd {
-            (pack(rows, MR), pack(rows, NR))
-        } else {
-            (Vec::new(), Vec::new())
+    /// Packs `rows` (N × K) for `path`'s kernel. A path the CPU cannot run
+    /// is never packed for (the products then use `matrixmultiply`).
+    pub(crate) fn new(rows: ArrayView2<'a, f64>, path: SimdPath) -> Self {
+        let path = path.is_available().then_some(path);
+        let (left, right) = match path {
+            Some(p) => {
+                let (mr, nr) = blocks(p);
+                (pack(rows, mr), pack(rows, nr))
+            }
+            None => (Vec::new(), Vec::new()),
         };
         Operand {
             rows,
             left,
             right,
-            simd,
+            path,
         }
     }
 
-    fn packed(&self) -> bool {
-        self.simd
+    /// Rows as given, unpacked (the `matrixmultiply` path; tests).
+    #[cfg(test)]
+    fn unpacked(rows: ArrayView2<'a, f64>) -> Self {
+        Operand {
+            rows,
+            left: Vec::new(),
+            right: Vec::new(),
+            path: None,
+        }
     }
 }
 
@@ -189,10 +207,11 @@ fn pack(rows: ArrayView2<'_, f64>, width: usize) -> Vec<f64> {
 }
 
 /// `C[..rows, ..cols] = A[i0.., :] · B[j0.., :]ᵀ` into a row-major buffer
-/// of row stride `ldc`. With packed operands `i0` is a multiple of MR, `j0`
-/// of NR, and `c` holds `rows` rounded up to MR rows of `ldc ≥ cols` rounded
-/// up to NR.
-fn product(
+/// of row stride `ldc`, with `epilogue` applied. With operands packed for
+/// one path (block `mr × nr`), `i0` is a multiple of `mr`, `j0` of `nr`,
+/// and `c` holds `rows` rounded up to `mr` rows of `ldc ≥ cols` rounded up
+/// to `nr`; anything else goes through `matrixmultiply`.
+pub(crate) fn product(
     a: &Operand<'_>,
     b: &Operand<'_>,
     (i0, rows): (usize, usize),
@@ -201,20 +220,20 @@ fn product(
     ldc: usize,
     epilogue: Epilogue<'_>,
 ) {
-    #[cfg(target_arch = "x86_64")]
-    if a.packed() && b.packed() && a.rows.ncols() == b.rows.ncols() {
+    if let (Some(path), true) = (a.path, a.path == b.path && a.rows.ncols() == b.rows.ncols()) {
+        let (mr, nr) = blocks(path);
         let k = a.rows.ncols();
-        let row_panels = rows.div_ceil(MR);
-        let col_panels = cols.div_ceil(NR);
-        let fits = i0 % MR == 0
-            && j0 % NR == 0
-            && ldc >= col_panels * NR
-            && c.len() >= row_panels * MR * ldc
-            && a.left.len() >= (i0 / MR + row_panels) * MR * k
-            && b.right.len() >= (j0 / NR + col_panels) * NR * k
+        let row_panels = rows.div_ceil(mr);
+        let col_panels = cols.div_ceil(nr);
+        let fits = i0 % mr == 0
+            && j0 % nr == 0
+            && ldc >= col_panels * nr
+            && c.len() >= row_panels * mr * ldc
+            && a.left.len() >= (i0 / mr + row_panels) * mr * k
+            && b.right.len() >= (j0 / nr + col_panels) * nr * k
             && match epilogue {
                 Epilogue::Euclidean { sq, .. } => {
-                    sq.len() >= (i0 + row_panels * MR).max(j0 + col_panels * NR)
+                    sq.len() >= (i0 + row_panels * mr).max(j0 + col_panels * nr)
                 }
                 _ => true,
             };
@@ -222,40 +241,34 @@ fn product(
             let mut k0 = 0;
             while k0 < k {
                 let kc = KC.min(k - k0);
+                let last = k0 + kc == k;
                 for q in 0..col_panels {
-                    let bp = &b.right[(j0 / NR + q) * NR * k + k0 * NR..];
+                    let bp = &b.right[(j0 / nr + q) * nr * k + k0 * nr..];
+                    let sq_j: &[f64] = match epilogue {
+                        Epilogue::Euclidean { sq, .. } => &sq[j0 + q * nr..],
+                        _ => &[],
+                    };
                     for p in 0..row_panels {
-                        let ap = &a.left[(i0 / MR + p) * MR * k + k0 * MR..];
-                        let cp = &mut c[p * MR * ldc + q * NR..];
-                        let last = k0 + kc == k;
+                        let ap = &a.left[(i0 / mr + p) * mr * k + k0 * mr..];
+                        let cp = &mut c[p * mr * ldc + q * nr..];
                         let epi = match epilogue {
                             _ if !last => Epilogue::Raw,
                             Epilogue::Euclidean { sq, similarity } => Epilogue::Euclidean {
-                                sq: &sq[i0 + p * MR..],
+                                sq: &sq[i0 + p * mr..],
                                 similarity,
                             },
                             other => other,
                         };
-                        let sq_j: &[f64] = match epilogue {
-                            Epilogue::Euclidean { sq, .. } => &sq[j0 + q * NR..],
-                            _ => &[],
+                        let block = Block {
+                            kc,
+                            a: ap,
+                            b: bp,
+                            ldc,
+                            accumulate: k0 > 0,
+                            epilogue: epi,
+                            sq_j,
                         };
-                        // SAFETY: `fits` checked that every panel holds kc
-                        // more columns from k0, that the 8 × 24 block at cp
-                        // lies inside c and that the norms cover the block;
-                        // avx512() was checked on packing.
-                        unsafe {
-                            kernel_avx512(
-                                kc,
-                                ap.as_ptr(),
-                                bp.as_ptr(),
-                                cp.as_mut_ptr(),
-                                ldc,
-                                k0 > 0,
-                                epi,
-                                sq_j.as_ptr(),
-                            )
-                        };
+                        micro_kernel(path, block, cp);
                     }
                 }
                 k0 += kc;
@@ -280,6 +293,200 @@ fn product(
             for (q, v) in row.iter_mut().enumerate() {
                 *v = epilogue.apply(i0 + r, j0 + q, *v);
             }
+        }
+    }
+}
+
+/// One micro-kernel call: an `mr × nr` block over `kc` columns of packed
+/// panels (`a`: `mr` values per column, `b`: `nr`), stored at row stride
+/// `ldc`; `accumulate` continues the block's chains where the previous
+/// columns left them; the epilogue's norms start at the block's first row
+/// (`sq`) and column (`sq_j`).
+struct Block<'s> {
+    kc: usize,
+    a: &'s [f64],
+    b: &'s [f64],
+    ldc: usize,
+    accumulate: bool,
+    epilogue: Epilogue<'s>,
+    sq_j: &'s [f64],
+}
+
+/// Runs `path`'s micro-kernel on one block. The caller (`product`) checked
+/// that the panels hold `kc` columns and that the block lies inside `c`;
+/// this checks again (cheaply, once per block) before any pointer is used.
+#[inline]
+fn micro_kernel(path: SimdPath, blk: Block<'_>, c: &mut [f64]) {
+    let (mr, nr) = blocks(path);
+    let sq_ok = match blk.epilogue {
+        Epilogue::Euclidean { sq, .. } => sq.len() >= mr && blk.sq_j.len() >= nr,
+        _ => true,
+    };
+    let inside = blk.a.len() >= mr * blk.kc
+        && blk.b.len() >= nr * blk.kc
+        && blk.ldc >= nr
+        && c.len() >= (mr - 1) * blk.ldc + nr
+        && sq_ok;
+    if !inside {
+        unreachable!("micro-kernel block outside its panels");
+    }
+    match path {
+        #[cfg(target_arch = "x86_64")]
+        SimdPath::Avx512 if path.is_available() => {
+            // SAFETY: AVX-512F is available (checked when the operand was
+            // packed, and again here); `inside` checked every extent the
+            // kernel reads and writes.
+            unsafe {
+                kernel_avx512(
+                    blk.kc,
+                    blk.a.as_ptr(),
+                    blk.b.as_ptr(),
+                    c.as_mut_ptr(),
+                    blk.ldc,
+                    blk.accumulate,
+                    blk.epilogue,
+                    blk.sq_j.as_ptr(),
+                )
+            }
+        }
+        #[cfg(target_arch = "x86_64")]
+        SimdPath::Avx2 if path.is_available() => {
+            // SAFETY: AVX2 and FMA are available; `inside` checked every
+            // extent the kernel reads and writes.
+            unsafe {
+                kernel_avx2(
+                    blk.kc,
+                    blk.a.as_ptr(),
+                    blk.b.as_ptr(),
+                    c.as_mut_ptr(),
+                    blk.ldc,
+                    blk.accumulate,
+                    blk.epilogue,
+                    blk.sq_j.as_ptr(),
+                )
+            }
+        }
+        SimdPath::Portable => kernel_portable(&blk, c),
+        // packing for a path the CPU lacks never happens (Operand::new)
+        _ => unreachable!("kernel path {path} not available"),
+    }
+}
+
+/// The portable `4 × 8` block: plain multiply and add (no fused
+/// multiply-add, which without the instruction would be a library call),
+/// written over fixed-size arrays so that the compiler keeps the block in
+/// vector registers of whatever width the target has.
+fn kernel_portable(blk: &Block<'_>, c: &mut [f64]) {
+    let mut acc = [[0.0f64; NRP]; MRP];
+    if blk.accumulate {
+        for (i, row) in acc.iter_mut().enumerate() {
+            row.copy_from_slice(&c[i * blk.ldc..i * blk.ldc + NRP]);
+        }
+    }
+    let a = blk.a[..MRP * blk.kc].chunks_exact(MRP);
+    let b = blk.b[..NRP * blk.kc].chunks_exact(NRP);
+    for (ak, bk) in a.zip(b) {
+        let (Ok(ak), Ok(bk)) = (<&[f64; MRP]>::try_from(ak), <&[f64; NRP]>::try_from(bk)) else {
+            continue;
+        };
+        for (row, &ai) in acc.iter_mut().zip(ak) {
+            for (v, &bj) in row.iter_mut().zip(bk) {
+                *v += ai * bj;
+            }
+        }
+    }
+    let epi = blk.epilogue;
+    for (i, row) in acc.iter().enumerate() {
+        let out = &mut c[i * blk.ldc..i * blk.ldc + NRP];
+        for (j, (o, &v)) in out.iter_mut().zip(row).enumerate() {
+            *o = match epi {
+                Epilogue::Euclidean { sq, similarity } => {
+                    let d = (sq[i] + blk.sq_j[j] - 2.0 * v).max(0.0).sqrt();
+                    if similarity {
+                        1.0 / (1.0 + d)
+                    } else {
+                        d
+                    }
+                }
+                other => other.apply(0, 0, v),
+            };
+        }
+    }
+}
+
+/// The 6 × 8 block of [`kernel_avx512`] with AVX2 and FMA: 12 ymm
+/// accumulators, 2 for the right factor's columns, 1 for the broadcast.
+///
+/// # Safety
+/// AVX2 and FMA must be available; `a` must hold `6·kc`, `b` `8·kc` values
+/// and `c` 6 rows of 8 values at row stride `ldc`; with a Euclidean
+/// epilogue its `sq` must hold 6 values and `sq_j` 8.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn kernel_avx2(
+    kc: usize,
+    a: *const f64,
+    b: *const f64,
+    c: *mut f64,
+    ldc: usize,
+    accumulate: bool,
+    epilogue: Epilogue<'_>,
+    sq_j: *const f64,
+) {
+    use std::arch::x86_64::*;
+    let mut acc = [[_mm256_setzero_pd(); 2]; MR2];
+    if accumulate {
+        for (i, row) in acc.iter_mut().enumerate() {
+            for (v, reg) in row.iter_mut().enumerate() {
+                *reg = _mm256_loadu_pd(c.add(i * ldc + 4 * v));
+            }
+        }
+    }
+    for k in 0..kc {
+        let bp = b.add(k * NR2);
+        let b0 = _mm256_loadu_pd(bp);
+        let b1 = _mm256_loadu_pd(bp.add(4));
+        let ap = a.add(k * MR2);
+        for (i, row) in acc.iter_mut().enumerate() {
+            let ai = _mm256_broadcast_sd(&*ap.add(i));
+            row[0] = _mm256_fmadd_pd(ai, b0, row[0]);
+            row[1] = _mm256_fmadd_pd(ai, b1, row[1]);
+        }
+    }
+    let one = _mm256_set1_pd(1.0);
+    match epilogue {
+        Epilogue::Raw => {}
+        Epilogue::Correlation { distance } => {
+            let lo = _mm256_set1_pd(-1.0);
+            for reg in acc.iter_mut().flatten() {
+                // max(lo, v) and min(one, v) return v when v is NaN
+                let c = _mm256_min_pd(one, _mm256_max_pd(lo, *reg));
+                *reg = if distance { _mm256_sub_pd(one, c) } else { c };
+            }
+        }
+        Epilogue::Euclidean { sq, similarity } => {
+            let two = _mm256_set1_pd(2.0);
+            let zero = _mm256_setzero_pd();
+            let sqj = [_mm256_loadu_pd(sq_j), _mm256_loadu_pd(sq_j.add(4))];
+            for (i, row) in acc.iter_mut().enumerate() {
+                let sqi = _mm256_set1_pd(*sq.as_ptr().add(i));
+                for (reg, &sj) in row.iter_mut().zip(&sqj) {
+                    let t = _mm256_sub_pd(_mm256_add_pd(sqi, sj), _mm256_mul_pd(two, *reg));
+                    // max(t, zero) is zero for a NaN t, as f64::max is
+                    let d = _mm256_sqrt_pd(_mm256_max_pd(t, zero));
+                    *reg = if similarity {
+                        _mm256_div_pd(one, _mm256_add_pd(one, d))
+                    } else {
+                        d
+                    };
+                }
+            }
+        }
+    }
+    for (i, row) in acc.iter().enumerate() {
+        for (v, reg) in row.iter().enumerate() {
+            _mm256_storeu_pd(c.add(i * ldc + 4 * v), *reg);
         }
     }
 }
@@ -376,6 +583,7 @@ unsafe fn kernel_avx512(
 struct SharedOut<T> {
     ptr: *mut T,
     n: usize,
+    /// Write with AVX-512 (streaming stores, gathers for the transpose).
     #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     simd: bool,
 }
@@ -383,6 +591,8 @@ struct SharedOut<T> {
 // SAFETY: tiles write disjoint entries (see `tiled_symmetric`), and the
 // buffer outlives the parallel loop that uses it.
 unsafe impl<T: Send> Send for SharedOut<T> {}
+// SAFETY: as for Send: shared between the tiles, which write disjoint
+// entries only.
 unsafe impl<T: Send> Sync for SharedOut<T> {}
 
 impl<T: MatrixElement> SharedOut<T> {
@@ -403,7 +613,8 @@ impl<T: MatrixElement> SharedOut<T> {
         let n = self.n;
         #[cfg(target_arch = "x86_64")]
         if self.simd {
-            // SAFETY: as for the caller; avx512() was checked.
+            // SAFETY: as for the caller; `simd` is set only where
+            // AVX-512F is available.
             unsafe { self.write_tile_avx512((i0, rows), (j0, cols), buf, ld) };
             return;
         }
@@ -541,6 +752,7 @@ pub(crate) fn tiled_symmetric<T, F>(
     products: &[(&Operand<'_>, &Operand<'_>)],
     epilogue: Epilogue<'_>,
     out: &mut [T],
+    control: &super::Control,
     finish: F,
 ) where
     T: MatrixElement,
@@ -558,22 +770,29 @@ pub(crate) fn tiled_symmetric<T, F>(
     );
     debug_assert!(tile > 0, "tile size 0");
     // a multiple of both kernel block sizes
-    let tile = tile.div_ceil(NR * MR / gcd(NR, MR)) * (NR * MR / gcd(NR, MR));
+    let tile = tile.div_ceil(BLOCK_LCM) * BLOCK_LCM;
     let blocks = n.div_ceil(tile);
     let tiles: Vec<(usize, usize)> = (0..blocks)
         .flat_map(|bi| (bi..blocks).map(move |bj| (bi, bj)))
         .collect();
-    // SIMD writes go with the packed kernel (tests turn both off together)
-    let simd = products.iter().all(|(a, b)| a.packed() && b.packed()) && avx512();
+    // AVX-512 writes go with the AVX-512 kernel
+    let simd = products
+        .iter()
+        .all(|(a, b)| a.path == Some(SimdPath::Avx512) && b.path == a.path)
+        && SimdPath::Avx512.is_available();
     let shared = SharedOut {
         ptr: out.as_mut_ptr(),
         n,
         simd,
     };
     let shared = &shared;
+    control.start(tiles.len());
     tiles.par_iter().for_each_init(
         || vec![vec![0.0f64; tile * tile]; products.len()],
         |bufs, &(bi, bj)| {
+            if control.cancelled() {
+                return;
+            }
             let (i0, j0) = (bi * tile, bj * tile);
             let rows = tile.min(n - i0);
             let cols = tile.min(n - j0);
@@ -594,33 +813,29 @@ pub(crate) fn tiled_symmetric<T, F>(
             // tile (bi, bj) alone writes blocks (bi, bj) and (bj, bi), both
             // inside the n × n output (rows and cols are clipped to n).
             unsafe { shared.write_tile((i0, rows), (j0, cols), buf, tile) };
+            control.advance(1);
         },
     );
-}
-
-fn gcd(a: usize, b: usize) -> usize {
-    if b == 0 {
-        a
-    } else {
-        gcd(b, a % b)
-    }
 }
 
 /// The full matrix of a dense product: rows already normalised (or
 /// centred), one product per tile, finished in the kernel by `epilogue`.
 pub(crate) fn dense_symmetric<T: MatrixElement>(
     z: &Array2<f64>,
+    path: SimdPath,
     tile: usize,
     epilogue: Epilogue<'_>,
     out: &mut [T],
+    control: &super::Control,
 ) {
-    let op = Operand::new(z.view());
+    let op = Operand::new(z.view(), path);
     tiled_symmetric(
         z.nrows(),
         tile,
         &[(&op, &op)],
         epilogue,
         out,
+        control,
         |_, _, _, _| {},
     );
 }
@@ -630,6 +845,38 @@ pub(crate) fn padded_norms(z: &Array2<f64>) -> Vec<f64> {
     let mut sq: Vec<f64> = z.rows().into_iter().map(|r| r.dot(&r)).collect();
     sq.resize(z.nrows().div_ceil(NR * MR) * NR * MR, 0.0);
     sq
+}
+
+/// Runs `f` in a function compiled for `path`'s instruction set, so that
+/// loops in `f` (inlined into it) are vectorised with that path's vectors:
+/// the branch-free finishing loops of the pairwise-complete tiles.
+#[inline]
+pub(crate) fn vectorised<R>(path: SimdPath, f: impl FnOnce() -> R) -> R {
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx512f")]
+        fn on_avx512<R>(f: impl FnOnce() -> R) -> R {
+            f()
+        }
+        #[target_feature(enable = "avx2,fma")]
+        fn on_avx2<R>(f: impl FnOnce() -> R) -> R {
+            f()
+        }
+        match path {
+            SimdPath::Avx512 if path.is_available() => {
+                // SAFETY: the CPU has AVX-512F.
+                return unsafe { on_avx512(f) };
+            }
+            SimdPath::Avx2 if path.is_available() => {
+                // SAFETY: the CPU has AVX2 and FMA.
+                return unsafe { on_avx2(f) };
+            }
+            _ => {}
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = path;
+    f()
 }
 
 #[cfg(test)]
@@ -645,6 +892,24 @@ mod tests {
                 .wrapping_add(1442695040888963407);
             (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5
         })
+    }
+
+    /// `rows` packed for every path this CPU has, then unpacked
+    /// (`matrixmultiply`); the paths it lacks are reported, not tested.
+    fn every_kernel(rows: &Array2<f64>) -> Vec<(&'static str, Operand<'_>)> {
+        let mut ops: Vec<_> = SimdPath::ALL
+            .into_iter()
+            .filter(|p| {
+                let ok = p.is_available();
+                if !ok {
+                    eprintln!("skipped: this CPU cannot run the {p} kernel");
+                }
+                ok
+            })
+            .map(|p| (p.name(), Operand::new(rows.view(), p)))
+            .collect();
+        ops.push(("matrixmultiply", Operand::unpacked(rows.view())));
+        ops
     }
 
     /// Every tile, edge and K-block of the products equals the plain
@@ -663,28 +928,30 @@ mod tests {
             (192, 8),
             (2, 257),
         ];
-        // both the packed kernel (where the CPU has it) and matrixmultiply
-        for (&(n, k), packed) in shapes.iter().flat_map(|s| [(s, true), (s, false)]) {
+        // every kernel the CPU has, and matrixmultiply
+        for &(n, k) in &shapes {
             let z = data(n, k, (n * 1000 + k) as u64);
             let want = z.dot(&z.t());
-            let mut out = vec![f64::NAN; n * n];
-            let op = Operand::with_packing(z.view(), packed);
-            tiled_symmetric(
-                n,
-                48,
-                &[(&op, &op)],
-                Epilogue::Raw,
-                &mut out,
-                |_, _, _, _| {},
-            );
-            for i in 0..n {
-                for j in 0..n {
-                    let (got, w) = (out[i * n + j], want[[i, j]]);
-                    assert!(
-                        (got - w).abs() <= 1e-12 * (1.0 + w.abs()),
-                        "{n}×{k} at ({i},{j})"
-                    );
-                    assert_eq!(got.to_bits(), out[j * n + i].to_bits());
+            for (name, op) in every_kernel(&z) {
+                let mut out = vec![f64::NAN; n * n];
+                tiled_symmetric(
+                    n,
+                    48,
+                    &[(&op, &op)],
+                    Epilogue::Raw,
+                    &mut out,
+                    &super::super::Control::default(),
+                    |_, _, _, _| {},
+                );
+                for i in 0..n {
+                    for j in 0..n {
+                        let (got, w) = (out[i * n + j], want[[i, j]]);
+                        assert!(
+                            (got - w).abs() <= 1e-12 * (1.0 + w.abs()),
+                            "{name} {n}×{k} at ({i},{j})"
+                        );
+                        assert_eq!(got.to_bits(), out[j * n + i].to_bits());
+                    }
                 }
             }
         }
@@ -699,9 +966,7 @@ mod tests {
         let a = data(n, k, 1);
         let b = data(n, k, 2);
         let want = a.dot(&b.t());
-        for packed in [avx512(), false] {
-            let pa = Operand::with_packing(a.view(), packed);
-            let pb = Operand::with_packing(b.view(), packed);
+        for ((name, pa), (_, pb)) in every_kernel(&a).into_iter().zip(every_kernel(&b)) {
             let mut out = vec![0.0f64; n * n];
             tiled_symmetric(
                 n,
@@ -709,18 +974,28 @@ mod tests {
                 &[(&pa, &pb)],
                 Epilogue::Raw,
                 &mut out,
+                &super::super::Control::default(),
                 |_, _, _, _| {},
             );
             for i in 0..n {
                 for j in i..n {
-                    assert!((out[i * n + j] - want[[i, j]]).abs() < 1e-12);
+                    assert!((out[i * n + j] - want[[i, j]]).abs() < 1e-12, "{name}");
                     assert_eq!(out[i * n + j].to_bits(), out[j * n + i].to_bits());
                 }
             }
             // the f32 writes (streamed or not) round the same values
             let mut narrow = vec![0.0f32; n * n];
             let pair = [(&pa, &pb)];
-            tiled_symmetric(n, 24, &pair, Epilogue::Raw, &mut narrow, |_, _, _, _| {});
+            let ctl = super::super::Control::default();
+            tiled_symmetric(
+                n,
+                24,
+                &pair,
+                Epilogue::Raw,
+                &mut narrow,
+                &ctl,
+                |_, _, _, _| {},
+            );
             assert!(out.iter().zip(&narrow).all(|(&w, &s)| w as f32 == s));
         }
     }
@@ -747,24 +1022,45 @@ mod tests {
         ];
         for epilogue in epilogues {
             let mut got = Vec::new();
-            for packed in [avx512(), false] {
-                let op = Operand::with_packing(z.view(), packed);
+            for (name, op) in every_kernel(&z) {
                 let mut out = vec![0.0f64; n * n];
-                tiled_symmetric(n, 24, &[(&op, &op)], epilogue, &mut out, |_, _, _, _| {});
-                got.push(out);
-            }
-            for (e, (a, b)) in got[0].iter().zip(&got[1]).enumerate() {
-                let (i, j) = (e / n, e % n);
-                assert_eq!(a.is_nan(), b.is_nan(), "{a} {b} at ({i},{j})");
-                // a NaN row (a constant row under Pearson) stays NaN; the
-                // Euclidean path never sees one (its rows are finite)
-                if matches!(epilogue, Epilogue::Correlation { .. }) {
-                    assert_eq!(a.is_nan(), i == 5 || j == 5, "({i},{j})");
-                }
-                assert!(
-                    a.is_nan() || (a - b).abs() < 1e-12,
-                    "{epilogue:?} at ({i},{j})"
+                let ctl = super::super::Control::default();
+                tiled_symmetric(
+                    n,
+                    24,
+                    &[(&op, &op)],
+                    epilogue,
+                    &mut out,
+                    &ctl,
+                    |_, _, _, _| {},
                 );
+                got.push((name, out));
+            }
+            // every kernel against matrixmultiply (the last)
+            let Some(((_, reference), kernels)) = got.split_last() else {
+                continue;
+            };
+            for (name, kernel) in kernels {
+                for (e, (a, b)) in kernel.iter().zip(reference).enumerate() {
+                    let (i, j) = (e / n, e % n);
+                    assert_eq!(a.is_nan(), b.is_nan(), "{a} {b} at ({i},{j})");
+                    // a NaN row (a constant row under Pearson) stays NaN; the
+                    // Euclidean path never sees one (its rows are finite)
+                    if matches!(epilogue, Epilogue::Correlation { .. }) {
+                        assert_eq!(a.is_nan(), i == 5 || j == 5, "({i},{j})");
+                    }
+                    // a distance near zero is the square root of a cancelled
+                    // sum: rounding of 1e-15 there (portable's separate multiply
+                    // and add against fused ones) is 3e-8 of distance
+                    let tol = match epilogue {
+                        Epilogue::Euclidean { .. } => 1e-7,
+                        _ => 1e-12,
+                    };
+                    assert!(
+                        a.is_nan() || (a - b).abs() < tol,
+                        "{name} {epilogue:?} at ({i},{j})"
+                    );
+                }
             }
         }
     }
@@ -772,10 +1068,16 @@ mod tests {
     #[test]
     fn float32_output_is_the_rounded_float64_one() {
         let z = data(70, 11, 3);
-        let mut wide = vec![0.0f64; 70 * 70];
-        let mut narrow = vec![0.0f32; 70 * 70];
-        dense_symmetric(&z, 24, Epilogue::Raw, &mut wide);
-        dense_symmetric(&z, 24, Epilogue::Raw, &mut narrow);
-        assert!(wide.iter().zip(&narrow).all(|(&w, &s)| w as f32 == s));
+        for path in SimdPath::available() {
+            let mut wide = vec![0.0f64; 70 * 70];
+            let mut narrow = vec![0.0f32; 70 * 70];
+            let ctl = super::super::Control::default();
+            dense_symmetric(&z, path, 24, Epilogue::Raw, &mut wide, &ctl);
+            dense_symmetric(&z, path, 24, Epilogue::Raw, &mut narrow, &ctl);
+            assert!(
+                wide.iter().zip(&narrow).all(|(&w, &s)| w as f32 == s),
+                "{path}"
+            );
+        }
     }
 }

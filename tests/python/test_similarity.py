@@ -207,3 +207,124 @@ def test_top_k_agrees_with_the_full_matrix_on_likert_data_with_gaps():
         row[src] = -np.inf
         best = np.sort(row[~np.isnan(row)])[::-1][:3]
         np.testing.assert_allclose(grp["similarity"].to_numpy(), best, atol=1e-10)
+
+
+_PATH_SCRIPT = """
+import sys, numpy as np, skillsmap as sm
+from skillsmap.errors import ConfigurationError
+try:
+    path = sm.simd_path()
+except ConfigurationError as e:
+    print("error:", e)
+    sys.exit(0)
+x = np.random.default_rng(5).normal(size=(250, 19))
+x[x > 1.5] = np.nan
+np.save(sys.argv[1], sm.similarity(x, "pearson"))
+print("path:", path)
+"""
+
+
+def _run_with_path(path, out):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "SKILLSMAP_SIMD": path}
+    proc = subprocess.run(
+        [sys.executable, "-c", _PATH_SCRIPT, str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return proc.stdout.strip()
+
+
+def test_every_kernel_path_is_selectable_and_agrees(tmp_path):
+    """SKILLSMAP_SIMD forces each path the CPU has (each in its own process:
+    the path is chosen once); they agree with the default path; a path the
+    CPU lacks or an unknown name is an error, not a silent fallback."""
+    assert sm.simd_path() in sm._core.simd_paths_available()
+    x = np.random.default_rng(5).normal(size=(250, 19))
+    x[x > 1.5] = np.nan
+    want = sm.similarity(x, "pearson")
+    for path in ("avx512", "avx2", "portable"):
+        said = _run_with_path(path, tmp_path / f"{path}.npy")
+        if path in sm._core.simd_paths_available():
+            assert said == f"path: {path}"
+            got = np.load(tmp_path / f"{path}.npy")
+            np.testing.assert_allclose(got, want, atol=1e-12, equal_nan=True)
+        else:
+            print(f"skipped: this CPU cannot run the {path} kernels")
+            assert said.startswith("error:") and "cannot run" in said, said
+    said = _run_with_path("sse9", tmp_path / "bad.npy")
+    assert said.startswith("error:") and "unknown" in said, said
+
+
+def _interrupted_after(delay, call):
+    """Runs `call` with a Ctrl-C sent `delay` s in; the seconds from the
+    signal to the KeyboardInterrupt."""
+    import _thread
+    import threading
+    import time
+
+    timer = threading.Timer(delay, _thread.interrupt_main)
+    start = time.perf_counter()
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            call()
+    finally:
+        timer.cancel()
+    return time.perf_counter() - start - delay
+
+
+def test_top_k_stops_on_ctrl_c():
+    """Ctrl-C stops a long top_k (the bound is loose for a shared machine;
+    the uninterrupted call takes far longer)."""
+    x = np.random.default_rng(0).random((80_000, 64))
+    late = _interrupted_after(0.3, lambda: sm.top_k(x, k=10, progress=False))
+    assert late < 2.0, f"KeyboardInterrupt {late:.2f} s after Ctrl-C"
+    # and the next call runs normally
+    assert sm.top_k(x[:50], k=2).shape == (100, 3)
+
+
+@pytest.mark.parametrize("case", ["dense", "pairwise", "top_k"])
+def test_kernels_stop_within_a_tile_of_ctrl_c(case):
+    """Ctrl-C sent once the tiles are under way (from the first progress
+    report) stops the kernel at the next tile: dense and pairwise-complete
+    full matrices and top_k. The result is small (64 MB) and the rows long:
+    on a loaded machine the first touch of a large output's huge pages can
+    stall a tile for seconds, which no check between tiles can cut short."""
+    import _thread
+    import time
+
+    rng = np.random.default_rng(0)
+    x = rng.random((4_000, 1_500))
+    if case == "pairwise":
+        x[rng.random(x.shape) < 0.1] = np.nan
+    sent: list[float] = []
+
+    def on_progress(n, total):
+        if not sent:
+            sent.append(time.perf_counter())
+            _thread.interrupt_main()
+
+    with pytest.raises(KeyboardInterrupt):
+        if case == "top_k":
+            sm._core.top_k(x, 5, metric="pearson", progress=on_progress)
+        else:
+            sm._core.similarity_matrix(x, metric="pearson", dtype="float32", progress=on_progress)
+    late = time.perf_counter() - sent[0]
+    assert late < 1.0, f"KeyboardInterrupt {late:.2f} s after Ctrl-C"
+
+
+def test_progress_bar_counts_the_tiles(capsys):
+    pytest.importorskip("tqdm")
+    x = np.random.default_rng(1).random((700, 30))
+    t = sm.top_k(x, k=3, progress=True)
+    assert t.shape == (2100, 3)
+    s = sm.similarity(x, progress=True)
+    assert s.shape == (700, 700)
+    err = capsys.readouterr().err
+    assert "tile" in err
