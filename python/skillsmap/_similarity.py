@@ -42,6 +42,10 @@ def simd_path() -> str:
     ConfigurationError
         ``SKILLSMAP_SIMD`` names an unknown path or one this CPU lacks.
 
+    See Also
+    --------
+    similarity, top_k : The calls that run on this path.
+
     Examples
     --------
     >>> import skillsmap as sm
@@ -249,6 +253,8 @@ def distance(
         Output dtype.
     threshold : float, optional
         Binarisation threshold, required for Jaccard.
+    progress : bool, optional
+        A tqdm bar; default: when tqdm is installed and the call is long.
 
     Returns
     -------
