@@ -2,13 +2,15 @@
 //! ([`gaps`]), Locus-for-Focus and IPA quadrants ([`priorities`]), the
 //! respondent bootstrap with rank stability ([`mod@bootstrap`]), the paired
 //! Wilcoxon signed-rank test ([`mod@wilcoxon`]), interregional learning
-//! matches ([`mod@matches`]), the rating matrix and rank sums behind the
+//! matches ([`mod@matches`]), mergeable partial statistics of the gap table
+//! for partitioned data ([`mod@partial`]), the rating matrix and rank sums behind the
 //! survey statistics ([`mod@ranks`]) and the survey summary.
 
 pub mod bootstrap;
 pub mod gaps;
 pub mod matches;
 pub(crate) mod observations;
+pub mod partial;
 pub mod priorities;
 pub mod ranks;
 mod summary;
@@ -19,6 +21,7 @@ pub use gaps::{
     gap_table, rank_desc, BorichVariable, GapOptions, GapTable, ImportanceMean, Level, Target,
 };
 pub use matches::{learning_matches, LearningMatch};
+pub use partial::GapPartial;
 pub use priorities::{quadrants, Crosshair, IpaQuadrant, ItemMeans, LffQuadrant, Quadrants};
 pub use ranks::{rank_sums, rating_matrix, rating_rank_sums, RankSums, Rating};
 pub use summary::{AreaGap, SurveySummary};
