@@ -690,7 +690,8 @@ impl GapPartial {
         } else {
             Level::Competence
         };
-        let n_items = r.count(8)?;
+        // items and replicates size the sums, read (and checked) below
+        let n_items = r.count(0)?;
         let weights = r.flag()?;
         let borich = if r.flag()? {
             BorichVariable::Required
@@ -966,6 +967,28 @@ mod tests {
         bad[16] = 0xFF; // the framework id's length
         assert!(GapPartial::from_bytes(&bad).is_err());
         assert_eq!(GapPartial::from_bytes(&bytes).unwrap(), p);
+        // an empty partition's partial is smaller than its items' sums
+        let keys = [GroupKey::Region];
+        let empty = GapPartial::empty(
+            "se-core",
+            s.framework().len(),
+            &keys,
+            &GapOptions::default(),
+            None,
+        );
+        assert_eq!(GapPartial::from_bytes(&empty.to_bytes()).unwrap(), empty);
+        let mut q = empty.clone();
+        q.merge(&p_region(&s)).unwrap();
+        let opts = GapOptions::default();
+        let ((la, a), (lb, b)) = (
+            q.finish(&opts).unwrap(),
+            p_region(&s).finish(&opts).unwrap(),
+        );
+        assert_eq!((la, a.n, a.group_sizes), (lb, b.n, b.group_sizes));
+    }
+
+    fn p_region(s: &Survey) -> GapPartial {
+        GapPartial::from_survey(s, &[GroupKey::Region], &GapOptions::default(), 0, None).unwrap()
     }
 
     #[test]
