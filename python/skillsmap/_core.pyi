@@ -9,6 +9,7 @@ import numpy.typing as npt
 __all__ = [
     "MISSING_CODE",
     "Framework",
+    "GapPartial",
     "RegionSet",
     "Scale",
     "SkillsMap",

@@ -835,11 +835,9 @@ def top_k(
     out["target"] = out["target"].astype(np.int64)
     out["similarity"] = out["similarity"].astype(np.float64)
     if labels[0] is not None:
-        index = pd.Index(
-            np.concatenate([np.asarray(lab, dtype=object) for lab in dask.compute(*labels)])
-        )
-        if len(index) == starts[-1]:
-            index = pd.Index(pd.Series(index).infer_objects())
+        # the partitions' own index, dtype kept
+        first, *rest = dask.compute(*labels)
+        index = first.append(rest) if rest else first
         out = pd.DataFrame(
             {
                 "source": index[out["source"].to_numpy()],
