@@ -101,6 +101,9 @@ struct Header {
     seed: u64,
 }
 
+/// A group's labels and its sums.
+type LabelledGroup<'a> = (&'a Vec<String>, &'a GroupPart);
+
 #[derive(Debug, Clone, PartialEq)]
 struct GroupPart {
     /// Sorted, distinct respondent hashes.
@@ -418,7 +421,7 @@ impl GapPartial {
 
     /// Groups in the order of [`Grouping::by`]: lexicographic in each key's
     /// level order.
-    fn ordered_groups(&self) -> Vec<(&Vec<String>, &GroupPart)> {
+    fn ordered_groups(&self) -> Vec<LabelledGroup<'_>> {
         let rank: Vec<HashMap<&str, usize>> = self
             .levels
             .iter()
@@ -431,7 +434,7 @@ impl GapPartial {
                     .collect()
             })
             .collect();
-        let mut groups: Vec<(Vec<usize>, (&Vec<String>, &GroupPart))> = self
+        let mut groups: Vec<(Vec<usize>, LabelledGroup<'_>)> = self
             .groups
             .iter()
             .map(|(labels, part)| {
