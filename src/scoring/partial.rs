@@ -27,7 +27,7 @@
 //! replicates with weight w·m, m ~ Poisson(1) drawn from a hash of (seed,
 //! respondent, replicate): the replicate weights depend on neither the
 //! partitioning nor the thread count. This is the distributed counterpart
-//! of the multinomial respondent bootstrap of [`super::bootstrap`]
+//! of the multinomial respondent bootstrap of [`mod@super::bootstrap`]
 //! (Hanley & MacGibbon 2006; Chamandy et al. 2012), which needs all
 //! respondents in one place to draw n of them.
 //!
@@ -485,7 +485,7 @@ impl GapPartial {
     /// Percentile intervals of the mean gap and the MWDS, and the share of
     /// replicates in which an item ranks within the top `top_k` of its
     /// group, from the Poisson replicates. Cells suppressed in the gap
-    /// table (or without an MWDS) get NaN, as in [`super::bootstrap`].
+    /// table (or without an MWDS) get NaN, as in [`mod@super::bootstrap`].
     ///
     /// # Errors
     /// As [`GapPartial::finish`]; [`ScoringError::InvalidOption`] without
