@@ -9,6 +9,7 @@ import numpy.typing as npt
 __all__ = [
     "MISSING_CODE",
     "Framework",
+    "GapPartial",
     "RegionSet",
     "Scale",
     "SkillsMap",
@@ -227,6 +228,60 @@ class Survey:
     def respondent_columns(self) -> dict[str, Any]: ...
     def with_weights(self, weights: _Floats) -> Survey: ...
     def summary(self) -> str: ...
+
+@final
+class GapPartial:
+    @staticmethod
+    def from_survey(
+        survey: Survey,
+        by: list[str],
+        *,
+        level: str,
+        weights: bool,
+        borich: str,
+        partition: int,
+        n_boot: int = 0,
+        seed: int = 0,
+    ) -> GapPartial: ...
+    @staticmethod
+    def empty(
+        framework: str,
+        n_items: int,
+        by: list[str],
+        *,
+        level: str,
+        weights: bool,
+        borich: str,
+        n_boot: int = 0,
+        seed: int = 0,
+    ) -> GapPartial: ...
+    def merge(self, other: GapPartial) -> GapPartial: ...
+    def finish(
+        self, *, level: str, weights: bool, min_n: int, importance_mean: str, borich: str
+    ) -> dict[str, Any]: ...
+    def finish_bootstrap(
+        self,
+        *,
+        level: str,
+        weights: bool,
+        min_n: int,
+        importance_mean: str,
+        borich: str,
+        ci: float,
+        top_k: int,
+    ) -> dict[str, Any]: ...
+    def to_bytes(self) -> bytes: ...
+    @staticmethod
+    def from_bytes(data: bytes) -> GapPartial: ...
+    def __reduce__(self) -> tuple[Any, tuple[bytes]]: ...
+    @property
+    def n_groups(self) -> int: ...
+    @property
+    def n_respondents(self) -> int: ...
+    @property
+    def n_boot(self) -> int: ...
+    @property
+    def keys(self) -> list[str]: ...
 
 @final
 class SkillsMap:

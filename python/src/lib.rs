@@ -28,6 +28,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<model::PyRegionSet>()?;
     m.add_class::<survey::PySurvey>()?;
     m.add_class::<graph::PySkillsMap>()?;
+    m.add_class::<scoring::PyGapPartial>()?;
     m.add_function(wrap_pyfunction!(convert::factorize_utf8, m)?)?;
     m.add_function(wrap_pyfunction!(scoring::gap_table, m)?)?;
     m.add_function(wrap_pyfunction!(scoring::quadrants, m)?)?;

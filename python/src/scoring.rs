@@ -8,10 +8,10 @@ use std::time::Duration;
 use numpy::PyReadonlyArray1;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyBytes, PyDict};
 use skillsmap::scoring::{
-    self, BootstrapOptions, BorichVariable, Control, Crosshair, GapOptions, GroupKey, Grouping,
-    Level, Target,
+    self, BootstrapOptions, BorichVariable, Control, Crosshair, GapOptions, GapPartial, GapTable,
+    GroupKey, Grouping, Level, Target,
 };
 
 use crate::convert::{slice, to_numpy};
@@ -73,6 +73,12 @@ pub fn gap_table<'py>(
         .map_err(core_err)?;
     let d = PyDict::new(py);
     group_columns(py, &g, &d)?;
+    table_columns(py, &t, &d)?;
+    Ok(d)
+}
+
+/// The columns of a gap table into `d`.
+fn table_columns<'py>(py: Python<'py>, t: &GapTable, d: &Bound<'py, PyDict>) -> PyResult<()> {
     d.set_item("n_items", t.n_items)?;
     d.set_item("n", to_numpy(py, &t.n))?;
     d.set_item("n_eff", to_numpy(py, &t.n_eff))?;
@@ -95,7 +101,178 @@ pub fn gap_table<'py>(
         t.borich_variable == BorichVariable::Importance,
     )?;
     d.set_item("target_is_required", t.target == Target::Required)?;
-    Ok(d)
+    Ok(())
+}
+
+/// Mergeable partial statistics of a gap table (`skillsmap::scoring::GapPartial`):
+/// one per partition of a survey, merged in a fixed order and finished once.
+/// Picklable (through its versioned bytes).
+#[pyclass(name = "GapPartial", module = "skillsmap._core", frozen)]
+#[derive(Clone)]
+pub struct PyGapPartial {
+    inner: GapPartial,
+}
+
+#[pymethods]
+impl PyGapPartial {
+    /// The partial statistics of one partition (a validated survey).
+    #[staticmethod]
+    #[pyo3(signature = (survey, by, *, level, weights, borich, partition, n_boot=0, seed=0))]
+    #[allow(clippy::too_many_arguments)]
+    fn from_survey(
+        py: Python<'_>,
+        survey: &PySurvey,
+        by: Vec<String>,
+        level: &str,
+        weights: bool,
+        borich: &str,
+        partition: u64,
+        n_boot: usize,
+        seed: u64,
+    ) -> PyResult<Self> {
+        let keys: Vec<GroupKey> = by.iter().map(|k| GroupKey::parse(k)).collect();
+        let opts = gap_options(level, weights, 0, "complete", borich)?;
+        let inner = survey.inner.clone();
+        let replicates = (n_boot > 0).then_some((n_boot, seed));
+        let p = py
+            .detach(|| GapPartial::from_survey(&inner, &keys, &opts, partition, replicates))
+            .map_err(core_err)?;
+        Ok(PyGapPartial { inner: p })
+    }
+
+    /// A partial without data (an empty partition).
+    #[staticmethod]
+    #[pyo3(signature = (framework, n_items, by, *, level, weights, borich, n_boot=0, seed=0))]
+    #[allow(clippy::too_many_arguments)]
+    fn empty(
+        framework: &str,
+        n_items: usize,
+        by: Vec<String>,
+        level: &str,
+        weights: bool,
+        borich: &str,
+        n_boot: usize,
+        seed: u64,
+    ) -> PyResult<Self> {
+        let keys: Vec<GroupKey> = by.iter().map(|k| GroupKey::parse(k)).collect();
+        let opts = gap_options(level, weights, 0, "complete", borich)?;
+        let replicates = (n_boot > 0).then_some((n_boot, seed));
+        Ok(PyGapPartial {
+            inner: GapPartial::empty(framework, n_items, &keys, &opts, replicates),
+        })
+    }
+
+    /// A new partial holding both (neither is changed).
+    fn merge(&self, py: Python<'_>, other: &PyGapPartial) -> PyResult<Self> {
+        let mut out = self.inner.clone();
+        py.detach(|| out.merge(&other.inner)).map_err(core_err)?;
+        Ok(PyGapPartial { inner: out })
+    }
+
+    /// The gap table of everything merged, as `gap_table` returns it.
+    #[pyo3(signature = (*, level, weights, min_n, importance_mean, borich))]
+    fn finish<'py>(
+        &self,
+        py: Python<'py>,
+        level: &str,
+        weights: bool,
+        min_n: usize,
+        importance_mean: &str,
+        borich: &str,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let opts = gap_options(level, weights, min_n, importance_mean, borich)?;
+        let (labels, t) = py.detach(|| self.inner.finish(&opts)).map_err(core_err)?;
+        let d = PyDict::new(py);
+        let cols: Vec<Vec<String>> = (0..self.inner.keys().len())
+            .map(|k| labels.iter().map(|l| l[k].clone()).collect())
+            .collect();
+        d.set_item("keys", self.inner.keys().to_vec())?;
+        d.set_item("group_labels", cols)?;
+        d.set_item("group_sizes", to_numpy(py, &t.group_sizes))?;
+        table_columns(py, &t, &d)?;
+        Ok(d)
+    }
+
+    /// Poisson-bootstrap intervals and rank stability, as `bootstrap`
+    /// returns them.
+    #[pyo3(signature = (*, level, weights, min_n, importance_mean, borich, ci, top_k))]
+    #[allow(clippy::too_many_arguments)]
+    fn finish_bootstrap<'py>(
+        &self,
+        py: Python<'py>,
+        level: &str,
+        weights: bool,
+        min_n: usize,
+        importance_mean: &str,
+        borich: &str,
+        ci: f64,
+        top_k: usize,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let opts = gap_options(level, weights, min_n, importance_mean, borich)?;
+        let r = py
+            .detach(|| self.inner.finish_bootstrap(&opts, ci, top_k))
+            .map_err(core_err)?;
+        let d = PyDict::new(py);
+        d.set_item("mean_gap_lo", to_numpy(py, &r.mean_gap_lo))?;
+        d.set_item("mean_gap_hi", to_numpy(py, &r.mean_gap_hi))?;
+        d.set_item("mwds_lo", to_numpy(py, &r.mwds_lo))?;
+        d.set_item("mwds_hi", to_numpy(py, &r.mwds_hi))?;
+        d.set_item("p_top_k", to_numpy(py, &r.p_top_k))?;
+        Ok(d)
+    }
+
+    /// The partial as versioned bytes.
+    fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        let b = py.detach(|| self.inner.to_bytes());
+        PyBytes::new(py, &b)
+    }
+
+    /// Reads `to_bytes` back; FormatError for anything else.
+    #[staticmethod]
+    fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Self> {
+        let p = py
+            .detach(|| GapPartial::from_bytes(data))
+            .map_err(core_err)?;
+        Ok(PyGapPartial { inner: p })
+    }
+
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
+        let py = slf.py();
+        let ctor = slf.get_type().getattr("from_bytes")?;
+        Ok((ctor, (slf.get().to_bytes(py),)))
+    }
+
+    #[getter]
+    fn n_groups(&self) -> usize {
+        self.inner.n_groups()
+    }
+
+    #[getter]
+    fn n_respondents(&self) -> usize {
+        self.inner.n_respondents()
+    }
+
+    #[getter]
+    fn n_boot(&self) -> usize {
+        self.inner.n_boot()
+    }
+
+    #[getter]
+    fn keys(&self) -> Vec<String> {
+        self.inner.keys().to_vec()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "GapPartial({} groups, {} respondents, by={:?}, n_boot={})",
+            self.inner.n_groups(),
+            self.inner.n_respondents(),
+            self.inner.keys(),
+            self.inner.n_boot()
+        )
+    }
 }
 
 /// Learning matches of a gap table by one grouping: the pairs as indices

@@ -570,7 +570,7 @@ fn lemire32(x: u32, n: u32) -> Option<u32> {
 }
 
 /// Linear-interpolation percentile (numpy's default method).
-fn percentile(values: &mut [f64], q: f64) -> f64 {
+pub(crate) fn percentile(values: &mut [f64], q: f64) -> f64 {
     // The two order statistics around the position, by selection (O(n))
     // rather than a full sort; values hold no NaN.
     let pos = q * (values.len() - 1) as f64;

@@ -406,9 +406,6 @@ fn finish(
     sums: &[f64],
     opts: &GapOptions,
 ) -> GapTable {
-    let n_items = obs.n_items;
-    let n_cells = groups.n_groups * n_items;
-    let group_sizes = groups.sizes();
     let has_required = survey.answers().required.is_some();
     // the target's own scale: required levels share the current-level scale
     let span = if has_required {
@@ -416,8 +413,42 @@ fn finish(
     } else {
         survey.importance_scale().span()
     };
+    let shape = TableShape {
+        n_items: obs.n_items,
+        has_required,
+        span,
+        borich: obs.borich,
+    };
+    table_from_sums(&shape, groups.sizes(), sums, opts)
+}
+
+/// What a gap table's finishing needs to know of the survey besides the
+/// sums: items, whether it asked required levels, the target's scale span
+/// and the Borich variable as used.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct TableShape {
+    pub n_items: usize,
+    pub has_required: bool,
+    pub span: f64,
+    pub borich: BorichVariable,
+}
+
+/// The gap table of accumulated sums (`N_SUMS` per cell, group-major) and
+/// the groups' sizes: the one place statistics, suppression and ranks are
+/// derived, for a whole survey and for merged partials alike.
+pub(crate) fn table_from_sums(
+    shape: &TableShape,
+    group_sizes: Vec<usize>,
+    sums: &[f64],
+    opts: &GapOptions,
+) -> GapTable {
+    let n_items = shape.n_items;
+    let n_groups = group_sizes.len();
+    let n_cells = n_groups * n_items;
+    let has_required = shape.has_required;
+    let span = shape.span;
     let mut t = GapTable {
-        n_groups: groups.n_groups,
+        n_groups,
         n_items,
         group_sizes: group_sizes.clone(),
         n: vec![0; n_cells],
@@ -436,7 +467,7 @@ fn finish(
         mwds: vec![f64::NAN; n_cells],
         rank: vec![0; n_cells],
         suppressed: vec![false; n_cells],
-        borich_variable: obs.borich,
+        borich_variable: shape.borich,
         target: if has_required {
             Target::Required
         } else {
@@ -489,7 +520,7 @@ fn finish(
             t.mwds[cell] = mwds;
         }
     }
-    for g in 0..groups.n_groups {
+    for g in 0..n_groups {
         let lo = g * n_items;
         let ranks = rank_desc(&t.mwds[lo..lo + n_items]);
         t.rank[lo..lo + n_items].copy_from_slice(&ranks);

@@ -2,14 +2,16 @@
 //! ([`gaps`]), Locus-for-Focus and IPA quadrants ([`priorities`]), the
 //! respondent bootstrap with rank stability ([`mod@bootstrap`]), the paired
 //! Wilcoxon signed-rank test ([`mod@wilcoxon`]), interregional learning
-//! matches ([`mod@matches`]), the rating matrix and rank sums behind the
-//! survey statistics ([`mod@ranks`]), scale reliability
+//! matches ([`mod@matches`]), mergeable partial statistics of the gap table
+//! for partitioned data ([`mod@partial`]), the rating matrix and rank sums
+//! behind the survey statistics ([`mod@ranks`]), scale reliability
 //! ([`mod@reliability`]) and the survey summary.
 
 pub mod bootstrap;
 pub mod gaps;
 pub mod matches;
 pub(crate) mod observations;
+pub mod partial;
 pub mod priorities;
 pub mod ranks;
 pub mod reliability;
@@ -21,6 +23,7 @@ pub use gaps::{
     gap_table, rank_desc, BorichVariable, GapOptions, GapTable, ImportanceMean, Level, Target,
 };
 pub use matches::{learning_matches, LearningMatch};
+pub use partial::GapPartial;
 pub use priorities::{quadrants, Crosshair, IpaQuadrant, ItemMeans, LffQuadrant, Quadrants};
 pub use ranks::{rank_sums, rating_matrix, rating_rank_sums, RankSums, Rating};
 pub use reliability::{scale_reliability, ScaleReliability};

@@ -30,6 +30,7 @@ MODULES = [
     "skillsmap._similarity",
     "skillsmap._survey",
     "skillsmap._weights",
+    "skillsmap.dask",
     "skillsmap.errors",
     "skillsmap.frameworks",
     "skillsmap.plot",
