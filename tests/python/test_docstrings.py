@@ -13,16 +13,17 @@ documented as parameters.
 from __future__ import annotations
 
 import ast
+import importlib
 import inspect
 
 import pytest
 import skillsmap
 from numpydoc.validate import validate
 
-# Owned by other work in progress and checked after it merges: the plot
-# helpers, the report, and the regional diagnoses and Dask modules (not yet
-# in skillsmap.__all__). Remove a prefix here once its module passes.
-NOT_YET_CHECKED = ("skillsmap.dask",)
+# skillsmap.dask's docstrings (and its GapPartial's, written in the Rust
+# binding) lack See Also and parts of Parameters: listed here until they are
+# completed; remove the prefix to check them.
+NOT_YET_CHECKED = ("skillsmap.dask.",)
 
 # The checks of numpydoc.validate that this test enforces.
 CALLABLE_CHECKS = {"GL08", "SS01", "PR01", "PR02", "RT01", "SA01", "EX01"}
@@ -80,6 +81,18 @@ def public_objects() -> list[tuple[str, str]]:
             if kind == "class":
                 found += _members(qual, obj)
         elif callable(obj):
+            found.append((qual, "callable"))
+    # skillsmap.dask is not imported by skillsmap (the dask extra)
+    dask_module = importlib.import_module("skillsmap.dask")
+    for sub in dask_module.__all__:
+        member = getattr(dask_module, sub)
+        qual = f"skillsmap.dask.{sub}"
+        if inspect.isclass(member) and issubclass(member, BaseException):
+            found.append((qual, "exception"))
+        elif inspect.isclass(member):
+            found.append((qual, "class"))
+            found += _members(qual, member)
+        else:
             found.append((qual, "callable"))
     return [(q, k) for q, k in found if not any(q.startswith(p) for p in NOT_YET_CHECKED)]
 
