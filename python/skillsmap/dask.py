@@ -91,7 +91,19 @@ class PartitionInvalidError(Exception):
     """A partition failed validation: its position and its issues, with
     rows numbered within the partition. Raised on a worker; :func:`gaps`
     turns it into a :class:`ValidationError` with rows numbered in the whole
-    table."""
+    table.
+
+    See Also
+    --------
+    validate : All partitions' issues as one table.
+
+    Examples
+    --------
+    >>> from skillsmap.dask import PartitionInvalidError
+    >>> err = PartitionInvalidError(3, [], None)
+    >>> err.partition, err.rows
+    (3, [])
+    """
 
     def __init__(self, partition: int, rows: list[Any], source: str | None) -> None:
         super().__init__(partition, rows, source)
@@ -303,6 +315,11 @@ def gaps(
     respondent with two regions in two partitions, an answer repeated in
     another partition); :func:`validate` does. A partition whose weights
     are all zero is invalid on its own, as a whole survey would be.
+
+    See Also
+    --------
+    skillsmap.Survey.gaps : The single-process table this equals.
+    validate : The located issues of every partition.
 
     Examples
     --------
@@ -520,6 +537,11 @@ def validate(ddf: dd.DataFrame, **columns: Any) -> pd.DataFrame:
     found between partitions that are valid on their own; repeated answers
     in every partition. One row per respondent (key, first row and values) reaches
     the client, then the rows of the respondents split across partitions.
+
+    See Also
+    --------
+    skillsmap.Survey.from_frame : The same checks on one table.
+    gaps : Raises on the first partition with issues.
 
     Examples
     --------
@@ -798,6 +820,10 @@ def top_k(
         ``source``, ``target``, ``similarity``, equal to
         :func:`skillsmap.top_k` of the whole matrix.
 
+    See Also
+    --------
+    skillsmap.top_k : The single-process neighbours this equals.
+
     Examples
     --------
     >>> import dask
@@ -873,6 +899,10 @@ def entity_item_matrix(
     pandas.DataFrame
         Entities (sorted) × items (sorted), zeros where nothing occurs.
 
+    See Also
+    --------
+    rca, proximity, density : Relatedness of the matrix.
+
     Examples
     --------
     >>> import dask
@@ -904,6 +934,25 @@ def rca(ddf: dd.DataFrame, *, entity: str, item: str, value: str | None = None) 
     """:func:`skillsmap.rca` of :func:`entity_item_matrix` (the counts summed
     across partitions; the matrix itself is small).
 
+    Parameters
+    ----------
+    ddf : dask.dataframe.DataFrame
+        Long data, e.g. one row per job ad × skill.
+    entity, item : str
+        Columns of the rows and columns of the matrix.
+    value : str, optional
+        Column summed; without it rows are counted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Entities × items, Balassa's revealed comparative advantage.
+
+    See Also
+    --------
+    skillsmap.rca : The single-process function.
+    entity_item_matrix : The summed matrix it starts from.
+
     Examples
     --------
     >>> import dask
@@ -931,6 +980,27 @@ def proximity(
 ) -> pd.DataFrame:
     """:func:`skillsmap.proximity` of :func:`entity_item_matrix`.
 
+    Parameters
+    ----------
+    ddf : dask.dataframe.DataFrame
+        Long data, e.g. one row per job ad × skill.
+    entity, item : str
+        Columns of the rows and columns of the matrix.
+    value : str, optional
+        Column summed; without it rows are counted.
+    threshold : float
+        RCA at or above which an entity counts as specialised in an item.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Items × items, Hidalgo et al.'s (2007) proximity.
+
+    See Also
+    --------
+    skillsmap.proximity : The single-process function.
+    density : The density of each entity around each item.
+
     Examples
     --------
     >>> import dask
@@ -957,6 +1027,28 @@ def density(
     threshold: float = 1.0,
 ) -> pd.DataFrame:
     """:func:`skillsmap.density` of :func:`entity_item_matrix`.
+
+    Parameters
+    ----------
+    ddf : dask.dataframe.DataFrame
+        Long data, e.g. one row per job ad × skill.
+    entity, item : str
+        Columns of the rows and columns of the matrix.
+    value : str, optional
+        Column summed; without it rows are counted.
+    threshold : float
+        RCA at or above which an entity counts as specialised in an item.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Entities × items, the proximity-weighted share of related items
+        the entity is specialised in.
+
+    See Also
+    --------
+    skillsmap.density : The single-process function.
+    proximity : The item proximities it weighs by.
 
     Examples
     --------
