@@ -91,10 +91,13 @@ class MissingTranslationWarning(UserWarning):
 
     Examples
     --------
-    >>> import warnings, skillsmap as sm
+    >>> import warnings, pandas as pd, skillsmap as sm
+    >>> mine = sm.Framework.from_frame(
+    ...     pd.DataFrame({"id": ["c1", "c2"], "label": ["Listening", "Budgeting"],
+    ...                   "area": ["a1", "a1"]}), id="mine")
     >>> with warnings.catch_warnings(record=True) as caught:
     ...     warnings.simplefilter("always")
-    ...     _ = sm.Questionnaire("entrecomp", languages=("en", "es"))
+    ...     _ = sm.Questionnaire(mine, languages=("en", "es"))
     >>> any(issubclass(w.category, sm.MissingTranslationWarning) for w in caught)
     True
     """

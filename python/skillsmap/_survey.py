@@ -80,6 +80,10 @@ class Survey:
     ``_with_weights(weights, weighting)``
         The same survey with new respondent weights and the
         :class:`~skillsmap._weights.Weighting` that made them.
+    ``_from_rows(frame)``
+        A survey with the same framework, scales, regions, typology and
+        options from some rows of :meth:`to_frame` (e.g. one region's
+        respondents, for its diagnosis).
 
     See Also
     --------
@@ -413,6 +417,11 @@ class Survey:
         )
         if state.get("weighting") is not None:
             self.__dict__["_weighting"] = state["weighting"]
+
+    def _from_rows(self, frame: pd.DataFrame) -> Survey:
+        sub = Survey.__new__(Survey)
+        sub.__setstate__({"frame": frame, "options": self._options(), "weighting": None})
+        return sub
 
     def _options(self) -> dict[str, Any]:
         ans_cols = self._inner.answer_columns()

@@ -138,18 +138,32 @@ def test_every_text_is_written_in_every_language():
 
 
 def test_missing_translations_give_one_warning_naming_them():
+    # a framework of the user's, labelled in English only (the embedded EU
+    # frameworks now carry working translations in all five languages)
+    fw = sm.Framework.from_frame(
+        pd.DataFrame(
+            {
+                "id": ["c1", "c2", "c3"],
+                "label": ["Listening", "Budgeting", "Mentoring"],
+                "area": ["a1", "a1", "a2"],
+            }
+        ),
+        id="mine",
+    )
     with pytest.warns(sm.MissingTranslationWarning) as got:
-        q = sm.Questionnaire("entrecomp", languages=("en", "es", "fi"))
+        q = sm.Questionnaire(fw, languages=("en", "es", "fi"))
     assert len(got) == 1
     msg = str(got[0].message)
-    assert "competences in es, fi" in msg and "areas in es, fi" in msg and "entrecomp" in msg
+    assert "competences in es, fi" in msg and "areas in es, fi" in msg and "mine" in msg
     # shown in English where missing
-    en = sm.frameworks.load("entrecomp").competences["label"].iloc[0]
-    assert q.label(q.questions.query("kind == 'rating'")["name"].iloc[0], "es").startswith(en)
+    assert q.label(q.questions.query("kind == 'rating'")["name"].iloc[0], "es").startswith(
+        "Listening"
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        sm.Questionnaire("entrecomp", languages=("en",))
+        sm.Questionnaire(fw, languages=("en",))
         sm.Questionnaire("se-core")  # se-core carries all five translations
+        sm.Questionnaire("entrecomp", languages=("en", "es", "fi"))  # working translations
 
 
 def test_custom_typology_without_labels_is_named_in_the_warning():

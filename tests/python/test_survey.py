@@ -9,7 +9,15 @@ from pathlib import Path
 import skillsmap as sm
 
 # The internal interface documented on Survey (see its Notes section).
-INTERFACE = {"_inner", "_item_ids", "_key_values", "_group_names", "_cache", "_with_weights"}
+INTERFACE = {
+    "_inner",
+    "_item_ids",
+    "_key_values",
+    "_group_names",
+    "_cache",
+    "_with_weights",
+    "_from_rows",
+}
 
 
 def test_modules_reach_a_survey_only_through_its_documented_interface():

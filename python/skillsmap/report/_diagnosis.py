@@ -255,17 +255,9 @@ class Diagnosis:
         return df
 
     def _subset(self) -> Survey:
-        from .._survey import Survey
-
         frame = self.ctx.frame
-        state = {
-            "frame": frame[frame["region"].astype(str) == self.region].reset_index(drop=True),
-            "options": self.ctx.survey._options(),
-            "weighting": None,
-        }
-        sub = Survey.__new__(Survey)
-        sub.__setstate__(state)
-        return sub
+        rows = frame[frame["region"].astype(str) == self.region].reset_index(drop=True)
+        return self.ctx.survey._from_rows(rows)
 
     def _reliability(self) -> pd.DataFrame | None:
         _ = self.lang.gettext
