@@ -348,7 +348,7 @@ fn eigenvector_dense(graph: &WeightedGraph) -> Vec<f64> {
 /// by the cyclic Jacobi method; eigenvector `k` is column `k` of the
 /// returned row-major matrix. Accurate to a few units of rounding relative
 /// to the matrix norm, also for (nearly) repeated eigenvalues.
-fn symmetric_eigen(mut a: Vec<f64>, n: usize) -> (Vec<f64>, Vec<f64>) {
+pub(crate) fn symmetric_eigen(mut a: Vec<f64>, n: usize) -> (Vec<f64>, Vec<f64>) {
     let mut v = vec![0.0f64; n * n];
     for i in 0..n {
         v[i * n + i] = 1.0;

@@ -27,6 +27,7 @@
 
 mod backbone;
 mod centrality;
+pub(crate) use centrality::symmetric_eigen;
 mod cogap;
 mod community;
 mod cooccurrence;

@@ -569,61 +569,17 @@ fn rayleigh(a: &[f64], k: usize, v: &[f64]) -> f64 {
     (0..k).map(|i| v[i] * dot(&a[i * k..(i + 1) * k], v)).sum()
 }
 
-/// The largest eigenvalue and its unit eigenvector of a symmetric matrix by
-/// the cyclic Jacobi method.
+/// The largest eigenvalue and its unit eigenvector of a symmetric matrix, by
+/// the cyclic Jacobi decomposition the centralities use.
 fn jacobi_top(a: &[f64], k: usize) -> (f64, Vec<f64>) {
-    let mut m = a.to_vec();
-    let mut vecs = vec![0.0; k * k];
-    for i in 0..k {
-        vecs[i * k + i] = 1.0;
-    }
-    for _sweep in 0..100 {
-        let off: f64 = (0..k)
-            .flat_map(|i| (0..k).filter(move |&j| j != i).map(move |j| (i, j)))
-            .map(|(i, j)| m[i * k + j] * m[i * k + j])
-            .sum();
-        let diag: f64 = (0..k).map(|i| m[i * k + i] * m[i * k + i]).sum();
-        if off <= 1e-30 * diag {
-            break;
-        }
-        for p in 0..k {
-            for q in p + 1..k {
-                let apq = m[p * k + q];
-                if apq == 0.0 {
-                    continue;
-                }
-                let (app, aqq) = (m[p * k + p], m[q * k + q]);
-                let tau = (aqq - app) / (2.0 * apq);
-                let t = tau.signum() / (tau.abs() + (1.0 + tau * tau).sqrt());
-                let t = if tau == 0.0 { 1.0 } else { t };
-                let c = 1.0 / (1.0 + t * t).sqrt();
-                let s = t * c;
-                for i in 0..k {
-                    let (mip, miq) = (m[i * k + p], m[i * k + q]);
-                    m[i * k + p] = c * mip - s * miq;
-                    m[i * k + q] = s * mip + c * miq;
-                }
-                for j in 0..k {
-                    let (mpj, mqj) = (m[p * k + j], m[q * k + j]);
-                    m[p * k + j] = c * mpj - s * mqj;
-                    m[q * k + j] = s * mpj + c * mqj;
-                }
-                for i in 0..k {
-                    let (vip, viq) = (vecs[i * k + p], vecs[i * k + q]);
-                    vecs[i * k + p] = c * vip - s * viq;
-                    vecs[i * k + q] = s * vip + c * viq;
-                }
-            }
-        }
-    }
+    let (values, vecs) = crate::network::symmetric_eigen(a.to_vec(), k);
     let mut best = 0;
     for i in 1..k {
-        if m[i * k + i] > m[best * k + best] {
+        if values[i] > values[best] {
             best = i;
         }
     }
-    let v: Vec<f64> = (0..k).map(|i| vecs[i * k + best]).collect();
-    (m[best * k + best], v)
+    (values[best], (0..k).map(|i| vecs[i * k + best]).collect())
 }
 
 /// Lower Cholesky factor of a symmetric matrix (row-major), or None when it
