@@ -38,6 +38,8 @@ use crate::error::InvalidOption;
 /// Rows per block of the covariance accumulation (fixed: the sum order, and
 /// so the result, does not depend on the thread count).
 const BLOCK: usize = 512;
+/// Multiply-adds (n·k²) above which the covariance blocks run in parallel.
+const PARALLEL_WORK: usize = 1 << 25;
 /// Lower bound of the uniquenesses in the one-factor fit.
 const PSI_MIN: f64 = 0.005;
 /// Convergence of the fixed point, in uniqueness units.
@@ -95,7 +97,11 @@ pub fn scale_reliability(
     x: ArrayView2<f64>,
     scales: &[Vec<usize>],
 ) -> crate::Result<Vec<ScaleReliability>> {
-    let ncol = x.ncols();
+    check_scales(scales, x.ncols())?;
+    scales.iter().map(|cols| one_scale(x, cols)).collect()
+}
+
+fn check_scales(scales: &[Vec<usize>], ncol: usize) -> crate::Result<()> {
     for (s, cols) in scales.iter().enumerate() {
         if cols.is_empty() {
             return Err(invalid(format!("scale {s} has no items")));
@@ -106,7 +112,7 @@ pub fn scale_reliability(
             )));
         }
     }
-    scales.iter().map(|cols| one_scale(x, cols)).collect()
+    Ok(())
 }
 
 fn invalid(reason: String) -> crate::Error {
@@ -118,11 +124,43 @@ fn one_scale(x: ArrayView2<f64>, cols: &[usize]) -> crate::Result<ScaleReliabili
     // complete cases of the scale, gathered row-major (n × k)
     let size = crate::error::checked_len::<f64>("the scale's complete cases", x.nrows(), k)?;
     let mut sub = crate::error::try_vec::<f64>("the scale's complete cases", size)?;
-    for row in x.rows() {
-        if cols.iter().all(|&c| !row[c].is_nan()) {
-            sub.extend(cols.iter().map(|&c| row[c]));
+    // (columns checked against x's width by the caller)
+    let run = cols
+        .windows(2)
+        .all(|w| w[1] == w[0] + 1)
+        .then(|| cols[0]..cols[0] + k);
+    match (x.as_slice(), run) {
+        // a row-major matrix and a scale of adjacent columns: slices
+        (Some(flat), Some(run)) => {
+            for row in flat.chunks_exact(x.ncols().max(1)) {
+                let items = &row[run.clone()];
+                // all items checked, without an early exit: vectorised
+                if !items.iter().fold(false, |nan, v| nan | v.is_nan()) {
+                    sub.extend_from_slice(items);
+                }
+            }
+        }
+        (Some(flat), None) => {
+            for row in flat.chunks_exact(x.ncols().max(1)) {
+                if cols.iter().all(|&c| !row[c].is_nan()) {
+                    sub.extend(cols.iter().map(|&c| row[c]));
+                }
+            }
+        }
+        _ => {
+            for row in x.rows() {
+                if cols.iter().all(|&c| !row[c].is_nan()) {
+                    sub.extend(cols.iter().map(|&c| row[c]));
+                }
+            }
         }
     }
+    Ok(from_complete(&sub, k))
+}
+
+/// The statistics of a scale from its complete cases (`sub`, row-major,
+/// `k` items per row).
+fn from_complete(sub: &[f64], k: usize) -> ScaleReliability {
     let n = sub.len() / k;
     let nan = f64::NAN;
     let mut out = ScaleReliability {
@@ -136,9 +174,9 @@ fn one_scale(x: ArrayView2<f64>, cols: &[usize]) -> crate::Result<ScaleReliabili
         alpha_if_deleted: vec![nan; k],
     };
     if n < 2 {
-        return Ok(out);
+        return out;
     }
-    let cov = covariance(&sub, n, k);
+    let cov = covariance(sub, n, k);
     let total: f64 = cov.iter().sum();
     let trace: f64 = (0..k).map(|i| cov[i * k + i]).sum();
     if k >= 2 && total > 0.0 {
@@ -147,7 +185,7 @@ fn one_scale(x: ArrayView2<f64>, cols: &[usize]) -> crate::Result<ScaleReliabili
     item_stats(&cov, k, total, trace, &mut out);
     let sd: Vec<f64> = (0..k).map(|i| cov[i * k + i].sqrt()).collect();
     if k < 2 || !sd.iter().all(|&s| s > 0.0) {
-        return Ok(out);
+        return out;
     }
     let mut r = vec![0.0; k * k];
     for i in 0..k {
@@ -162,7 +200,11 @@ fn one_scale(x: ArrayView2<f64>, cols: &[usize]) -> crate::Result<ScaleReliabili
     let rbar = (r.iter().sum::<f64>() - k as f64) / (k * (k - 1)) as f64;
     out.alpha_std = k as f64 * rbar / (1.0 + (k - 1) as f64 * rbar);
     if k >= 3 {
-        match one_factor(&r, k) {
+        // the fit's loops compiled for the CPU's vectors: its dot products
+        // sum in four fixed lanes without fused multiply-adds, so the bits
+        // are the same on every path
+        let path = crate::similarity::simd_path().unwrap_or(crate::similarity::SimdPath::Portable);
+        match crate::similarity::multiversion(path, OneFactor { r: &r, k }) {
             Fit::Converged(lambda) => {
                 let s = lambda.iter().sum::<f64>().powi(2);
                 let psi: f64 = lambda.iter().map(|l| 1.0 - l * l).sum();
@@ -172,7 +214,7 @@ fn one_scale(x: ArrayView2<f64>, cols: &[usize]) -> crate::Result<ScaleReliabili
             Fit::NotConverged => out.omega_converged = false,
         }
     }
-    Ok(out)
+    out
 }
 
 /// Covariance (denominator n − 1) of the n × k row-major matrix `sub`, by
@@ -181,8 +223,9 @@ fn one_scale(x: ArrayView2<f64>, cols: &[usize]) -> crate::Result<ScaleReliabili
 fn covariance(sub: &[f64], n: usize, k: usize) -> Vec<f64> {
     let blocks: Vec<&[f64]> = sub.chunks(BLOCK * k).collect();
     // threads only where the work outweighs waking them (same blocks, same
-    // order of sums either way)
-    let parallel = blocks.len() > 4;
+    // order of sums either way): a 5,000 × 40 scale takes ~0.1 ms on one
+    // core, less than a second thread costs to wake on a busy machine
+    let parallel = blocks.len() > 4 && n.saturating_mul(k).saturating_mul(k) > PARALLEL_WORK;
     let sums: Vec<Vec<f64>> = maybe_par(&blocks, parallel, |b| {
         let mut s = vec![0.0; k];
         for row in b.chunks_exact(k) {
@@ -201,23 +244,18 @@ fn covariance(sub: &[f64], n: usize, k: usize) -> Vec<f64> {
     for m in &mut mean {
         *m /= n as f64;
     }
+    // the kernel's loops vectorised for the CPU's widest vectors; no fused
+    // multiply-add, so every path (and thread count) gives the same bits
+    let path = crate::similarity::simd_path().unwrap_or(crate::similarity::SimdPath::Portable);
     let parts: Vec<Vec<f64>> = maybe_par(&blocks, parallel, |b| {
-        // upper triangle, row a holding columns a..k
-        let mut c = vec![0.0; k * k];
-        let mut d = vec![0.0; k];
-        for row in b.chunks_exact(k) {
-            for ((di, v), m) in d.iter_mut().zip(row).zip(&mean) {
-                *di = v - m;
-            }
-            for a in 0..k {
-                let da = d[a];
-                let line = &mut c[a * k + a..(a + 1) * k];
-                for (cv, db) in line.iter_mut().zip(&d[a..]) {
-                    *cv += da * db;
-                }
-            }
-        }
-        c
+        crate::similarity::multiversion(
+            path,
+            CrossProducts {
+                block: b,
+                mean: &mean,
+                k,
+            },
+        )
     });
     let mut cov = vec![0.0; k * k];
     for p in &parts {
@@ -234,6 +272,81 @@ fn covariance(sub: &[f64], n: usize, k: usize) -> Vec<f64> {
         }
     }
     cov
+}
+
+/// Width of the register tiles of [`cross_products`]: `TILE_A` rows of the
+/// product by `TILE_B` columns (4 × 8 accumulators: 8 ymm or 4 zmm
+/// registers, 16 xmm on the SSE2 baseline).
+const TILE_A: usize = 4;
+const TILE_B: usize = 8;
+
+/// The upper triangle (row a holding columns a..k) of the centred
+/// cross-products Σᵣ (xᵣₐ − mₐ)(xᵣ_b − m_b) over the rows of the row-major
+/// block `b` of width `k`, in a k × k buffer. Each entry is one chain of
+/// multiply-adds over the rows in order, so the result is that of the plain
+/// row-by-row loop; the tiles only keep 4 × 8 of those chains in registers
+/// while the rows stream by (a rank-1 update per row would load and store
+/// the whole triangle for every row).
+struct CrossProducts<'a> {
+    block: &'a [f64],
+    mean: &'a [f64],
+    k: usize,
+}
+
+impl crate::similarity::Kernel for CrossProducts<'_> {
+    type Output = Vec<f64>;
+    #[inline(always)]
+    fn run(self) -> Vec<f64> {
+        cross_products(self.block, self.mean, self.k)
+    }
+}
+
+#[inline(always)]
+fn cross_products(b: &[f64], mean: &[f64], k: usize) -> Vec<f64> {
+    // centred block, columns padded with zeros to whole tiles
+    let kp = k.div_ceil(TILE_B) * TILE_B;
+    let rows = b.len() / k;
+    let mut d = vec![0.0; rows * kp];
+    for (dst, row) in d.chunks_exact_mut(kp).zip(b.chunks_exact(k)) {
+        for ((o, v), m) in dst.iter_mut().zip(row).zip(mean) {
+            *o = v - m;
+        }
+    }
+    let mut c = vec![0.0; k * k];
+    for a0 in (0..k).step_by(TILE_A) {
+        // tiles on and right of the diagonal block; entries left of the
+        // diagonal inside them are computed and dropped
+        for b0 in ((a0 / TILE_B) * TILE_B..k).step_by(TILE_B) {
+            let mut acc = [[0.0f64; TILE_B]; TILE_A];
+            for row in d.chunks_exact(kp) {
+                // in bounds: a0 + TILE_A and b0 + TILE_B ≤ kp (whole tiles)
+                let (Ok(av), Ok(bv)) = (
+                    <[f64; TILE_A]>::try_from(&row[a0..a0 + TILE_A]),
+                    <[f64; TILE_B]>::try_from(&row[b0..b0 + TILE_B]),
+                ) else {
+                    continue;
+                };
+                for i in 0..TILE_A {
+                    for j in 0..TILE_B {
+                        acc[i][j] += av[i] * bv[j];
+                    }
+                }
+            }
+            for (i, acc_i) in acc.iter().enumerate() {
+                let a = a0 + i;
+                if a >= k {
+                    break;
+                }
+                for (j, &v) in acc_i.iter().enumerate() {
+                    let col = b0 + j;
+                    if col >= a && col < k {
+                        c[a * k + col] = v;
+                    }
+                }
+            }
+        }
+    }
+    c
 }
 
 fn maybe_par<T: Sync, R: Send>(
@@ -281,8 +394,22 @@ struct Step {
     next: Vec<f64>,
 }
 
+struct OneFactor<'a> {
+    r: &'a [f64],
+    k: usize,
+}
+
+impl crate::similarity::Kernel for OneFactor<'_> {
+    type Output = Fit;
+    #[inline(always)]
+    fn run(self) -> Fit {
+        one_factor(self.r, self.k)
+    }
+}
+
 /// The one-factor ML loadings of the k × k correlation matrix `r` (module
 /// documentation), sign chosen so that they sum to ≥ 0.
+#[inline(always)]
 fn one_factor(r: &[f64], k: usize) -> Fit {
     let Some(chol) = cholesky(r, k) else {
         return Fit::Singular;
@@ -357,6 +484,7 @@ fn one_factor(r: &[f64], k: usize) -> Fit {
 /// difference of the analytic gradient ∂F/∂ψᵢ = (λᵢ² + ψᵢ − 1)/ψᵢ²; a step
 /// that does not lower F is halved, and the fixed-point step taken when
 /// halving fails.
+#[inline(always)]
 fn newton(r: &[f64], k: usize, mut psi: Vec<f64>, logdet_r: f64, eig: &mut Eigen) -> Fit {
     let ev = |p: &[f64], e: &mut Eigen| evaluate(r, k, p, logdet_r, e, 1e-15);
     let grad = |st: &Step, p: &[f64]| -> Vec<f64> {
@@ -471,6 +599,7 @@ fn clamp(v: f64) -> f64 {
     v.clamp(PSI_MIN, 1.0)
 }
 
+#[inline(always)]
 fn norm(v: &[f64]) -> f64 {
     v.iter().map(|x| x * x).sum::<f64>().sqrt()
 }
@@ -482,6 +611,7 @@ fn max_diff(a: &[f64], b: &[f64]) -> f64 {
         .fold(0.0, f64::max)
 }
 
+#[inline(always)]
 fn evaluate(r: &[f64], k: usize, psi: &[f64], logdet_r: f64, eig: &mut Eigen, tol: f64) -> Step {
     let s: Vec<f64> = psi.iter().map(|p| 1.0 / p.sqrt()).collect();
     let mut a = vec![0.0; k * k];
@@ -521,6 +651,7 @@ impl Eigen {
         }
     }
 
+    #[inline(always)]
     fn top(&mut self, a: &[f64], k: usize, tol: f64) -> f64 {
         for _ in 0..500 {
             for i in 0..k {
@@ -548,6 +679,7 @@ impl Eigen {
 
 /// Dot product in four fixed lanes (vectorisable, and the same sum order on
 /// every machine and thread count).
+#[inline(always)]
 fn dot(a: &[f64], b: &[f64]) -> f64 {
     let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
     let tail: f64 = ca
@@ -565,6 +697,7 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
     (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
 }
 
+#[inline(always)]
 fn rayleigh(a: &[f64], k: usize, v: &[f64]) -> f64 {
     (0..k).map(|i| v[i] * dot(&a[i * k..(i + 1) * k], v)).sum()
 }
@@ -678,6 +811,56 @@ mod tests {
         let (one, two) = (at(1), at(2));
         assert_eq!(format!("{one:?}"), format!("{two:?}"));
         assert!(one[0].n < 5000 && one[0].omega.is_finite());
+    }
+
+    #[test]
+    fn tiled_covariance_is_the_plain_two_pass_one_on_every_path() {
+        use crate::similarity::{with_simd_path, SimdPath};
+        for k in [1, 3, 4, 5, 8, 9, 17, 40] {
+            // more rows than one block, a partial last block
+            let n = BLOCK * 2 + 37;
+            let x = one_factor_data(n, &vec![0.6; k], 5 + k as u64);
+            let sub: Vec<f64> = x.iter().copied().collect();
+            // the plain loop: means, then one chain per entry over the rows
+            // of each block, blocks summed in order
+            let mean: Vec<f64> = (0..k)
+                .map(|j| {
+                    let mut m = 0.0;
+                    for b in sub.chunks(BLOCK * k) {
+                        let mut s = 0.0;
+                        for row in b.chunks_exact(k) {
+                            s += row[j];
+                        }
+                        m += s;
+                    }
+                    m / n as f64
+                })
+                .collect();
+            let mut want = vec![0.0; k * k];
+            for a in 0..k {
+                for c in a..k {
+                    let mut tot = 0.0;
+                    for b in sub.chunks(BLOCK * k) {
+                        let mut s = 0.0;
+                        for row in b.chunks_exact(k) {
+                            s += (row[a] - mean[a]) * (row[c] - mean[c]);
+                        }
+                        tot += s;
+                    }
+                    want[a * k + c] = tot / (n - 1) as f64;
+                    want[c * k + a] = want[a * k + c];
+                }
+            }
+            for path in SimdPath::available() {
+                let got = with_simd_path(path, || covariance(&sub, n, k)).unwrap();
+                assert!(
+                    got.iter()
+                        .zip(&want)
+                        .all(|(g, w)| g.to_bits() == w.to_bits()),
+                    "k = {k}, {path}"
+                );
+            }
+        }
     }
 
     #[test]

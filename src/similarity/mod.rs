@@ -26,6 +26,7 @@ mod tiles;
 pub use crate::scoring::Control;
 pub use simd::{simd_path, with_simd_path, SimdPath, SIMD_ENV};
 pub use tiles::MatrixElement;
+pub(crate) use tiles::{multiversion, Kernel};
 
 /// Errors of the similarity functions.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

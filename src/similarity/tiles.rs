@@ -879,6 +879,45 @@ pub(crate) fn vectorised<R>(path: SimdPath, f: impl FnOnce() -> R) -> R {
     f()
 }
 
+/// A loop nest to compile once per instruction set ([`multiversion`]); its
+/// `run` is `#[inline(always)]` so that it is compiled inside the
+/// path's function, whatever its size.
+pub(crate) trait Kernel {
+    type Output;
+    fn run(self) -> Self::Output;
+}
+
+/// Runs `kernel` compiled for `path`'s instruction set (as [`vectorised`],
+/// for loop nests too large for LLVM to inline on its own).
+#[inline]
+pub(crate) fn multiversion<K: Kernel>(path: SimdPath, kernel: K) -> K::Output {
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx512f")]
+        fn on_avx512<K: Kernel>(kernel: K) -> K::Output {
+            kernel.run()
+        }
+        #[target_feature(enable = "avx2,fma")]
+        fn on_avx2<K: Kernel>(kernel: K) -> K::Output {
+            kernel.run()
+        }
+        match path {
+            SimdPath::Avx512 if path.is_available() => {
+                // SAFETY: the CPU has AVX-512F.
+                return unsafe { on_avx512(kernel) };
+            }
+            SimdPath::Avx2 if path.is_available() => {
+                // SAFETY: the CPU has AVX2 and FMA.
+                return unsafe { on_avx2(kernel) };
+            }
+            _ => {}
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = path;
+    kernel.run()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
