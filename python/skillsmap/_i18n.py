@@ -52,6 +52,9 @@ TRANSLATED_MODULES: tuple[str, ...] = (
     "plot/_network.py",
     "plot/_common.py",
     "plot/_difference.py",
+    "report/_build.py",
+    "report/_html.py",
+    "cli.py",
 )
 
 
@@ -354,7 +357,7 @@ def update(translations: dict[str, dict[str, str]] | None = None) -> None:
             locale=code,
             domain=DOMAIN,
             header_comment=(
-                f"# Messages of skillsmap's reports and figures ({code}).\n"
+                f"# Messages of skillsmap's reports, figures and command line ({code}).\n"
                 "# Working translation by the skillsmap project, to be checked by native "
                 "speakers.\n# Regenerate with: python -m skillsmap._i18n"
             ),
