@@ -174,6 +174,10 @@ def test_lang_translates_the_interregional_page_and_its_figures(tmp_path):
     assert re.search(r"\d,\d\d \[\d,\d\d; \d,\d\d\]", page)
     for english in ("Co-gap network:", "Regional diagnoses", "Made with", "Files:", "Top 10"):
         assert english not in page
+    # every table of the English page is there: priorities, reliability,
+    # differences (or the sentence saying there are none), matches
+    assert page.count('<table class="data">') >= 3
+    assert "<th>Cronbachin α [LV]</th>" in page
     svg = (tmp_path / "fi" / "figures" / "borich_bars.svg").read_text(encoding="utf-8")
     assert "synteettinen esittelyaineisto" in svg
     # the CSV tables keep their machine-readable columns

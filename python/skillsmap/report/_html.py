@@ -349,6 +349,7 @@ def page(
         "model)."
     )
     parts.append(f"<p>{esc(reliability)}</p>")
+    parts.append(_reliability_table(data))
     parts.append(
         "<h3>"
         + esc(_by(data, N_("Do regions differ?"), N_("Do stakeholder types differ?")))
