@@ -34,7 +34,7 @@ from typing import Any
 
 from .errors import ConfigurationError
 
-__all__ = ["LANGUAGES", "N_", "Lang", "check_lang", "lang_of"]
+__all__ = ["LANGUAGES", "N_", "Lang", "check_lang", "environment_language", "lang_of"]
 
 #: Languages with a complete catalogue: the RESEES regions' and English.
 LANGUAGES: tuple[str, ...] = ("en", "es", "fr", "sl", "fi", "it")
@@ -52,6 +52,9 @@ TRANSLATED_MODULES: tuple[str, ...] = (
     "plot/_network.py",
     "plot/_common.py",
     "plot/_difference.py",
+    "report/_build.py",
+    "report/_html.py",
+    "cli.py",
 )
 
 
@@ -66,6 +69,36 @@ def check_lang(value: Any) -> str:
     if isinstance(value, str) and value.strip().lower() in LANGUAGES:
         return value.strip().lower()
     raise ConfigurationError(f"unknown language {value!r}; supported: {', '.join(LANGUAGES)}")
+
+
+def environment_language(environ: Any = None) -> str:
+    """The language of messages asked for by the environment, as gettext
+    reads it: the first of ``LANGUAGE``, ``LC_ALL``, ``LC_MESSAGES`` and
+    ``LANG`` that is set names the languages to try (``LANGUAGE`` may list
+    several, ``fi:en``); the first supported one wins. ``C``, ``POSIX``,
+    an unsupported language or nothing set is English.
+
+    >>> environment_language({"LANG": "fi_FI.UTF-8"})
+    'fi'
+    >>> environment_language({"LANGUAGE": "de:it", "LANG": "fi_FI.UTF-8"})
+    'it'
+    >>> environment_language({"LC_ALL": "C", "LANG": "fi_FI.UTF-8"})
+    'en'
+    """
+    import os
+
+    env = os.environ if environ is None else environ
+    for var in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(var)
+        if not value:
+            continue
+        for entry in value.split(":"):
+            # fi_FI.UTF-8@euro -> fi
+            code = re.split(r"[_.@-]", entry.strip(), maxsplit=1)[0].lower()
+            if code in LANGUAGES:
+                return code
+        return "en"
+    return "en"
 
 
 @functools.cache
@@ -165,11 +198,17 @@ def po_path(code: str) -> Path:
 
 
 def _marked_calls(tree: ast.AST) -> Iterator[tuple[ast.Call, str]]:
+    """Calls of ``_("…")``, ``N_("…")`` and ``<anything>.gettext("…")``
+    with a literal message."""
     for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
         if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Name)
-            and node.func.id in ("_", "N_")
+            (
+                (isinstance(func, ast.Name) and func.id in ("_", "N_"))
+                or (isinstance(func, ast.Attribute) and func.attr == "gettext")
+            )
             and node.args
             and isinstance(node.args[0], ast.Constant)
             and isinstance(node.args[0].value, str)
@@ -178,11 +217,13 @@ def _marked_calls(tree: ast.AST) -> Iterator[tuple[ast.Call, str]]:
 
 
 def msgids() -> dict[str, list[str]]:
-    """Every marked msgid of the translated modules, with where it is used."""
+    """Every msgid marked anywhere in the package (not only in the
+    :data:`TRANSLATED_MODULES`), with where it is used: a string passed to
+    the translation functions is found wherever it is."""
     pkg = Path(__file__).parent
     found: dict[str, list[str]] = {}
-    for rel in TRANSLATED_MODULES:
-        path = pkg / rel
+    for path in sorted(pkg.rglob("*.py")):
+        rel = path.relative_to(pkg).as_posix()
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node, text in _marked_calls(tree):
             found.setdefault(text, []).append(f"{rel}:{node.lineno}")
@@ -197,8 +238,8 @@ def unmarked(rel: str) -> list[tuple[int, str]]:
     """String constants of a translated module that read as user-facing text
     but are not marked: (line, text). Docstrings, exception messages and
     warnings (for developers, in English), and keyword values that are not
-    drawn as text (``loc="upper left"``) are not text; a line ending in
-    ``# i18n: not text`` is skipped."""
+    drawn as text (``loc="upper left"``) are not text; a string whose first
+    or last line ends in ``# i18n: not text`` is skipped."""
     path = Path(__file__).parent / rel
     source = path.read_text(encoding="utf-8")
     lines = source.splitlines()
@@ -219,7 +260,7 @@ def unmarked(rel: str) -> list[tuple[int, str]]:
         if isinstance(node, ast.Call):
             func = node.func
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-            if name in ("_", "N_", "warn", "log", "ConfigurationError", "Omitted"):
+            if name in ("_", "N_", "gettext", "warn", "log", "ConfigurationError", "Omitted"):
                 ignore(node)
             for kw in node.keywords:
                 if kw.arg not in _TEXT_KEYWORDS:
@@ -249,7 +290,8 @@ def unmarked(rel: str) -> list[tuple[int, str]]:
         else:
             continue
         line = getattr(node, "lineno", 0)
-        if line and lines[line - 1].rstrip().endswith("# i18n: not text"):
+        end = getattr(node, "end_lineno", None) or line
+        if line and any(lines[n - 1].rstrip().endswith("# i18n: not text") for n in {line, end}):
             continue
         if _reads_as_text(text):
             found.append((line, text))
@@ -315,7 +357,7 @@ def update(translations: dict[str, dict[str, str]] | None = None) -> None:
             locale=code,
             domain=DOMAIN,
             header_comment=(
-                f"# Messages of skillsmap's reports and figures ({code}).\n"
+                f"# Messages of skillsmap's reports, figures and command line ({code}).\n"
                 "# Working translation by the skillsmap project, to be checked by native "
                 "speakers.\n# Regenerate with: python -m skillsmap._i18n"
             ),

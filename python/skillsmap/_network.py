@@ -244,8 +244,13 @@ class CoGapNetwork:
         :attr:`alpha`."""
         return self.alpha
 
-    def describe_backbone(self) -> str:
+    def describe_backbone(self, lang: Any = None) -> str:
         """The backbone in words, for captions.
+
+        Parameters
+        ----------
+        lang : {"en", "es", "fr", "sl", "fi", "it"}, optional
+            Language of the words and of α's decimal mark (default English).
 
         Returns
         -------
@@ -263,15 +268,22 @@ class CoGapNetwork:
         >>> net = sm.demo_survey(300, seed=0).cogap_network(1, backbone="hypergeometric")
         >>> net.describe_backbone()
         'hypergeometric backbone (holm-adjusted), α = 0.05'
+        >>> net.describe_backbone(lang="fi")
+        'hypergeometrinen runko (holm-korjattu), α = 0,05'
         """
+        from ._i18n import N_, lang_of
+
         if self.backbone is None:
             return ""
+        tr = lang_of(lang)
         name = {
-            "noise_corrected": "noise-corrected backbone (Coscia & Neffke 2017)",
-            "hypergeometric": f"hypergeometric backbone ({self.p_adjust}-adjusted)",
-            "disparity": "disparity-filter backbone (Serrano et al. 2009)",
+            "noise_corrected": N_("noise-corrected backbone (Coscia & Neffke 2017)"),
+            "hypergeometric": N_("hypergeometric backbone ({method}-adjusted)"),
+            "disparity": N_("disparity-filter backbone (Serrano et al. 2009)"),
         }[self.backbone]
-        return f"{name}, α = {self.alpha:g}"
+        text = tr.gettext(name).format(method=self.p_adjust)
+        alpha = f"{self.alpha:g}".replace(".", tr.num(0.5, 1)[1])
+        return tr.gettext("{backbone}, α = {alpha}").format(backbone=text, alpha=alpha)
 
     def _weights(self, weight: str) -> np.ndarray:
         if weight not in {"count", "phi"}:

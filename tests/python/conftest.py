@@ -21,6 +21,16 @@ RESPONDENTS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _english_messages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Messages (the CLI's, progress lines) follow gettext's environment
+    variables; the tests expect English whatever the developer's locale, and
+    a test that wants another language sets it."""
+    for var in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("LANG", "C")
+
+
 @pytest.fixture(scope="session")
 def se_core_ids() -> list[str]:
     """Competence ids of the default framework, in framework order."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,13 +14,18 @@ import skillsmap as sm
 from skillsmap.cli import main
 
 
-def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The CLI in a subprocess; ``env`` adds to the environment (where the
+    conftest fixture has already set LANG=C)."""
     return subprocess.run(
         [sys.executable, "-m", "skillsmap", *map(str, args)],
         capture_output=True,
         text=True,
         timeout=120,
         cwd=cwd,
+        env=None if env is None else {**os.environ, **env},
     )
 
 
@@ -217,3 +224,83 @@ def test_validate_a_file_in_an_unknown_encoding(tmp_path):
     done = run("validate", path, "--encoding", "latin-1", "--sep", ";")
     assert done.returncode == 1
     assert "missing column" in done.stdout
+
+
+# -- the language of the messages ---------------------------------------------------------
+
+
+def test_messages_follow_lang_then_the_environment_then_english(bad_csv):
+    english = run("validate", bad_csv)
+    assert english.returncode == 1 and "2 problems" in english.stdout
+    finnish = run("validate", bad_csv, "--lang", "fi")
+    assert finnish.returncode == 1 and "2 ongelmaa" in finnish.stdout
+    by_env = run("validate", bad_csv, env={"LANG": "fi_FI.UTF-8"})
+    assert by_env.stdout == finnish.stdout
+    # gettext's order: LANGUAGE first, LC_ALL before LANG; C is English
+    assert "2 problemi" in run("validate", bad_csv, env={"LANGUAGE": "de:it"}).stdout
+    assert "2 problems" in run("validate", bad_csv, env={"LC_ALL": "C", "LANG": "fi"}).stdout
+    # --lang wins over the environment, before or after the command
+    assert "2 problemas" in run("validate", bad_csv, "--lang=es", env={"LANG": "fi"}).stdout
+    assert "2 problèmes" in run("--lang", "fr", "validate", bad_csv).stdout
+
+
+def test_help_is_translated_and_argparse_keeps_its_own_words():
+    done = run("report", "--help", env={"LANG": "sl_SI.UTF-8"})
+    assert done.returncode == 0
+    assert "usage:" in done.stdout  # argparse's own
+    assert "izhodna mapa" in done.stdout and "brez vrstic o napredku" in done.stdout
+    top = run("--help", "--lang", "fi").stdout
+    assert "paluuarvo: 0 onnistui" in top and "exit status" not in top
+
+
+def test_a_bad_language_is_refused_with_the_supported_ones():
+    for args in (["validate", "x.csv", "--lang", "de"], ["--lang", "xx", "summary", "--demo"]):
+        done = run(*args)
+        assert done.returncode == 2
+        assert "unknown language" in done.stderr
+        assert "supported: en, es, fr, sl, fi, it" in done.stderr
+    # in the environment's language; an unknown LANG is English without a word
+    done = run("validate", "x.csv", "--lang", "de", env={"LANG": "it_IT.UTF-8"})
+    assert "lingua sconosciuta 'de'; supportate: en, es, fr, sl, fi, it" in done.stderr
+    assert run("--version", env={"LANG": "de_DE.UTF-8"}).returncode == 0
+
+
+def test_machine_readable_output_is_the_same_in_every_language(bad_csv):
+    outputs = {
+        code: run("validate", bad_csv, "--format", "json", "--lang", code).stdout
+        for code in ("en", "fi", "sl")
+    }
+    assert len(set(outputs.values())) == 1
+    doc = json.loads(outputs["en"])
+    assert list(doc["issues"][0]) == ["row", "column", "value", "code", "reason"]
+
+
+def test_report_errors_and_progress_lines_in_the_chosen_language(tmp_path):
+    done = run("report", "--out", tmp_path / "r", "--lang", "it")
+    assert done.returncode == 2
+    assert done.stderr.startswith("skillsmap report: indica un file di INDAGINE o --demo")
+    done = run(
+        "report",
+        "--demo",
+        "--n-respondents",
+        "60",
+        "--region",
+        "FI1D7",
+        "--all-regions",
+        "--out",
+        tmp_path / "r",
+        env={"LANG": "fr_FR.UTF-8"},
+    )
+    assert done.returncode == 2 and "(pas les deux)" in done.stderr
+
+
+def test_progress_lines_in_the_messages_language(capsys, monkeypatch):
+    from skillsmap.report import _printer
+
+    _printer("fi")("done in {seconds} s: {page}", seconds=1.5, page="x/index.html")
+    assert capsys.readouterr().err.endswith("] valmis 1,5 sekunnissa: x/index.html\n")
+    monkeypatch.setenv("LANG", "sl_SI.UTF-8")
+    _printer(True)("wrote {n} tables", n=3)
+    assert capsys.readouterr().err.endswith("] zapisane tabele: 3\n")
+    _printer(False)("wrote {n} tables", n=3)
+    assert capsys.readouterr().err == ""

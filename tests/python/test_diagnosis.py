@@ -56,6 +56,23 @@ def test_user_facing_strings_of_the_translated_modules_are_marked():
     assert not any(found.values()), {k: v for k, v in found.items() if v}
 
 
+def test_a_message_missing_from_the_catalogues_is_found_wherever_it_is(tmp_path, monkeypatch):
+    # any module of the package, any spelling of the call: _("…"), N_("…"),
+    # something.gettext("…")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "mod.py").write_text(
+        "def f(tr, _):\n"
+        "    tr.gettext('Nobody translated this')\n"
+        "    _('Nor this')\n"
+        "    return N_('Nor that')\n"
+    )
+    monkeypatch.setattr(_i18n, "__file__", str(tmp_path / "_i18n.py"))
+    found = _i18n.msgids()
+    assert found["Nobody translated this"] == ["sub/mod.py:2"]
+    assert {"Nor this", "Nor that"} <= set(found)
+    assert not set(found) & set(_i18n.read_catalogue("fi"))
+
+
 def test_the_unmarked_check_can_fail(tmp_path, monkeypatch):
     mod = tmp_path / "mod.py"
     mod.write_text(
@@ -128,6 +145,44 @@ def test_all_regions_writes_six_diagnoses_and_an_index_linking_them(all_regions)
         assert "@media print" in page and "size: A4" in page
     marker = (out / ".skillsmap-report").read_text(encoding="utf-8")
     assert "regions/FI1D7/index.html" in marker
+
+
+def test_the_index_of_diagnoses_in_their_own_languages_is_english_with_bilingual_links(
+    all_regions,
+):
+    index = (all_regions / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="en">' in index
+    assert "Regional diagnosis: Lapland · " in index
+    assert '<span lang="fi">Alueellinen diagnoosi: Lapland</span>' in index
+    assert '<span lang="es">Diagnóstico regional: Navarra</span>' in index
+    assert "One diagnosis per region, in the region&#x27;s language" in index
+
+
+def test_lang_translates_the_interregional_page_and_its_figures(tmp_path):
+    survey = sm.demo_survey(150, seed=0, framework="lifecomp")
+    r = sm.report(survey, tmp_path / "fi", n_boot=20, lang="fi", progress=False)
+    page = r.index.read_text(encoding="utf-8")
+    assert '<html lang="fi">' in page and "<h1>Osaamiskartoituksen raportti</h1>" in page
+    assert ">Sisällys<" in page and ">Taulukot<" in page and "Tiedostot:" in page
+    assert "Kunkin osaamisen keskimääräinen puute" in page
+    assert "kohinakorjattu runko (Coscia &amp; Neffke 2017), α = 0,05" in page or (
+        "koko verkoston vahvimmat linkit" in page
+    )
+    # competence names in Finnish, numbers with a decimal comma
+    fi = sm.frameworks.load("lifecomp").competences["label_fi"]
+    assert any(label in page for label in fi)
+    assert re.search(r"\d,\d\d \[\d,\d\d; \d,\d\d\]", page)
+    for english in ("Co-gap network:", "Regional diagnoses", "Made with", "Files:", "Top 10"):
+        assert english not in page
+    # every table of the English page is there: priorities, reliability,
+    # differences (or the sentence saying there are none), matches
+    assert page.count('<table class="data">') >= 3
+    assert "<th>Cronbachin α [LV]</th>" in page
+    svg = (tmp_path / "fi" / "figures" / "borich_bars.svg").read_text(encoding="utf-8")
+    assert "synteettinen esittelyaineisto" in svg
+    # the CSV tables keep their machine-readable columns
+    en = pd.read_csv(tmp_path / "fi" / "tables" / "priorities.csv")
+    assert "competence" in en.columns and "mwds" in en.columns
 
 
 def test_the_finnish_diagnosis_of_lapland_speaks_finnish(all_regions):
@@ -216,10 +271,10 @@ def test_cli_region_lang_and_their_errors(tmp_path, capsys):
 
     code, err = cli("--region", "Nowhere")
     assert code == 1 and "known region ids: ES22" in err
-    code, err = cli("--region", "Lapland", "--lang", "de")
-    assert code == 1 and "supported: en, es, fr, sl, fi, it" in err
+    with pytest.raises(SystemExit) as bad:
+        cli("--region", "Lapland", "--lang", "de")
+    assert bad.value.code == 2
+    assert "supported: en, es, fr, sl, fi, it" in capsys.readouterr().err
     code, err = cli("--region", "FI1D7", "--all-regions")
     assert code == 2 and "not both" in err
-    code, err = cli("--lang", "fi")
-    assert code == 2 and "--lang goes with" in err
     assert not (tmp_path / "n").exists()

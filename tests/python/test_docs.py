@@ -13,6 +13,7 @@ MODULES = [
     "skillsmap._exports",
     "skillsmap._files",
     "skillsmap._gaps",
+    "skillsmap._i18n",
     "skillsmap._ingest",
     "skillsmap._map",
     "skillsmap._matches",

@@ -71,6 +71,10 @@ def test_demo_report_has_every_figure_table_and_caption(demo_report):
     assert {"competence", "mwds", "mwds_lo", "mwds_hi"} <= set(gaps.columns)
     assert "Synthetic demonstration data" in html
     assert html.count("data:image/png;base64,") == len(FIGURES)
+    # the page's own tables: priorities, reliability (one row per area),
+    # differences between the regions, learning matches
+    assert html.count('<table class="data">') == 4
+    assert "<th>Cronbach&#x27;s α [CI]</th>" in html
 
 
 def test_demo_report_is_self_contained(demo_report):

@@ -230,7 +230,7 @@ def skills_network(
     )
     default = _("Co-gap network (gap ≥ {threshold})").format(threshold=tr.num(network.threshold, 1))
     if network.backbone is not None:
-        default += f", {network.describe_backbone()}"  # i18n: not text
+        default += f", {network.describe_backbone(lang=tr)}"  # i18n: not text
     if len(shown) < total:
         default += "\n" + _("strongest {shown} of {total} links by {weight}").format(
             shown=len(shown), total=total, weight=weight

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._i18n import N_
 from .._output import pandas_inside
 from ..errors import ConfigurationError
 
@@ -82,7 +83,8 @@ def report(
     min_n: int = 5,
     dpi: int = 200,
     title: str | None = None,
-    progress: bool = True,
+    lang: str | None = None,
+    progress: bool | str = True,
 ) -> Report:
     """Write the skills-mapping report of a survey into the folder ``out``.
 
@@ -109,9 +111,14 @@ def report(
     dpi : int
         Resolution of the PNG files (at least 150).
     title : str, optional
-        Title of the page (default "Skills-mapping report").
-    progress : bool
-        Print one line per step to standard error.
+        Title of the page (default "Skills-mapping report", in ``lang``).
+    lang : {"en", "es", "fr", "sl", "fi", "it"}, optional
+        Language of the page and figures (default en); numbers follow it.
+    progress : bool or str
+        Print one line per step to standard error, in the language the
+        environment asks for (``LANGUAGE``, ``LC_ALL``, ``LC_MESSAGES``,
+        ``LANG``, as gettext reads them; English when none is supported), or
+        in the language whose code is given (``"fi"``); False prints nothing.
 
     Returns
     -------
@@ -138,6 +145,7 @@ def report(
     ...     r.index.name, all(f.png.exists() for f in r.figures if f.omitted is None)
     ('index.html', True)
     """
+    from .._i18n import Lang
     from .._survey import Survey
     from ._build import build
 
@@ -147,7 +155,8 @@ def report(
         raise ConfigurationError(f"by must be 'region' or 'stakeholder_type', got {by!r}")
     if dpi < 150:
         raise ConfigurationError(f"dpi must be at least 150, got {dpi}")
-    log: Callable[[str], None] = _printer() if progress else (lambda _msg: None)
+    tr = Lang("en" if lang is None else lang)
+    log = _printer(progress)
     return build(
         survey,
         out,
@@ -160,6 +169,7 @@ def report(
         dpi=dpi,
         title=title,
         log=log,
+        lang=tr,
     )
 
 
@@ -185,7 +195,7 @@ def diagnosis(
     seed: int = 0,
     min_n: int = 5,
     dpi: int = 200,
-    progress: bool = True,
+    progress: bool | str = True,
 ) -> Report:
     """Write the diagnosis of one region, with the other regions as context,
     into the folder ``out``, in the region's language.
@@ -225,8 +235,11 @@ def diagnosis(
         Cells with fewer respondents are suppressed.
     dpi : int
         Resolution of the PNG files (at least 150).
-    progress : bool
-        Print one line per step to standard error.
+    progress : bool or str
+        Print one line per step to standard error, in the language the
+        environment asks for (``LANGUAGE``, ``LC_ALL``, ``LC_MESSAGES``,
+        ``LANG``, as gettext reads them; English when none is supported), or
+        in the language whose code is given (``"fi"``); False prints nothing.
 
     Returns
     -------
@@ -263,7 +276,7 @@ def diagnosis(
     _check(survey, dpi)
     rid = region_id(survey, region)
     tr = Lang(default_language(rid) if lang is None else lang)
-    log: Callable[[str], None] = _printer() if progress else (lambda _msg: None)
+    log = _printer(progress)
     start = time.perf_counter()
     folder = claim(out, force=force)
     ctx = Context(survey, ci=ci, n_boot=n_boot, seed=seed, min_n=min_n, log=log)
@@ -286,7 +299,7 @@ def diagnosis(
             f.svg = root / "figures" / f.svg.name
             f.png = root / "figures" / f.png.name
     rep.figures = figures
-    log(f"done in {rep.seconds:.1f} s: {rep.index}")
+    log(N_("done in {seconds} s: {page}"), seconds=rep.seconds, page=rep.index)
     return rep
 
 
@@ -302,7 +315,7 @@ def diagnoses(
     seed: int = 0,
     min_n: int = 5,
     dpi: int = 200,
-    progress: bool = True,
+    progress: bool | str = True,
 ) -> Report:
     """Write the interregional report with the diagnosis of every region
     that has respondents, in one run: ``out/index.html`` is the interregional
@@ -319,8 +332,10 @@ def diagnoses(
         Output folder, owned as by :func:`report`; the whole set is built
         beside the previous one and swapped in at the end.
     lang : {"en", "es", "fr", "sl", "fi", "it"}, optional
-        One language for every diagnosis; default each region's own (see
-        :func:`diagnosis`).
+        One language for every diagnosis and for the interregional page;
+        default each region's own (see :func:`diagnosis`), and then the
+        interregional page is in English with each region's link given in
+        English and in the region's language.
     force, ci, n_boot, seed, min_n, dpi, progress
         As in :func:`diagnosis`.
 
@@ -348,7 +363,7 @@ def diagnoses(
     ...     sorted(r.diagnoses)
     ['ES22', 'ES62', 'FI1D7', 'FRI', 'ITH5', 'SI032']
     """
-    from .._i18n import check_lang
+    from .._i18n import Lang, check_lang
     from ._build import build
     from ._diagnosis import default_language
 
@@ -361,7 +376,7 @@ def diagnoses(
         for r in survey.regions.table["id"]
         if str(r) in present
     ]
-    log: Callable[[str], None] = _printer() if progress else (lambda _msg: None)
+    log = _printer(progress)
     return build(
         survey,
         out,
@@ -375,13 +390,34 @@ def diagnoses(
         title=None,
         log=log,
         regions=regions,
+        lang=Lang("en" if lang is None else lang),
+        bilingual_links=lang is None,
     )
 
 
-def _printer() -> Callable[[str], None]:
+def _printer(progress: bool | str) -> Callable[..., None]:
+    """The progress printer of ``progress``: ``log(msgid, **fields)`` prints
+    the message from the catalogue of the environment's language (True) or
+    of the language code given, with its fields, on standard error; or does
+    nothing (False)."""
+    from .._i18n import Lang, check_lang, environment_language
+
+    if isinstance(progress, str):
+        tr = Lang(check_lang(progress))
+    elif progress:
+        tr = Lang(environment_language())
+    else:
+        return lambda _msg, /, **_fields: None
     start = time.perf_counter()
 
-    def log(msg: str) -> None:
-        print(f"[{time.perf_counter() - start:5.1f} s] {msg}", file=sys.stderr, flush=True)
+    def log(msg: str, /, **fields: Any) -> None:
+        text = tr.gettext(msg)
+        if fields:
+            # seconds and other measures in the language's number format
+            text = text.format(
+                **{k: tr.num(v, 1) if isinstance(v, float) else v for k, v in fields.items()}
+            )
+        elapsed = tr.num(time.perf_counter() - start, 1)
+        print(f"[{elapsed:>5} s] {text}", file=sys.stderr, flush=True)
 
     return log

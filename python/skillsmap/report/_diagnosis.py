@@ -87,7 +87,7 @@ class Context:
         seed: int,
         min_n: int,
         matches: pd.DataFrame | None = None,
-        log: Callable[[str], None] = lambda _msg: None,
+        log: Callable[..., None] = lambda _msg, /, **_fields: None,
     ) -> None:
         self.survey = survey
         self.framework = survey.framework
@@ -98,7 +98,7 @@ class Context:
         }
         self.respondents = survey.respondents
         self.frame = survey.to_frame()
-        log("Borich scores of every region with bootstrap intervals")
+        log(N_("Borich scores of every region with bootstrap intervals"))
         self.gaps = survey.gaps(
             "region", ci=ci, n_boot=n_boot, seed=seed, min_n=min_n, progress=False
         )
@@ -109,7 +109,7 @@ class Context:
         self.competences = self.framework.competences["id"].astype(str).tolist()
         present = sorted(set(self.respondents["region"].dropna().astype(str)))
         if matches is None and len(present) >= 2:
-            log("learning matches between the regions")
+            log(N_("learning matches between the regions"))
             matches = survey.learning_matches(
                 "region", min_n=min_n, ci=ci, n_boot=n_boot, seed=seed
             )
@@ -510,7 +510,7 @@ FIGURES: list[tuple[str, str, Callable[[Diagnosis], tuple[Any, str]]]] = [
 ]
 
 
-def draw(d: Diagnosis, figdir: Path, dpi: int, log: Callable[[str], None]) -> list[Figure]:
+def draw(d: Diagnosis, figdir: Path, dpi: int, log: Callable[..., None]) -> list[Figure]:
     """Draw the diagnosis's figures into ``figdir`` (SVG and PNG)."""
     import matplotlib
 
@@ -546,7 +546,7 @@ def draw(d: Diagnosis, figdir: Path, dpi: int, log: Callable[[str], None]) -> li
                 plt.close(figure)
             fig.seconds = time.perf_counter() - t0
             figures.append(fig)
-    log(f"{d.region}: {sum(f.omitted is None for f in figures)} figures")
+    log(N_("{region}: {n} figures"), region=d.region, n=sum(f.omitted is None for f in figures))
     return figures
 
 
@@ -578,7 +578,7 @@ def write(
     *,
     dpi: int,
     seconds_before: float,
-    log: Callable[[str], None],
+    log: Callable[..., None],
     index: str | None = None,
 ) -> tuple[list[Figure], dict[str, Path]]:
     """Write one diagnosis (``index.html``, ``figures/``, ``tables/``) into
