@@ -48,8 +48,13 @@ rust-test: ## Rust unit, integration and doc tests, the examples, a downstream c
 	cargo run --quiet --features csv --example from_csv > /dev/null
 	cargo run --quiet -p skillsmap-downstream
 
+# Two pytest-xdist workers (CI has two cores); each test file stays on one
+# worker, so a file's module fixtures (a built report) are made once.
+# PYTEST_WORKERS=0 runs everything in this process.
+PYTEST_WORKERS ?= 2
+
 py-test: build ## pytest (doctests included), warnings are errors
-	$(PY) -m pytest -q -p no:cacheprovider
+	$(PY) -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadfile
 
 stubtest: build ## check python/skillsmap/_core.pyi against the extension
 	$(PY) -m mypy.stubtest skillsmap._core

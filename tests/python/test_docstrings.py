@@ -58,7 +58,9 @@ def _members(qualname: str, cls: type) -> list[tuple[str, str]]:
             out.append((f"{qualname}.{name}", "property"))
         elif callable(value) or isinstance(value, classmethod | staticmethod):
             out.append((f"{qualname}.{name}", "callable"))
-    return out
+    # sorted: a compiled class's attribute order can differ between
+    # processes, and pytest-xdist's workers must collect the same tests
+    return sorted(out)
 
 
 def public_objects() -> list[tuple[str, str]]:
