@@ -395,6 +395,7 @@ def top_k(
     distance: bool = False,
     pairwise_complete: bool = True,
     min_overlap: int = 1,
+    dtype: str = "float64",
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]: ...
 def simd_path() -> str: ...
