@@ -1127,6 +1127,56 @@ fn sparse_top_k(
     Ok(per_block.into_iter().flatten().collect())
 }
 
+/// The best value (highest, or lowest for distances) of each of the `rows`
+/// rows and `cols` columns of a tile (row stride `ld`) into `row_top` and
+/// `col_top`; NaN never counts. Written as element-wise selects over
+/// fixed-width lanes so that the compiler vectorises both loops.
+#[inline(always)]
+fn tile_tops<S: tiles::Real>(
+    buf: &[S],
+    (rows, cols, ld): (usize, usize, usize),
+    higher: bool,
+    worst: S,
+    row_top: &mut [S],
+    col_top: &mut [S],
+) {
+    const LANES: usize = 16;
+    // `v > m` (or `v < m`) is false for a NaN v: it never replaces m
+    let pick = |v: S, m: S| {
+        if higher {
+            if v > m {
+                v
+            } else {
+                m
+            }
+        } else if v < m {
+            v
+        } else {
+            m
+        }
+    };
+    let col_top = &mut col_top[..cols];
+    col_top.fill(worst);
+    for (a, top) in row_top.iter_mut().enumerate().take(rows) {
+        let row = &buf[a * ld..a * ld + cols];
+        let mut lanes = [worst; LANES];
+        let mut chunks = row.chunks_exact(LANES);
+        for chunk in &mut chunks {
+            for (m, &v) in lanes.iter_mut().zip(chunk) {
+                *m = pick(v, *m);
+            }
+        }
+        let mut best = chunks.remainder().iter().fold(worst, |m, &v| pick(v, m));
+        for &m in &lanes {
+            best = pick(m, best);
+        }
+        *top = best;
+        for (c, &v) in col_top.iter_mut().zip(row) {
+            *c = pick(v, *c);
+        }
+    }
+}
+
 /// Tile side of the top-k products (multiple of every kernel block).
 const TOPK_TILE: usize = 192;
 
@@ -1227,9 +1277,20 @@ fn dense_top_k<S: tiles::Real>(
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     };
     control.start(tiles_list.len());
+    let worst = S::from_f64(if better_is_higher {
+        f64::NEG_INFINITY
+    } else {
+        f64::INFINITY
+    });
     tiles_list.par_iter().for_each_init(
-        || vec![S::zero(); tile * tile],
-        |buf, &(bi, bj)| {
+        || {
+            (
+                vec![S::zero(); tile * tile],
+                vec![worst; tile],
+                vec![worst; tile],
+            )
+        },
+        |(buf, row_top, col_top), &(bi, bj)| {
             if control.cancelled() {
                 return;
             }
@@ -1237,9 +1298,26 @@ fn dense_top_k<S: tiles::Real>(
             let rows = tile.min(n - i0);
             let cols = tile.min(n - j0);
             tiles::product(&op, &op, (i0, rows), (j0, cols), buf, tile, epilogue);
+            // the best value of each row and column of the tile, in vector
+            // loops: a row (or column) whose best is below the weakest
+            // neighbour it keeps has no candidate, and once the heaps are
+            // full almost none has
+            tiles::vectorised(path, || {
+                tile_tops(
+                    buf,
+                    (rows, cols, tile),
+                    better_is_higher,
+                    worst,
+                    row_top,
+                    col_top,
+                )
+            });
             {
                 let mut group = lock(bi);
                 for (a, row_best) in group.iter_mut().enumerate().take(rows) {
+                    if sign * row_top[a].to_f64() < row_best.floor {
+                        continue;
+                    }
                     let i = i0 + a;
                     let row = &buf[a * tile..a * tile + cols];
                     for (b, &v) in row.iter().enumerate() {
@@ -1252,6 +1330,9 @@ fn dense_top_k<S: tiles::Real>(
             if bi != bj {
                 let mut group = lock(bj);
                 for (b, row_best) in group.iter_mut().enumerate().take(cols) {
+                    if sign * col_top[b].to_f64() < row_best.floor {
+                        continue;
+                    }
                     for a in 0..rows {
                         row_best.offer(k, sign * buf[a * tile + b].to_f64(), i0 + a);
                     }
