@@ -3,8 +3,6 @@ competences), NaN-aware, full matrix or streamed top-k neighbours."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -13,14 +11,11 @@ import pandas as pd
 from . import _core
 from ._checks import count, optional_number
 from ._output import labelled_frame, returns_table
+from ._progress import progress_bar as _progress
 from ._provenance import Provenance, attach, read
 from .errors import ConfigurationError
 
 __all__ = ["distance", "simd_path", "similarity", "top_k"]
-
-# Multiply-adds above which a call shows a progress bar by default (a few
-# seconds on a laptop core).
-_LONG_WORK = 1e11
 
 
 def simd_path() -> str:
@@ -53,38 +48,6 @@ def simd_path() -> str:
     True
     """
     return _core.simd_path()
-
-
-@contextlib.contextmanager
-def _progress(show: bool | None, work: float, desc: str) -> Iterator[Any]:
-    """A tqdm bar when asked for (by default: when tqdm is installed and the
-    call is long); yields the core's callback ``(increment, total)`` or
-    None."""
-    if show is None and work < _LONG_WORK:
-        show = False
-    bar = None
-    if show or show is None:
-        try:
-            from tqdm.auto import tqdm
-        except ImportError:
-            if show:
-                raise ConfigurationError("progress=True needs tqdm installed") from None
-        else:
-            bar = tqdm(total=None, desc=desc, unit="tile", leave=False)
-    if bar is None:
-        yield None
-        return
-
-    def update(n: int, total: int) -> None:
-        if bar.total != total:
-            bar.total = total
-            bar.refresh()
-        bar.update(n)
-
-    try:
-        yield update
-    finally:
-        bar.close()
 
 
 def _matrix(X: Any) -> tuple[np.ndarray, pd.Index | None]:
