@@ -69,6 +69,7 @@ pub(crate) trait Real: MatrixElement + LinalgScalar + PartialOrd + std::fmt::Deb
     /// The square root.
     fn root(self) -> Self;
     /// The buffer as `f64` values, when it is one (the AVX-512 writes).
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     fn as_f64(buf: &[Self]) -> Option<&[f64]>;
     /// Runs the SIMD micro-kernel of `path` (not the portable one) on one
     /// block.
@@ -141,7 +142,11 @@ impl Real for f64 {
                 }
             }
             // packing for a path the CPU lacks never happens (Operand::new)
-            _ => unreachable!("kernel path {path} not available"),
+            _ => {
+                #[cfg(not(target_arch = "x86_64"))]
+                let _ = (blk, c);
+                unreachable!("kernel path {path} not available")
+            }
         }
     }
 }
@@ -206,7 +211,11 @@ impl Real for f32 {
                     )
                 }
             }
-            _ => unreachable!("kernel path {path} not available"),
+            _ => {
+                #[cfg(not(target_arch = "x86_64"))]
+                let _ = (blk, c);
+                unreachable!("kernel path {path} not available")
+            }
         }
     }
 }
