@@ -152,7 +152,8 @@ def similarity(
         dominates, half the memory. The error against float64 for K
         columns is at most ``4 * K * 2**-24`` for cosine and Pearson (the
         rounding of the unit rows, ``2u``; one fused multiply-add chain
-        over the K columns, ``1.07 K u``; ``1 - s``, ``u``; with
+        over the K columns, or multiply and add on the portable path,
+        ``1.07 K u``; ``1 - s``, ``u``; with
         ``u = 2**-24`` and K ≤ 2**20), typically nearer ``sqrt(K) * u``.
         For Euclidean the bound holds for ``d**2`` relative to
         ``|x|**2 + |y|**2`` of the column-centred rows, so small distances

@@ -156,7 +156,8 @@ impl Metric {
 /// each unit row to `f32` moves the product by at most `(2u + u²)` (with
 /// `u = 2⁻²⁴`, by Cauchy–Schwarz, the rows having norm 1); the K fused
 /// multiply-adds of one sequential chain (the kernels block by columns but
-/// continue each entry's chain where the last block left it) add at most
+/// continue each entry's chain where the last block left it; the portable
+/// path's separate multiply and add obey the same bound) add at most
 /// `γ_K·(1 + u)² ≤ 1.07·K·u`; `1 − s` for a distance rounds once more
 /// (`≤ u`), and clamping to [−1, 1] never increases the error. Together
 /// `≤ (1.07·K + 3.01)·u ≤ 4·K·u`. Typical errors are far smaller (about
