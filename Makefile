@@ -47,6 +47,12 @@ rust-test: ## Rust unit, integration and doc tests, the examples, a downstream c
 	cargo run --quiet --example compare_regions > /dev/null
 	cargo run --quiet --features csv --example from_csv > /dev/null
 	cargo run --quiet -p skillsmap-downstream
+	@# the crate (portable kernels) compiles for aarch64 where the target is installed
+	@if rustup target list --installed 2>/dev/null | grep -qx aarch64-unknown-linux-gnu; then \
+		RUSTFLAGS="-D warnings" cargo check --quiet --all-features --target aarch64-unknown-linux-gnu -p skillsmap; \
+	else \
+		echo "skipped: aarch64-unknown-linux-gnu not installed (rustup target add aarch64-unknown-linux-gnu)"; \
+	fi
 
 # Two pytest-xdist workers (CI has two cores); each test file stays on one
 # worker, so a file's module fixtures (a built report) are made once.

@@ -71,7 +71,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import inspect
 import os
 import resource
 import statistics
@@ -153,10 +152,10 @@ def _gap_inputs() -> tuple[Any, Any]:
     return survey, survey.to_frame()
 
 
-def _check(ours: Any, peer: Any, what: str) -> None:
+def _check(ours: Any, peer: Any, what: str, atol: float = 1e-12) -> None:
     import numpy as np
 
-    if not np.allclose(ours, peer, rtol=1e-9, atol=1e-12, equal_nan=True):
+    if not np.allclose(ours, peer, rtol=1e-9 if atol <= 1e-12 else 0, atol=atol, equal_nan=True):
         raise AssertionError(f"peer result differs from ours: {what}")
 
 
@@ -355,9 +354,18 @@ def _case_cosine(n: int, k: int) -> Callable[[], dict[str, Impl]]:
         x = np.random.default_rng(n + k).random((n, k))
         probe = slice(0, 200)
         _check(sm.similarity(x[probe], "cosine"), cosine_similarity(x[probe]), "cosine")
+        # float32 computes in float32, within 4·K·2⁻²⁴ of float64
+        narrow = sm.similarity(x[probe], "cosine", dtype="float32")
+        _check(
+            narrow.astype(np.float64),
+            cosine_similarity(x[probe]),
+            "cosine float32",
+            4 * k * 2.0**-24,
+        )
         if n <= 25_000:
             return {
                 "skillsmap": lambda: sm.similarity(x, "cosine"),
+                "skillsmap float32": lambda: sm.similarity(x, "cosine", dtype="float32"),
                 "sklearn cosine_similarity": lambda: cosine_similarity(x),
             }
 
@@ -372,6 +380,7 @@ def _case_cosine(n: int, k: int) -> Callable[[], dict[str, Impl]]:
         _check(sm.similarity(x[probe], "cosine"), gemm_form(x[probe]), "cosine gemm")
         return {
             "skillsmap": lambda: sm.similarity(x, "cosine"),
+            "skillsmap float32": lambda: sm.similarity(x, "cosine", dtype="float32"),
             "sklearn normalize + gemm": lambda: gemm_form(x),
         }
 
@@ -496,13 +505,33 @@ def _case_topk_60k() -> dict[str, Impl]:
     # faiss computes in float32: its scores carry errors of about K·2⁻²⁴
     if not np.allclose(mine, theirs, rtol=0, atol=64 * 2.0**-24 * 4):
         raise AssertionError("peer result differs from ours: top-k scores against faiss")
-    impls: dict[str, Impl] = {
+    narrow = sm.top_k(x, k=k, dtype="float32", progress=False)
+    mine32 = narrow["similarity"].to_numpy().reshape(n, k)
+    if not np.allclose(mine32, mine, rtol=0, atol=4 * dim * 2.0**-24):
+        raise AssertionError("float32 top-k scores beyond their bound of float64's")
+
+    def sklearn_brute() -> Any:
+        from sklearn.neighbors import NearestNeighbors
+
+        nn = NearestNeighbors(n_neighbors=k + 1, algorithm="brute", metric="cosine", n_jobs=-1)
+        return nn.fit(x).kneighbors(x)
+
+    # sklearn takes minutes at this size: checked on the first 3,000 rows,
+    # timed by one call
+    from sklearn.neighbors import NearestNeighbors
+
+    sub = x[:3000]
+    nn = NearestNeighbors(n_neighbors=k + 1, algorithm="brute", metric="cosine")
+    dist, _ = nn.fit(sub).kneighbors(sub)
+    want = sm.top_k(sub, k=k, progress=False)["similarity"].to_numpy().reshape(-1, k)
+    if not np.allclose(1 - np.sort(dist, axis=1)[:, 1:], want, rtol=0, atol=1e-9):
+        raise AssertionError("peer result differs from ours: top-k scores against sklearn")
+    return {
         "skillsmap": lambda: sm.top_k(x, k=k, progress=False),
+        "skillsmap float32": lambda: sm.top_k(x, k=k, dtype="float32", progress=False),
         "faiss IndexFlatIP f32": faiss_flat_ip,
+        "sklearn brute cosine" + ONE_CALL: sklearn_brute,
     }
-    if "dtype" in inspect.signature(sm.top_k).parameters:
-        impls["skillsmap float32"] = lambda: sm.top_k(x, k=k, dtype="float32")
-    return impls
 
 
 def _case_gemm() -> dict[str, Impl]:
@@ -514,6 +543,11 @@ def _case_gemm() -> dict[str, Impl]:
     a64, b64 = rng.random((4096, 4096)), rng.random((4096, 4096))
     a32, b32 = a64.astype(np.float32), b64.astype(np.float32)
     return {"numpy GEMM float64": lambda: a64 @ b64, "numpy GEMM float32": lambda: a32 @ b32}
+
+
+# Implementations too long to repeat (named with this suffix): one call,
+# timed and measured for memory at once, no warm-up.
+ONE_CALL = " (one call)"
 
 
 # Cases too long to repeat: one call, timed and measured for memory at once.
@@ -670,6 +704,12 @@ def _measure(impls: dict[str, Impl], repeat: int) -> dict[str, dict[str, float]]
     peak memory."""
     out = {}
     for name, fn in impls.items():
+        if name.endswith(ONE_CALL):
+            t0 = time.perf_counter()
+            peak = _peak_above_now(fn)
+            elapsed = time.perf_counter() - t0
+            out[name] = {"median": elapsed, "min": elapsed, "peak_mib": peak}
+            continue
         fn()
         times = []
         for _ in range(repeat):
@@ -760,11 +800,34 @@ def _blas() -> str:
     )
 
 
+def _every_path(argv: list[str]) -> int:
+    """The benchmark again in a child process per kernel path this CPU
+    has (the path is chosen once per process), fastest first."""
+    import subprocess
+
+    import skillsmap as sm
+
+    rest = [a for a in argv if a != "--every-path"]
+    status = 0
+    for path in sm._core.simd_paths_available():
+        print(f"=== SKILLSMAP_SIMD={path}", flush=True)
+        env = {**os.environ, "SKILLSMAP_SIMD": path}
+        status |= subprocess.run([sys.executable, __file__, *rest], env=env).returncode
+    return status
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--case", action="append", choices=sorted(CASES), help="case(s) to run")
     ap.add_argument("--repeat", type=int, default=7, help="timed rounds per case")
+    ap.add_argument(
+        "--every-path",
+        action="store_true",
+        help="run the cases once per kernel path this CPU has (SKILLSMAP_SIMD set for each)",
+    )
     args = ap.parse_args(argv)
+    if args.every_path:
+        return _every_path(sys.argv[1:] if argv is None else argv)
     if any(k in os.environ for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")):
         # Start again, once, without them: they must be unset before numpy loads.
         os.execve(sys.executable, [sys.executable, __file__, *sys.argv[1:]], _peer_env())

@@ -641,3 +641,80 @@ proptest! {
         prop_assert!(b.n_edges() <= g.n_edges());
     }
 }
+
+/// A control cancelled before the call stops centrality and Louvain with
+/// `Cancelled` (no result), and an untouched control gives the results of
+/// the plain functions, with the progress counted.
+#[test]
+fn centrality_and_louvain_stop_when_cancelled_and_count_their_work() {
+    use skillsmap::network::{centrality, centrality_with, louvain, louvain_with};
+    use skillsmap::scoring::Control;
+    use std::sync::atomic::Ordering;
+
+    let edges: Vec<(u32, u32, f64)> = (0..60u32)
+        .flat_map(|a| {
+            ((a + 1)..60)
+                .filter(move |b| (a * 7 + b) % 5 == 0)
+                .map(move |b| (a, b, 1.0 + f64::from(a % 3)))
+        })
+        .collect();
+    let g = WeightedGraph::new(60, edges).unwrap();
+    let stopped = Control::default();
+    stopped.cancel.store(true, Ordering::Relaxed);
+    assert!(matches!(
+        centrality_with(&g, &stopped),
+        Err(skillsmap::Error::Network(NetworkError::Cancelled))
+    ));
+    assert!(matches!(
+        louvain_with(&g, 3, &stopped),
+        Err(NetworkError::Cancelled)
+    ));
+    let fresh = Control::default();
+    assert_eq!(
+        centrality_with(&g, &fresh).unwrap(),
+        centrality(&g).unwrap()
+    );
+    assert_eq!(fresh.done.load(Ordering::Relaxed), 60);
+    assert_eq!(fresh.total.load(Ordering::Relaxed), 60);
+    let fresh = Control::default();
+    assert_eq!(louvain_with(&g, 3, &fresh).unwrap(), louvain(&g, 3));
+    assert!(fresh.done.load(Ordering::Relaxed) > 0);
+}
+
+/// Proximity and density: cancelled means `Cancelled`; a P × P result
+/// beyond any address space is an allocation error before any work.
+#[test]
+fn proximity_and_density_stop_when_cancelled_and_refuse_impossible_sizes() {
+    use skillsmap::ndarray::{array, Array2};
+    use skillsmap::relatedness::{
+        density, density_with, proximity, proximity_with, RelatednessError,
+    };
+    use skillsmap::scoring::Control;
+    use std::sync::atomic::Ordering;
+
+    let x = array![[5.0, 5.0, 0.0], [5.0, 0.0, 1.0], [0.0, 1.0, 9.0]];
+    let stopped = Control::default();
+    stopped.cancel.store(true, Ordering::Relaxed);
+    for r in [
+        proximity_with(x.view(), 1.0, &stopped),
+        density_with(x.view(), 1.0, &stopped),
+    ] {
+        assert!(matches!(
+            r,
+            Err(skillsmap::Error::Relatedness(RelatednessError::Cancelled))
+        ));
+    }
+    let fresh = Control::default();
+    assert_eq!(
+        proximity_with(x.view(), 1.0, &fresh).unwrap(),
+        proximity(x.view(), 1.0).unwrap()
+    );
+    assert_eq!(fresh.done.load(Ordering::Relaxed), 3);
+    assert_eq!(density(x.view(), 1.0).unwrap().dim(), (3, 3));
+    let wide = Array2::<f64>::ones((1, 5_000_000));
+    for r in [proximity(wide.view(), 1.0), density(wide.view(), 1.0)] {
+        let err = r.unwrap_err();
+        assert_eq!(err.kind(), skillsmap::ErrorKind::OutOfMemory, "{err}");
+        assert!(err.to_string().contains("proximity matrix"), "{err}");
+    }
+}

@@ -4,7 +4,7 @@
 
 use ndarray::{Array2, ArrayViewMut2, ShapeBuilder};
 use skillsmap::similarity::{
-    similarity_matrix, similarity_matrix_into, top_k, with_simd_path, Metric, SimdPath,
+    similarity_matrix, similarity_matrix_into, top_k, with_simd_path, Metric, Precision, SimdPath,
     SimilarityError, SimilarityOptions,
 };
 
@@ -150,9 +150,10 @@ fn full_matrices_match_the_pairwise_definition() {
     }
 }
 
-/// The tiled top-k of complete data is, on every path and at one and two
-/// threads, each row of the full matrix sorted (same bits: the same
-/// kernel), ties by target index, the row itself and NaN left out.
+/// The tiled top-k of complete data is, on every path, in either
+/// precision, and at one and two threads, each row of the full matrix
+/// sorted (same bits: the same kernel), ties by target index, the row
+/// itself and NaN left out.
 #[test]
 fn top_k_is_the_top_of_the_full_matrix_on_every_path() {
     let mut x = data(250, 21, 17, 0);
@@ -161,11 +162,15 @@ fn top_k_is_the_top_of_the_full_matrix_on_every_path() {
     // duplicate rows: tied scores, broken by target index
     let dup = x.row(10).to_owned();
     x.row_mut(240).assign(&dup);
-    for path in paths() {
+    for (path, precision) in paths()
+        .into_iter()
+        .flat_map(|p| [(p, Precision::Double), (p, Precision::Single)])
+    {
         for metric in [Metric::Cosine, Metric::Pearson, Metric::Euclidean] {
             for distance in [false, true] {
                 let opts = SimilarityOptions {
                     distance,
+                    precision,
                     ..SimilarityOptions::new(metric)
                 };
                 let full = on(path, 2, || {
@@ -174,7 +179,7 @@ fn top_k_is_the_top_of_the_full_matrix_on_every_path() {
                 for k in [1usize, 7] {
                     let got = on(path, 1, || top_k(x.view(), k, &opts).expect("valid"));
                     let two = on(path, 2, || top_k(x.view(), k, &opts).expect("valid"));
-                    assert_eq!(got, two, "{path} {metric:?} threads");
+                    assert_eq!(got, two, "{path} {precision:?} {metric:?} threads");
                     let mut want = Vec::new();
                     for i in 0..x.nrows() {
                         let mut row: Vec<(f64, usize)> = (0..x.nrows())
@@ -202,7 +207,7 @@ fn top_k_is_the_top_of_the_full_matrix_on_every_path() {
                     for (h, w) in have.iter().zip(&want) {
                         assert!(
                             h.0 == w.0 && h.1 == w.1 && h.2.to_bits() == w.2.to_bits(),
-                            "{path} {metric:?} distance={distance} k={k}: {h:?} vs {w:?}"
+                            "{path} {precision:?} {metric:?} distance={distance} k={k}: {h:?} vs {w:?}"
                         );
                     }
                 }
@@ -368,6 +373,172 @@ fn distances_of_data_near_overflow_are_the_scaled_distances() {
                     (s - 1.0 / (1.0 + d)).abs() <= 1e-15 * s.abs().max(1e-300),
                     "{s} {d}"
                 );
+            }
+        }
+    }
+}
+
+/// Continuous data (unlike `data`'s few levels) with a constant row and,
+/// for Pearson, an offset far larger than the spread of some rows.
+fn continuous(n: usize, k: usize, seed: u64) -> Array2<f64> {
+    let mut s = seed;
+    let mut x = Array2::from_shape_fn((n, k), |(i, _)| {
+        s = s
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let u = (s >> 11) as f64 / (1u64 << 53) as f64 - 0.3;
+        if i % 5 == 1 {
+            100.0 + u
+        } else {
+            u
+        }
+    });
+    if n > 3 {
+        x.row_mut(3).fill(2.5);
+    }
+    x
+}
+
+/// The documented bound of a single-precision cosine or Pearson value
+/// against the double-precision one: `4·K·2⁻²⁴`.
+fn single_bound(k: usize) -> f64 {
+    4.0 * k as f64 * 2f64.powi(-24)
+}
+
+/// `dtype = float32` computes in `f32`: on every path, for K from 1 to
+/// 3,000, every value is within `4·K·2⁻²⁴` of the `f64` one (NaN where it
+/// is NaN: the constant row), the result is the same bits at one and two
+/// threads, and f32 output of f32 compute equals f64 output of it rounded.
+#[test]
+fn single_precision_is_within_its_bound_of_double() {
+    for path in paths() {
+        for (n, k) in [(250, 1), (250, 7), (250, 50), (120, 500), (60, 3000)] {
+            let x = continuous(n, k, (n * 7 + k) as u64);
+            // squared norms of the rows of the column-centred data
+            let means = x.mean_axis(ndarray::Axis(0)).unwrap();
+            let centred_sq: Vec<f64> = x
+                .rows()
+                .into_iter()
+                .map(|r| (&r - &means).mapv(|v| v * v).sum())
+                .collect();
+            for metric in [Metric::Cosine, Metric::Pearson, Metric::Euclidean] {
+                for distance in [false, true] {
+                    let double = SimilarityOptions {
+                        distance,
+                        ..SimilarityOptions::new(metric)
+                    };
+                    let single = SimilarityOptions {
+                        precision: Precision::Single,
+                        ..double
+                    };
+                    let want = on(path, 2, || similarity_matrix(x.view(), &double).unwrap());
+                    let run = |threads| {
+                        on(path, threads, || {
+                            similarity_matrix(x.view(), &single).unwrap()
+                        })
+                    };
+                    let got = run(1);
+                    assert!(same_bits(&got, &run(2)), "{path} {metric:?} threads");
+                    let mut narrow = Array2::<f32>::zeros((n, n));
+                    on(path, 2, || {
+                        similarity_matrix_into(x.view(), &single, narrow.view_mut()).unwrap()
+                    });
+                    assert!(narrow
+                        .iter()
+                        .zip(got.iter())
+                        .all(|(a, b)| a.to_bits() == (*b as f32).to_bits()));
+                    let bound = single_bound(k);
+                    // computed in f32, not rounded from f64: errors beyond
+                    // f64's show up
+                    let widest = got
+                        .iter()
+                        .zip(want.iter())
+                        .filter(|(g, w)| !g.is_nan() && !w.is_nan())
+                        .map(|(g, w)| (g - w).abs())
+                        .fold(0.0, f64::max);
+                    assert!(
+                        k < 7 || widest > 1e-12,
+                        "{path} {metric:?} {n}×{k}: {widest}"
+                    );
+                    for i in 0..n {
+                        for j in 0..n {
+                            let (g, w) = (got[[i, j]], want[[i, j]]);
+                            assert_eq!(g.is_nan(), w.is_nan(), "{path} {metric:?} ({i},{j})");
+                            if w.is_nan() {
+                                continue;
+                            }
+                            let ok = match metric {
+                                // the bound on d², relative to |x|² + |y|²
+                                // (of the centred columns), for d or 1/(1+d)
+                                Metric::Euclidean => {
+                                    let d = |v: f64| if distance { v } else { 1.0 / v - 1.0 };
+                                    let (dg, dw) = (d(g), d(w));
+                                    let norms = centred_sq[i] + centred_sq[j];
+                                    let tol = 16.0 * (k + 2) as f64 * 2f64.powi(-24) * norms;
+                                    (dg * dg - dw * dw).abs() <= tol
+                                }
+                                _ => (g - w).abs() <= bound,
+                            };
+                            assert!(
+                                ok,
+                                "{path} {metric:?} distance={distance} {n}×{k} at ({i},{j}): {g} vs {w}, bound {bound}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// top-k in single precision picks the neighbours of double precision,
+/// but for ties within the bound: the r-th best scores differ by at most
+/// the bound, and a neighbour only single precision picks is within twice
+/// the bound of the k-th best in double precision.
+#[test]
+fn single_precision_top_k_has_the_neighbours_of_double() {
+    let (n, kcols) = (400, 64);
+    let x = continuous(n, kcols, 3);
+    let bound = single_bound(kcols);
+    for path in paths() {
+        for metric in [Metric::Cosine, Metric::Pearson] {
+            let double = SimilarityOptions::new(metric);
+            let single = SimilarityOptions {
+                precision: Precision::Single,
+                ..double
+            };
+            let k = 10;
+            let full = on(path, 2, || similarity_matrix(x.view(), &double).unwrap());
+            let d = on(path, 2, || top_k(x.view(), k, &double).unwrap());
+            let s1 = on(path, 1, || top_k(x.view(), k, &single).unwrap());
+            let s2 = on(path, 2, || top_k(x.view(), k, &single).unwrap());
+            assert_eq!(s1, s2, "{path} {metric:?} threads");
+            assert_eq!(d.source, s1.source);
+            for i in 0..n {
+                let rows = |t: &skillsmap::similarity::TopK| -> Vec<(u32, f64)> {
+                    (0..t.source.len())
+                        .filter(|&e| t.source[e] as usize == i)
+                        .map(|e| (t.target[e], t.score[e]))
+                        .collect()
+                };
+                let (want, got) = (rows(&d), rows(&s1));
+                assert_eq!(want.len(), got.len());
+                let Some(&(_, kth)) = want.last() else {
+                    continue;
+                };
+                for (r, (w, g)) in want.iter().zip(&got).enumerate() {
+                    assert!(
+                        (w.1 - g.1).abs() <= bound,
+                        "{path} {metric:?} row {i} rank {r}"
+                    );
+                    if !want.iter().any(|v| v.0 == g.0) {
+                        let exact = full[[i, g.0 as usize]];
+                        assert!(
+                            kth - exact <= 2.0 * bound,
+                            "{path} {metric:?} row {i}: {g:?}"
+                        );
+                    }
+                }
             }
         }
     }

@@ -395,13 +395,24 @@ def top_k(
     distance: bool = False,
     pairwise_complete: bool = True,
     min_overlap: int = 1,
+    dtype: str = "float64",
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]: ...
 def simd_path() -> str: ...
 def simd_paths_available() -> list[str]: ...
 def rca(x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]: ...
-def proximity(x: npt.NDArray[np.float64], *, threshold: float) -> npt.NDArray[np.float64]: ...
-def density(x: npt.NDArray[np.float64], *, threshold: float) -> npt.NDArray[np.float64]: ...
+def proximity(
+    x: npt.NDArray[np.float64],
+    *,
+    threshold: float,
+    progress: Callable[[int, int], None] | None = None,
+) -> npt.NDArray[np.float64]: ...
+def density(
+    x: npt.NDArray[np.float64],
+    *,
+    threshold: float,
+    progress: Callable[[int, int], None] | None = None,
+) -> npt.NDArray[np.float64]: ...
 def cogap_network(
     survey: Survey,
     *,
@@ -417,10 +428,13 @@ def louvain(
     w: npt.NDArray[np.float64],
     *,
     seed: int,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[npt.NDArray[np.uint32], float]: ...
 def centrality(
     n_nodes: int,
     i: npt.NDArray[np.uint32],
     j: npt.NDArray[np.uint32],
     w: npt.NDArray[np.float64],
+    *,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]: ...

@@ -15,6 +15,7 @@ from . import _core, _gaps
 from ._checks import number, optional_number
 from ._multitest import check_method
 from ._output import returns_table
+from ._progress import progress_bar
 from ._provenance import Provenance, attach
 from .errors import ConfigurationError
 
@@ -291,7 +292,9 @@ class CoGapNetwork:
         return np.ascontiguousarray(self.edges[weight].to_numpy(dtype=np.float64))
 
     @returns_table
-    def communities(self, seed: int = 0, *, weight: str = "count") -> pd.DataFrame:
+    def communities(
+        self, seed: int = 0, *, weight: str = "count", progress: bool | None = None
+    ) -> pd.DataFrame:
         """Louvain communities (modularity, resolution 1), deterministic for a
         seed.
 
@@ -301,6 +304,11 @@ class CoGapNetwork:
             Seed of the node order Louvain visits.
         weight : {"count", "phi"}
             The edge weight.
+        progress : bool, optional
+            A tqdm bar counting passes over the nodes (default: when tqdm
+            is installed and the graph is large). The call releases the GIL
+            and stops on Ctrl-C (KeyboardInterrupt within about a
+            thousand node moves; no partial result).
 
         Returns
         -------
@@ -327,9 +335,12 @@ class CoGapNetwork:
         >>> list(c.columns), sm.Provenance.of(c).modularity >= 0
         (['competence', 'community'], True)
         """
-        labels, q = _core.louvain(
-            len(self._ids), self._i, self._j, self._weights(weight), seed=int(seed)
-        )
+        weights = self._weights(weight)
+        # a pass is O(m); graphs of ten million edges take seconds
+        with progress_bar(progress, len(self._i) * 1e4, "louvain", unit="pass") as update:
+            labels, q = _core.louvain(
+                len(self._ids), self._i, self._j, weights, seed=int(seed), progress=update
+            )
         df = pd.DataFrame({"competence": self._ids, "community": labels.astype(np.int64)})
         prov = Provenance(
             kind="communities",
@@ -343,7 +354,7 @@ class CoGapNetwork:
         return attach(df, prov)
 
     @returns_table
-    def centrality(self, *, weight: str = "count") -> pd.DataFrame:
+    def centrality(self, *, weight: str = "count", progress: bool | None = None) -> pd.DataFrame:
         """Degree, strength, betweenness and eigenvector centrality of every
         competence.
 
@@ -351,6 +362,11 @@ class CoGapNetwork:
         ----------
         weight : {"count", "phi"}
             The edge weight.
+        progress : bool, optional
+            A tqdm bar counting the betweenness sources (one shortest-path
+            search each; default: when tqdm is installed and the graph is
+            large). The call releases the GIL and stops on Ctrl-C
+            (KeyboardInterrupt within one source; no partial result).
 
         Returns
         -------
@@ -377,7 +393,12 @@ class CoGapNetwork:
         >>> net.centrality(weight="phi").columns.tolist()[1:3]
         ['degree', 'strength']
         """
-        c = _core.centrality(len(self._ids), self._i, self._j, self._weights(weight))
+        weights = self._weights(weight)
+        n = len(self._ids)
+        # betweenness: one Dijkstra of O(m log n) per node
+        work = n * (len(self._i) + n) * max(np.log2(n + 1), 1.0) * 100
+        with progress_bar(progress, work, "centrality", unit="source") as update:
+            c = _core.centrality(n, self._i, self._j, weights, progress=update)
         return pd.DataFrame({"competence": self._ids, **c})
 
     def to_networkx(self) -> nx.Graph:

@@ -12,6 +12,7 @@ import pandas as pd
 from . import _core
 from ._checks import number
 from ._output import labelled_frame, returns_table
+from ._progress import progress_bar
 from .errors import ConfigurationError
 
 __all__ = ["density", "proximity", "rca"]
@@ -77,7 +78,7 @@ def rca(X: Any) -> Any:
 
 
 @returns_table
-def proximity(X: Any, threshold: float = 1.0) -> Any:
+def proximity(X: Any, threshold: float = 1.0, *, progress: bool | None = None) -> Any:
     """Proximity between items: ``φ_pq = Σ_c M_cp M_cq / max(k_p, k_q)``,
     with presence ``M = [RCA ≥ threshold]`` and ubiquity ``k_p = Σ_c M_cp``
     (Hidalgo et al. 2007; the discrete, symmetric proximity of the
@@ -90,6 +91,11 @@ def proximity(X: Any, threshold: float = 1.0) -> Any:
         :func:`rca`).
     threshold : float
         An entity has an item when its RCA is at least this.
+    progress : bool, optional
+        A tqdm bar (default: when tqdm is installed and the call is long,
+        e.g. at ESCO scale). The call releases the GIL and stops on Ctrl-C
+        (KeyboardInterrupt within one row of the result; no partial
+        result).
 
     Returns
     -------
@@ -101,6 +107,9 @@ def proximity(X: Any, threshold: float = 1.0) -> Any:
     ------
     ConfigurationError
         For a negative, infinite or NaN value, with its row and column.
+    MemoryError
+        When the item × item result cannot be allocated (raised before any
+        work, naming the size).
 
     See Also
     --------
@@ -118,12 +127,15 @@ def proximity(X: Any, threshold: float = 1.0) -> Any:
     c  0.5  0.5  1.0
     """
     values, _, columns = _values(X)
-    out = _core.proximity(values, threshold=number("threshold", threshold))
+    threshold = number("threshold", threshold)
+    n_c, n_p = values.shape
+    with progress_bar(progress, n_c * n_p * n_p / 2, "proximity", unit="row") as update:
+        out = _core.proximity(values, threshold=threshold, progress=update)
     return out if columns is None else pd.DataFrame(out, index=columns, columns=columns.copy())
 
 
 @returns_table
-def density(X: Any, threshold: float = 1.0) -> Any:
+def density(X: Any, threshold: float = 1.0, *, progress: bool | None = None) -> Any:
     """Density of every entity around every item:
     ``ω_cp = Σ_q M_cq φ_pq / Σ_q φ_pq`` — the share of item p's proximity
     mass that entity c already has (Hidalgo et al. 2007; as ``ecomplexity``).
@@ -135,6 +147,11 @@ def density(X: Any, threshold: float = 1.0) -> Any:
         :func:`rca`).
     threshold : float
         An entity has an item when its RCA is at least this.
+    progress : bool, optional
+        A tqdm bar (default: when tqdm is installed and the call is long,
+        e.g. at ESCO scale). The call releases the GIL and stops on Ctrl-C
+        (KeyboardInterrupt within one row of the result; no partial
+        result).
 
     Returns
     -------
@@ -145,6 +162,9 @@ def density(X: Any, threshold: float = 1.0) -> Any:
     ------
     ConfigurationError
         For a negative, infinite or NaN value, with its row and column.
+    MemoryError
+        When the item × item proximity or the result cannot be allocated
+        (raised before any work, naming the size).
 
     See Also
     --------
@@ -161,5 +181,8 @@ def density(X: Any, threshold: float = 1.0) -> Any:
     1  0.333  1.000  0.75
     """
     values, index, columns = _values(X)
-    out = _core.density(values, threshold=number("threshold", threshold))
+    threshold = number("threshold", threshold)
+    n_c, n_p = values.shape
+    with progress_bar(progress, n_c * n_p * n_p, "density", unit="block") as update:
+        out = _core.density(values, threshold=threshold, progress=update)
     return out if index is None else pd.DataFrame(out, index=index, columns=columns)

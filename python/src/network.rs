@@ -1,11 +1,13 @@
 //! Bindings of `skillsmap::network`: the co-gap network of a survey and
-//! graph algorithms on edge lists (GIL released).
+//! graph algorithms on edge lists (GIL released; Louvain and centrality
+//! stop on Ctrl-C and report progress, see `control`).
 
 use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use skillsmap::network::{self, WeightedGraph};
 
+use crate::control::run_controlled;
 use crate::convert::{slice, to_numpy};
 use crate::errors::IntoPyResult;
 use crate::survey::PySurvey;
@@ -130,7 +132,8 @@ pub fn cogap_network<'py>(
 
 /// Louvain communities of an edge list, and their modularity.
 #[pyfunction]
-#[pyo3(signature = (n_nodes, i, j, w, *, seed))]
+#[pyo3(signature = (n_nodes, i, j, w, *, seed, progress=None))]
+#[allow(clippy::too_many_arguments)]
 pub fn louvain<'py>(
     py: Python<'py>,
     n_nodes: usize,
@@ -138,34 +141,41 @@ pub fn louvain<'py>(
     j: PyReadonlyArray1<'py, u32>,
     w: PyReadonlyArray1<'py, f64>,
     seed: u64,
+    progress: Option<Py<PyAny>>,
 ) -> PyResult<(Bound<'py, numpy::PyArray1<u32>>, f64)> {
     let g = graph(py, n_nodes, &i, &j, &w)?;
-    let (labels, q) = py
-        .detach(|| -> Result<_, skillsmap::Error> {
-            let labels = network::louvain(&g, seed);
+    let (labels, q) = run_controlled(py, progress.as_ref(), |control| {
+        (|| -> Result<_, skillsmap::Error> {
+            let labels = network::louvain_with(&g, seed, control)?;
             let q = if g.n_edges() > 0 {
                 network::modularity(&g, &labels)?
             } else {
                 f64::NAN
             };
             Ok((labels, q))
-        })
-        .py_err(py)?;
+        })()
+    })?
+    .py_err(py)?;
     Ok((to_numpy(py, &labels), q))
 }
 
 /// Degree, strength, betweenness (distance 1/weight) and eigenvector
 /// centrality of an edge list.
 #[pyfunction]
+#[pyo3(signature = (n_nodes, i, j, w, *, progress=None))]
 pub fn centrality<'py>(
     py: Python<'py>,
     n_nodes: usize,
     i: PyReadonlyArray1<'py, u32>,
     j: PyReadonlyArray1<'py, u32>,
     w: PyReadonlyArray1<'py, f64>,
+    progress: Option<Py<PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let g = graph(py, n_nodes, &i, &j, &w)?;
-    let c = py.detach(|| network::centrality(&g)).py_err(py)?;
+    let c = run_controlled(py, progress.as_ref(), |control| {
+        network::centrality_with(&g, control)
+    })?
+    .py_err(py)?;
     let d = PyDict::new(py);
     d.set_item("degree", to_numpy(py, &c.degree))?;
     d.set_item("strength", to_numpy(py, &c.strength))?;

@@ -5,7 +5,7 @@ use ndarray::ArrayView2;
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray2};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PySlice};
-use skillsmap::similarity::{self, MatrixElement, Metric, SimilarityOptions};
+use skillsmap::similarity::{self, MatrixElement, Metric, Precision, SimilarityOptions};
 
 use crate::control::run_controlled;
 use crate::convert::to_numpy;
@@ -17,13 +17,28 @@ fn options(
     distance: bool,
     pairwise_complete: bool,
     min_overlap: usize,
+    precision: Precision,
 ) -> Result<SimilarityOptions, skillsmap::Error> {
     Ok(SimilarityOptions {
         metric: Metric::parse(metric, threshold)?,
         distance,
         pairwise_complete,
         min_overlap,
+        precision,
     })
+}
+
+/// The precision a `dtype` asks for: float32 computes in `f32` (the dense
+/// paths; see `Precision`), float64 in `f64`.
+fn precision(py: Python<'_>, dtype: &str) -> PyResult<Precision> {
+    match dtype {
+        "float64" => Ok(Precision::Double),
+        "float32" => Ok(Precision::Single),
+        other => Err(configuration_error(
+            py,
+            format!("dtype must be 'float64' or 'float32', got {other:?}"),
+        )),
+    }
 }
 
 /// Full similarity (or distance) matrix of the rows of `x`, as float64 or
@@ -31,8 +46,9 @@ fn options(
 ///
 /// The result is allocated by numpy (zeroed lazily by the kernel, with
 /// numpy's huge-page advice) and the core writes straight into it with the
-/// GIL released: no second N × N buffer, no copy, and float32 results are
-/// rounded as they are stored, never via a float64 matrix.
+/// GIL released: no second N × N buffer, no copy. float32 computes the
+/// dense products in single precision (data with missing values in double,
+/// rounded as they are stored, never via a float64 matrix).
 #[pyfunction]
 #[pyo3(signature = (x, *, metric, threshold=None, distance=false, pairwise_complete=true, min_overlap=1, dtype="float64", progress=None))]
 #[allow(clippy::too_many_arguments)]
@@ -47,16 +63,21 @@ pub fn similarity_matrix<'py>(
     dtype: &str,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let opts = options(metric, threshold, distance, pairwise_complete, min_overlap).py_err(py)?;
+    let precision = precision(py, dtype)?;
+    let opts = options(
+        metric,
+        threshold,
+        distance,
+        pairwise_complete,
+        min_overlap,
+        precision,
+    )
+    .py_err(py)?;
     let view = x.as_array();
     let progress = progress.as_ref();
-    match dtype {
-        "float64" => Ok(matrix_into::<f64>(py, view, &opts, progress)?.into_any()),
-        "float32" => Ok(matrix_into::<f32>(py, view, &opts, progress)?.into_any()),
-        other => Err(configuration_error(
-            py,
-            format!("dtype must be 'float64' or 'float32', got {other:?}"),
-        )),
+    match precision {
+        Precision::Single => Ok(matrix_into::<f32>(py, view, &opts, progress)?.into_any()),
+        _ => Ok(matrix_into::<f64>(py, view, &opts, progress)?.into_any()),
     }
 }
 
@@ -126,9 +147,10 @@ pub fn simd_paths_available() -> Vec<&'static str> {
         .collect()
 }
 
-/// The k nearest rows of every row: `source`, `target`, `score` arrays.
+/// The k nearest rows of every row: `source`, `target`, `score` arrays
+/// (`score` as float32 when computed in float32).
 #[pyfunction]
-#[pyo3(signature = (x, k, *, metric, threshold=None, distance=false, pairwise_complete=true, min_overlap=1, progress=None))]
+#[pyo3(signature = (x, k, *, metric, threshold=None, distance=false, pairwise_complete=true, min_overlap=1, dtype="float64", progress=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn top_k<'py>(
     py: Python<'py>,
@@ -139,9 +161,19 @@ pub fn top_k<'py>(
     distance: bool,
     pairwise_complete: bool,
     min_overlap: usize,
+    dtype: &str,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let opts = options(metric, threshold, distance, pairwise_complete, min_overlap).py_err(py)?;
+    let precision = precision(py, dtype)?;
+    let opts = options(
+        metric,
+        threshold,
+        distance,
+        pairwise_complete,
+        min_overlap,
+        precision,
+    )
+    .py_err(py)?;
     let view = x.as_array();
     let t = run_controlled(py, progress.as_ref(), |control| {
         similarity::top_k_with(view, k, &opts, control)
@@ -150,6 +182,12 @@ pub fn top_k<'py>(
     let d = PyDict::new(py);
     d.set_item("source", to_numpy(py, &t.source))?;
     d.set_item("target", to_numpy(py, &t.target))?;
-    d.set_item("score", to_numpy(py, &t.score))?;
+    match precision {
+        Precision::Single => {
+            let narrow: Vec<f32> = t.score.iter().map(|&v| v as f32).collect();
+            d.set_item("score", to_numpy(py, &narrow))?;
+        }
+        _ => d.set_item("score", to_numpy(py, &t.score))?,
+    }
     Ok(d)
 }

@@ -8,6 +8,7 @@ use std::collections::BinaryHeap;
 use rayon::prelude::*;
 
 use super::{NetworkError, WeightedGraph};
+use crate::scoring::Control;
 
 /// Convergence tolerance of the eigenvector power iteration: it stops when
 /// the L1 change of the unit vector is below `n · EIGENVECTOR_TOL`.
@@ -94,12 +95,29 @@ pub struct Centrality {
 /// # Ok::<(), skillsmap::Error>(())
 /// ```
 pub fn centrality(graph: &WeightedGraph) -> crate::Result<Centrality> {
+    centrality_with(graph, &Control::default())
+}
+
+/// [`centrality`] that reports progress and can be stopped: `control.done`
+/// counts the betweenness sources done (one Dijkstra each) out of
+/// `control.total`, and setting `control.cancel` from another thread stops
+/// the work within one source (or one power iteration).
+///
+/// # Errors
+/// As [`centrality`]; [`NetworkError::Cancelled`] when `control.cancel`
+/// was set.
+pub fn centrality_with(graph: &WeightedGraph, control: &Control) -> crate::Result<Centrality> {
     let n = graph.n_nodes();
+    control.start(n);
+    let betweenness = betweenness(graph, control);
+    if control.cancelled() {
+        return Err(NetworkError::Cancelled.into());
+    }
     Ok(Centrality {
         degree: (0..n).map(|v| graph.degree(v) as f64).collect(),
         strength: (0..n).map(|v| graph.strength(v)).collect(),
-        betweenness: betweenness(graph),
-        eigenvector: eigenvector(graph)?,
+        betweenness,
+        eigenvector: eigenvector(graph, control)?,
     })
 }
 
@@ -228,13 +246,17 @@ impl Workspace {
 }
 
 /// Normalised weighted betweenness (see [`centrality`]).
-fn betweenness(graph: &WeightedGraph) -> Vec<f64> {
+fn betweenness(graph: &WeightedGraph, control: &Control) -> Vec<f64> {
     let n = graph.n_nodes();
     let chunk_sum = |lo: usize| -> Vec<f64> {
         let mut acc = vec![0.0f64; n];
         let mut ws = Workspace::new(n);
         for s in lo..(lo + SOURCE_CHUNK).min(n) {
+            if control.cancelled() {
+                break;
+            }
             ws.accumulate(graph, s, &mut acc);
+            control.advance(1);
         }
         acc
     };
@@ -260,7 +282,7 @@ fn betweenness(graph: &WeightedGraph) -> Vec<f64> {
 }
 
 /// Weighted eigenvector centrality (see [`centrality`]).
-fn eigenvector(graph: &WeightedGraph) -> Result<Vec<f64>, NetworkError> {
+fn eigenvector(graph: &WeightedGraph, control: &Control) -> Result<Vec<f64>, NetworkError> {
     let n = graph.n_nodes();
     if n == 0 {
         return Ok(Vec::new());
@@ -268,16 +290,19 @@ fn eigenvector(graph: &WeightedGraph) -> Result<Vec<f64>, NetworkError> {
     if n <= EIGENVECTOR_DENSE_MAX {
         return Ok(eigenvector_dense(graph));
     }
-    eigenvector_power(graph)
+    eigenvector_power(graph, control)
 }
 
 /// Power iteration on `A + I` from the uniform vector (networkx's iteration).
-fn eigenvector_power(graph: &WeightedGraph) -> Result<Vec<f64>, NetworkError> {
+fn eigenvector_power(graph: &WeightedGraph, control: &Control) -> Result<Vec<f64>, NetworkError> {
     let n = graph.n_nodes();
     let mut x = vec![1.0 / n as f64; n];
     let mut next = vec![0.0f64; n];
     let tol = n as f64 * EIGENVECTOR_TOL;
     for _ in 0..EIGENVECTOR_MAX_ITER {
+        if control.cancelled() {
+            return Err(NetworkError::Cancelled);
+        }
         for (v, y) in next.iter_mut().enumerate() {
             *y = x[v]
                 + graph
@@ -455,7 +480,7 @@ mod tests {
             }
             let g = WeightedGraph::new(n, edges).expect("valid graph");
             let dense = eigenvector_dense(&g);
-            let power = eigenvector_power(&g).expect("converges");
+            let power = eigenvector_power(&g, &Control::default()).expect("converges");
             for (d, p) in dense.iter().zip(&power) {
                 assert!((d - p).abs() < 1e-9, "n = {n}: {d} vs {p}");
             }
@@ -471,19 +496,19 @@ mod tests {
             vec![(1, 0, 0.05), (7, 5, 1.05), (5, 8, 9.70), (9, 0, 9.77)],
         )
         .expect("valid graph");
-        assert!(eigenvector_power(&g).is_err());
-        let x = eigenvector(&g).expect("dense path");
+        assert!(eigenvector_power(&g, &Control::default()).is_err());
+        let x = eigenvector(&g, &Control::default()).expect("dense path");
         let heavy = (0.05f64.powi(2) + 9.77f64.powi(2)).sqrt();
         assert!((x[0] - 0.5f64.sqrt()).abs() < 1e-12);
         assert!((x[9] - 9.77 / heavy * 0.5f64.sqrt()).abs() < 1e-12);
         assert!(x[5] == 0.0 && x[7] == 0.0 && x[8] == 0.0);
         // identical components share the weight, as the iteration does
         let twin = WeightedGraph::new(4, vec![(0, 1, 2.0), (2, 3, 2.0)]).expect("valid graph");
-        let x = eigenvector(&twin).expect("dense path");
+        let x = eigenvector(&twin, &Control::default()).expect("dense path");
         assert!(x.iter().all(|v| (v - 0.5).abs() < 1e-12));
         // no edges: the uniform vector
         let empty = WeightedGraph::new(3, vec![]).expect("valid graph");
-        let x = eigenvector(&empty).expect("dense path");
+        let x = eigenvector(&empty, &Control::default()).expect("dense path");
         assert!(x.iter().all(|v| (v - 3f64.sqrt().recip()).abs() < 1e-12));
     }
 }

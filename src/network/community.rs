@@ -7,6 +7,7 @@ use rustc_hash::FxHashMap;
 use crate::rng::Rng;
 
 use super::{NetworkError, WeightedGraph};
+use crate::scoring::Control;
 
 /// Minimum modularity gain of a level for Louvain to aggregate and go on
 /// (networkx's default `threshold`).
@@ -135,11 +136,31 @@ struct Level {
 /// # Ok::<(), skillsmap::Error>(())
 /// ```
 pub fn louvain(graph: &WeightedGraph, seed: u64) -> Vec<u32> {
+    match louvain_with(graph, seed, &Control::default()) {
+        Ok(labels) => labels,
+        // only a cancelled run fails, and nothing cancels this one
+        Err(_) => (0..graph.n_nodes() as u32).collect(),
+    }
+}
+
+/// [`louvain`] that reports progress and can be stopped: `control.done`
+/// counts passes over the nodes of a level (`control.total` stays 0: the
+/// number of passes is not known in advance), and setting `control.cancel`
+/// from another thread stops the work within 1,024 node moves.
+///
+/// # Errors
+/// [`NetworkError::Cancelled`] when `control.cancel` was set.
+pub fn louvain_with(
+    graph: &WeightedGraph,
+    seed: u64,
+    control: &Control,
+) -> Result<Vec<u32>, NetworkError> {
     let n = graph.n_nodes();
     // Community of each original node at the current level.
     let mut membership: Vec<usize> = (0..n).collect();
+    control.start(0);
     if graph.n_edges() == 0 {
-        return relabel(&membership);
+        return Ok(relabel(&membership));
     }
     let m = graph.total_weight();
     let mut rng = Rng::new(seed, 0);
@@ -156,7 +177,7 @@ pub fn louvain(graph: &WeightedGraph, seed: u64) -> Vec<u32> {
         strength: (0..n).map(|v| graph.strength(v)).collect(),
     };
     let mut q = modularity_dense(graph, &membership, n);
-    while let Some((comm, n_comm)) = one_level(&level, m, &mut rng) {
+    while let Some((comm, n_comm)) = one_level(&level, m, &mut rng, control)? {
         for c in membership.iter_mut() {
             *c = comm[*c];
         }
@@ -167,13 +188,18 @@ pub fn louvain(graph: &WeightedGraph, seed: u64) -> Vec<u32> {
         q = new_q;
         level = aggregate(&level, &comm, n_comm);
     }
-    relabel(&membership)
+    Ok(relabel(&membership))
 }
 
 /// One level of local moves. Returns the community of each node of the
 /// level, renumbered `0..c` in order of first node, and `c`; `None` when no
 /// node moved.
-fn one_level(level: &Level, m: f64, rng: &mut Rng) -> Option<(Vec<usize>, usize)> {
+fn one_level(
+    level: &Level,
+    m: f64,
+    rng: &mut Rng,
+    control: &Control,
+) -> Result<Option<(Vec<usize>, usize)>, NetworkError> {
     let n = level.adjacency.len();
     let mut node2com: Vec<usize> = (0..n).collect();
     let mut stot = level.strength.clone();
@@ -190,7 +216,10 @@ fn one_level(level: &Level, m: f64, rng: &mut Rng) -> Option<(Vec<usize>, usize)
     let mut improved = false;
     for _ in 0..MAX_PASSES {
         let mut moves = 0usize;
-        for &u in &order {
+        for (visited, &u) in order.iter().enumerate() {
+            if visited % 1024 == 0 && control.cancelled() {
+                return Err(NetworkError::Cancelled);
+            }
             for &(v, w) in &level.adjacency[u] {
                 let c = node2com[v];
                 if to_comm[c] == 0.0 {
@@ -222,12 +251,13 @@ fn one_level(level: &Level, m: f64, rng: &mut Rng) -> Option<(Vec<usize>, usize)
             }
             touched.clear();
         }
+        control.advance(1);
         if moves == 0 {
             break;
         }
     }
     if !improved {
-        return None;
+        return Ok(None);
     }
     let mut renumber = vec![usize::MAX; n];
     let mut n_comm = 0;
@@ -241,7 +271,7 @@ fn one_level(level: &Level, m: f64, rng: &mut Rng) -> Option<(Vec<usize>, usize)
             renumber[c]
         })
         .collect();
-    Some((comm, n_comm))
+    Ok(Some((comm, n_comm)))
 }
 
 /// The next level: one node per community, edges summed between

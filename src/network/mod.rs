@@ -34,10 +34,11 @@ mod cooccurrence;
 
 pub use backbone::disparity_backbone;
 pub use centrality::{
-    centrality, Centrality, EIGENVECTOR_DENSE_MAX, EIGENVECTOR_MAX_ITER, EIGENVECTOR_TOL,
+    centrality, centrality_with, Centrality, EIGENVECTOR_DENSE_MAX, EIGENVECTOR_MAX_ITER,
+    EIGENVECTOR_TOL,
 };
 pub use cogap::{cogap_network, CoGap};
-pub use community::{louvain, modularity, LOUVAIN_THRESHOLD};
+pub use community::{louvain, louvain_with, modularity, LOUVAIN_THRESHOLD};
 pub use cooccurrence::{
     hypergeometric_backbone, hypergeometric_sf, noise_corrected_backbone, p_adjust, Backbone,
     PAdjust,
@@ -89,6 +90,10 @@ pub enum NetworkError {
     /// Modularity is undefined on a graph without edges.
     #[error("modularity is undefined for a graph without edges")]
     NoEdges,
+    /// The computation was cancelled through its
+    /// [`Control`](crate::scoring::Control).
+    #[error("cancelled")]
+    Cancelled,
     /// The eigenvector power iteration did not converge.
     #[error("eigenvector centrality did not converge in {iterations} iterations")]
     NotConverged {

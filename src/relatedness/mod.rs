@@ -16,6 +16,8 @@
 use ndarray::{Array2, ArrayView2};
 use rayon::prelude::*;
 
+use crate::scoring::Control;
+
 /// Errors of the relatedness functions.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
@@ -40,6 +42,9 @@ pub enum RelatednessError {
         /// The shape it must have.
         expected: (usize, usize),
     },
+    /// The computation was cancelled through its [`Control`].
+    #[error("cancelled")]
+    Cancelled,
 }
 
 /// Values above this are scaled down before sums that could overflow.
@@ -153,9 +158,18 @@ fn bitsets(m: &Array2<bool>) -> Bitsets {
 /// O(P²·C/64) popcounts, parallel over rows of the result.
 pub fn proximity_from_presence(m: &Array2<bool>) -> Array2<f64> {
     let n_p = m.ncols();
+    let mut out = vec![0.0f64; n_p * n_p];
+    fill_proximity(m, &mut out, &Control::default());
+    Array2::from_shape_vec((n_p, n_p), out).unwrap_or_else(|_| Array2::zeros((n_p, n_p)))
+}
+
+/// The P × P proximity of a presence matrix into `out` (row-major, P²
+/// values): the upper triangle by rows in parallel, one unit of `control`
+/// per row (stopping at the next row once cancelled), then mirrored.
+fn fill_proximity(m: &Array2<bool>, out: &mut [f64], control: &Control) {
+    let n_p = m.ncols();
     let b = bitsets(m);
     let words = b.words;
-    let mut out = vec![0.0f64; n_p * n_p];
     let value = |p: usize, q: usize| -> f64 {
         let bp = &b.bits[p * words..(p + 1) * words];
         let bq = &b.bits[q * words..(q + 1) * words];
@@ -170,10 +184,17 @@ pub fn proximity_from_presence(m: &Array2<bool>) -> Array2<f64> {
     out.par_chunks_mut(n_p.max(1))
         .enumerate()
         .for_each(|(p, row)| {
+            if control.cancelled() {
+                return;
+            }
             for (q, slot) in row.iter_mut().enumerate().skip(p) {
                 *slot = value(p, q);
             }
+            control.advance(1);
         });
+    if control.cancelled() {
+        return;
+    }
     // 2. lower triangle copied from the upper one, band by band: the rows
     //    above a band are read-only while the band's rows are written
     const BAND: usize = 256;
@@ -204,14 +225,121 @@ pub fn proximity_from_presence(m: &Array2<bool>) -> Array2<f64> {
             out[p * n_p + q] = out[q * n_p + p];
         }
     }
-    Array2::from_shape_vec((n_p, n_p), out).unwrap_or_else(|_| Array2::zeros((n_p, n_p)))
+}
+
+/// A zeroed `rows × cols` buffer, or an [`crate::AllocationError`] naming
+/// its size before any work is done.
+fn zeroed(what: &'static str, rows: usize, cols: usize) -> crate::Result<Vec<f64>> {
+    let len = crate::error::checked_len::<f64>(what, rows, cols)?;
+    let mut v = crate::error::try_vec::<f64>(what, len)?;
+    v.resize(len, 0.0);
+    Ok(v)
+}
+
+/// [`proximity`] that reports progress and can be stopped: `control.done`
+/// counts finished rows of φ out of `control.total`, and setting
+/// `control.cancel` from another thread stops the work within one row.
+///
+/// # Errors
+/// As [`rca`]; [`crate::AllocationError`] when the P × P result does not
+/// fit in memory (checked before any work); [`RelatednessError::Cancelled`]
+/// when `control.cancel` was set (no partial result is returned).
+pub fn proximity_with(
+    x: ArrayView2<'_, f64>,
+    threshold: f64,
+    control: &Control,
+) -> crate::Result<Array2<f64>> {
+    let n_p = x.ncols();
+    let mut out = zeroed("the proximity matrix", n_p, n_p)?;
+    let m = presence(x, threshold)?;
+    control.start(n_p);
+    fill_proximity(&m, &mut out, control);
+    if control.cancelled() {
+        return Err(RelatednessError::Cancelled.into());
+    }
+    Array2::from_shape_vec((n_p, n_p), out).map_err(|_| {
+        RelatednessError::Shape {
+            what: "proximity",
+            found: (n_p, n_p),
+            expected: (n_p, n_p),
+        }
+        .into()
+    })
+}
+
+/// [`density`] that reports progress and can be stopped: `control.done`
+/// counts rows of φ and entities out of `control.total`; setting
+/// `control.cancel` stops the work within one row of φ or one entity.
+///
+/// # Errors
+/// As [`proximity_with`], for the P × P proximity and the C × P result.
+pub fn density_with(
+    x: ArrayView2<'_, f64>,
+    threshold: f64,
+    control: &Control,
+) -> crate::Result<Array2<f64>> {
+    let (n_c, n_p) = x.dim();
+    let mut phi = zeroed("the proximity matrix", n_p, n_p)?;
+    let mut out = zeroed("the density matrix", n_c, n_p)?;
+    let m = presence(x, threshold)?;
+    control.start(n_p + n_c);
+    fill_proximity(&m, &mut phi, control);
+    if control.cancelled() {
+        return Err(RelatednessError::Cancelled.into());
+    }
+    for v in phi.iter_mut() {
+        if v.is_nan() {
+            *v = 0.0;
+        }
+    }
+    let den: Vec<f64> = phi.chunks(n_p.max(1)).map(|r| r.iter().sum()).collect();
+    let phi =
+        ArrayView2::from_shape((n_p, n_p), &phi[..]).map_err(|_| RelatednessError::Shape {
+            what: "proximity",
+            found: (n_p, n_p),
+            expected: (n_p, n_p),
+        })?;
+    // ω_c = Σ_{q ∈ items of c} φ_q (φ is symmetric), divided by φ's row
+    // sums: presence is sparse (2 % at ESCO scale), so the rows of the
+    // entity's items are summed (in increasing q, whatever the thread
+    // count) instead of a dense product; one entity per unit of work
+    out.par_chunks_mut(n_p.max(1))
+        .enumerate()
+        .for_each(|(c, row)| {
+            if control.cancelled() {
+                return;
+            }
+            for (q, &present) in m.row(c).iter().enumerate() {
+                if present {
+                    for (v, &f) in row.iter_mut().zip(phi.row(q)) {
+                        *v += f;
+                    }
+                }
+            }
+            for (v, &d) in row.iter_mut().zip(&den) {
+                *v /= d;
+            }
+            control.advance(1);
+        });
+    if control.cancelled() {
+        return Err(RelatednessError::Cancelled.into());
+    }
+    Array2::from_shape_vec((n_c, n_p), out).map_err(|_| {
+        RelatednessError::Shape {
+            what: "density",
+            found: (n_c, n_p),
+            expected: (n_c, n_p),
+        }
+        .into()
+    })
 }
 
 /// Proximity of the items of an entity × item matrix, with presence at
 /// `RCA ≥ threshold`.
 ///
 /// # Errors
-/// As [`rca`].
+/// As [`rca`]; [`crate::AllocationError`] when the P × P result does not
+/// fit in memory (checked before any work).
 ///
 /// # Example
 /// ```
@@ -226,7 +354,7 @@ pub fn proximity_from_presence(m: &Array2<bool>) -> Array2<f64> {
 /// # Ok::<(), skillsmap::Error>(())
 /// ```
 pub fn proximity(x: ArrayView2<'_, f64>, threshold: f64) -> crate::Result<Array2<f64>> {
-    Ok(proximity_from_presence(&presence(x, threshold)?))
+    proximity_with(x, threshold, &Control::default())
 }
 
 /// Density `ω_cp = Σ_q M_cq φ_pq / Σ_q φ_pq` of every entity around every
@@ -261,7 +389,12 @@ pub fn density_from(m: &Array2<bool>, phi: &Array2<f64>) -> crate::Result<Array2
 /// Density of an entity × item matrix with presence at `RCA ≥ threshold`.
 ///
 /// # Errors
-/// As [`rca`].
+/// As [`rca`]; [`crate::AllocationError`] when the P × P proximity or the
+/// C × P result does not fit in memory (checked before any work).
+///
+/// # Complexity
+/// O(P²·C/64) popcounts for the proximity, then O(nnz(M)·P) additions
+/// (the rows of φ of each entity's items), parallel over entities.
 ///
 /// # Example
 /// ```
@@ -275,9 +408,7 @@ pub fn density_from(m: &Array2<bool>, phi: &Array2<f64>) -> crate::Result<Array2
 /// # Ok::<(), skillsmap::Error>(())
 /// ```
 pub fn density(x: ArrayView2<'_, f64>, threshold: f64) -> crate::Result<Array2<f64>> {
-    let m = presence(x, threshold)?;
-    let phi = proximity_from_presence(&m);
-    density_from(&m, &phi)
+    density_with(x, threshold, &Control::default())
 }
 
 #[cfg(test)]

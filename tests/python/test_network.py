@@ -248,3 +248,51 @@ def test_edge_arrays_of_unequal_length_are_refused():
         _core.centrality(
             3, np.array([0, 1], np.uint32), np.array([1, 2], np.uint32), np.array([1.0])
         )
+
+
+def _random_graph(n, m, seed):
+    """A random graph of about m distinct weighted edges on n nodes, as the
+    core's edge arrays."""
+    rng = np.random.default_rng(seed)
+    a, b = rng.integers(0, n, size=(2, m))
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    key = np.unique((lo * n + hi)[lo != hi])
+    i, j = (key // n).astype(np.uint32), (key % n).astype(np.uint32)
+    return i, j, rng.random(len(i)) + 0.5
+
+
+@pytest.mark.parametrize("kernel", ["centrality", "louvain"])
+def test_centrality_and_louvain_stop_within_half_a_second_of_ctrl_c(kernel):
+    """Ctrl-C sent from the first progress report (the work under way)
+    stops betweenness within one source and Louvain within a thousand node
+    moves; nothing is returned, and the next call runs normally."""
+    import _thread
+    import time
+
+    n, m = (20_000, 100_000) if kernel == "centrality" else (300_000, 3_000_000)
+    i, j, w = _random_graph(n, m, 1)
+    sent: list[float] = []
+
+    def on_progress(done, total):
+        if not sent:
+            sent.append(time.perf_counter())
+            _thread.interrupt_main()
+
+    with pytest.raises(KeyboardInterrupt):
+        if kernel == "centrality":
+            sm._core.centrality(n, i, j, w, progress=on_progress)
+        else:
+            sm._core.louvain(n, i, j, w, seed=0, progress=on_progress)
+    late = time.perf_counter() - sent[0]
+    assert late < 0.5, f"KeyboardInterrupt {late:.2f} s after Ctrl-C"
+    small = _random_graph(50, 200, 2)
+    assert len(sm._core.centrality(50, *small)["betweenness"]) == 50
+    assert len(sm._core.louvain(50, *small, seed=0)[0]) == 50
+
+
+def test_progress_bars_of_centrality_and_communities(survey, capsys):
+    pytest.importorskip("tqdm")
+    net = sparse_network(survey)
+    assert len(net.centrality(progress=True)) == len(net.communities(progress=True))
+    err = capsys.readouterr().err
+    assert "centrality" in err and "louvain" in err

@@ -99,3 +99,60 @@ def test_zero_totals_give_nan_not_errors():
     assert np.isnan(r.iloc[0, 0]) and np.isnan(r.iloc[1, 1])
     phi = sm.proximity(x)
     assert np.isnan(phi.iloc[1, 1])
+
+
+def _interrupt_at_first_report(call):
+    """Calls ``call(progress)`` with a Ctrl-C sent from the core's first
+    progress report (the work is then under way); the seconds from the
+    signal to the KeyboardInterrupt."""
+    import _thread
+    import time
+
+    sent: list[float] = []
+
+    def on_progress(n, total):
+        if not sent:
+            sent.append(time.perf_counter())
+            _thread.interrupt_main()
+
+    with pytest.raises(KeyboardInterrupt):
+        call(on_progress)
+    return time.perf_counter() - sent[0]
+
+
+@pytest.mark.parametrize("kernel", ["proximity", "density"])
+def test_proximity_and_density_stop_within_half_a_second_of_ctrl_c(kernel):
+    """Ctrl-C stops proximity and density within a row (or entity) of work;
+    nothing is returned, and the next call gives the full result."""
+    rng = np.random.default_rng(0)
+    x = rng.random((4_000, 5_000)) * (rng.random((4_000, 5_000)) < 0.3)
+    fn = getattr(sm._core, kernel)
+    late = _interrupt_at_first_report(lambda cb: fn(x, threshold=1.0, progress=cb))
+    assert late < 0.5, f"KeyboardInterrupt {late:.2f} s after Ctrl-C"
+    small = x[:300, :200]
+    np.testing.assert_array_equal(
+        fn(small, threshold=1.0), getattr(sm, kernel)(small, progress=False)
+    )
+
+
+def test_a_proximity_beyond_memory_is_a_memory_error_before_any_work():
+    """An item × item result that cannot be allocated raises MemoryError
+    naming its size, before the RCA is computed: 5,000,000 items need
+    200 TB, beyond any address space."""
+    import time
+
+    x = np.ones((2, 5_000_000))
+    t0 = time.perf_counter()
+    for fn in (sm._core.proximity, sm._core.density):
+        with pytest.raises(MemoryError, match=r"proximity matrix needs \d+ bytes"):
+            fn(x, threshold=1.0)
+    assert time.perf_counter() - t0 < 5
+
+
+def test_progress_bar_of_proximity_and_density(capsys):
+    pytest.importorskip("tqdm")
+    x = np.random.default_rng(3).random((60, 40))
+    assert sm.proximity(x, progress=True).shape == (40, 40)
+    assert sm.density(x, progress=True).shape == (60, 40)
+    err = capsys.readouterr().err
+    assert "proximity" in err and "density" in err

@@ -138,14 +138,90 @@ def test_parallel_and_serial_paths_agree(X, at_threads):
 
 
 @pytest.mark.parametrize("metric", ["cosine", "pearson", "euclidean", "spearman"])
-@pytest.mark.parametrize("with_nan", [False, True])
-def test_float32_is_the_float64_result_rounded(X, Xnan, metric, with_nan):
-    data = Xnan if with_nan else X
-    wide = sm.similarity(data, metric)
-    narrow = sm.similarity(data, metric, dtype="float32")
+def test_float32_with_missing_values_is_the_float64_result_rounded(Xnan, metric):
+    """The pairwise-complete path computes in float64 whatever the dtype,
+    and rounds each value once as it stores it."""
+    wide = sm.similarity(Xnan, metric)
+    narrow = sm.similarity(Xnan, metric, dtype="float32")
     assert narrow.dtype == np.float32
     np.testing.assert_array_equal(narrow, wide.astype(np.float32))
-    np.testing.assert_allclose(narrow, wide, atol=1e-5)
+
+
+def _bound(k):
+    """The documented bound of float32 cosine and Pearson: 4·K·2⁻²⁴."""
+    return 4 * k * 2.0**-24
+
+
+def _with_constant_row(n, k, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.random((n, k)) - 0.3
+    x[1::5] += 100.0  # offsets far above the spread (Pearson centres them)
+    x[3] = 2.5  # constant: no Pearson correlation
+    return x
+
+
+@pytest.mark.parametrize("k", [1, 7, 50, 500, 3000])
+@pytest.mark.parametrize("metric", ["cosine", "pearson", "spearman"])
+def test_float32_computes_within_its_bound_of_float64(k, metric):
+    """dtype="float32" computes in float32 (errors beyond float64's show at
+    K ≥ 7) and stays within 4·K·2⁻²⁴ of float64, NaN where it is NaN;
+    distances too (1 − s)."""
+    x = _with_constant_row(300 if k < 500 else 120, k, k)
+    for fn in (sm.similarity, sm.distance):
+        wide = fn(x, metric)
+        narrow = fn(x, metric, dtype="float32")
+        assert narrow.dtype == np.float32
+        assert (np.isnan(narrow) == np.isnan(wide)).all()
+        err = np.nan_to_num(np.abs(narrow.astype(np.float64) - wide))
+        assert err.max() <= _bound(k), (fn.__name__, err.max(), _bound(k))
+        if k >= 7:
+            assert err.max() > 1e-12
+
+
+def test_float32_euclidean_is_within_its_bound_on_squared_distances(X):
+    d64 = sm.distance(X, "euclidean")
+    d32 = sm.distance(X, "euclidean", dtype="float32").astype(np.float64)
+    centred = X - X.mean(axis=0)
+    sq = (centred**2).sum(axis=1)
+    tol = 16 * (X.shape[1] + 2) * 2.0**-24 * (sq[:, None] + sq[None, :])
+    assert (np.abs(d32**2 - d64**2) <= tol).all()
+
+
+def test_float32_top_k_has_the_neighbours_of_float64_but_for_ties_within_the_bound():
+    x = _with_constant_row(600, 64, 2)
+    full = sm.similarity(x, "cosine")
+    wide = sm.top_k(x, k=10)
+    narrow = sm.top_k(x, k=10, dtype="float32")
+    assert narrow["similarity"].dtype == np.float32
+    assert (wide["source"] == narrow["source"]).all()
+    bound = _bound(64)
+    err = np.abs(wide["similarity"].to_numpy() - narrow["similarity"].to_numpy())
+    assert err.max() <= bound  # the r-th best of each row
+    kth = wide.groupby("source")["similarity"].min()
+    for src, grp in narrow.groupby("source"):
+        mine = set(wide.loc[wide["source"] == src, "target"])
+        for t in set(grp["target"]) - mine:
+            assert kth[src] - full[src, t] <= 2 * bound, (src, t)
+
+
+def test_float32_is_the_same_bits_at_any_thread_count_on_every_path(at_threads):
+    """Per kernel path (forced in each child process), float32 similarity
+    and top_k give the same bits at 1 and 2 threads."""
+    for path in sm._core.simd_paths_available():
+        code = (
+            f"import os; os.environ['SKILLSMAP_SIMD'] = {path!r};"
+            "import numpy as np, skillsmap as sm, hashlib;"
+            "X = np.random.default_rng(5).normal(size=(500, 70));"
+            "a = sm.similarity(X, 'cosine', dtype='float32');"
+            "b = sm.distance(X, 'pearson', dtype='float32');"
+            "c = sm.distance(X, 'euclidean', dtype='float32');"
+            "t = sm.top_k(X, k=7, dtype='float32');"
+            "d = t['similarity'].to_numpy(); e = t['target'].to_numpy();"
+            "print(sm.simd_path(),"
+            " hashlib.sha256(b''.join(v.tobytes() for v in (a, b, c, d, e))).hexdigest())"
+        )
+        outs = at_threads(code)
+        assert outs[0] == outs[1] and outs[0].startswith(path), (path, outs)
 
 
 def test_bad_arguments():
