@@ -56,6 +56,7 @@ TRANSLATED_MODULES: tuple[str, ...] = (
     "report/_build.py",
     "report/_html.py",
     "cli.py",
+    "_summary.py",
 )
 
 
