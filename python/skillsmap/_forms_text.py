@@ -9,6 +9,8 @@ translations); a study that needs validated wording edits the form.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 #: The languages skillsmap writes questionnaires in, English first.
 LANGUAGES = ("en", "es", "fr", "sl", "fi", "it")
 
@@ -313,6 +315,22 @@ DEFAULT_TYPES = {
         "it": "Ente finanziatore",
     },
 }
+
+
+def type_labels(names: Mapping[str, str], code: str) -> dict[str, str]:
+    """Stakeholder type labels in language ``code``: ``names`` (type id →
+    label as the survey's typology gives it) with the questionnaire's
+    translation of each default-typology type whose id and English label
+    are the survey's (a typology that relabels a type keeps its label)."""
+    from ._model import Typology
+
+    types = Typology.default().types
+    default = dict(zip(types["id"], types["label"], strict=True))
+    out = dict(names)
+    for tid, label in names.items():
+        if default.get(tid) == label and code in DEFAULT_TYPES.get(tid, {}):
+            out[tid] = DEFAULT_TYPES[tid][code]
+    return out
 
 
 def _positions(n: int) -> list[int | None]:

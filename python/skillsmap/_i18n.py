@@ -29,6 +29,7 @@ import math
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,7 @@ TRANSLATED_MODULES: tuple[str, ...] = (
     "report/_build.py",
     "report/_html.py",
     "cli.py",
+    "_summary.py",
 )
 
 
@@ -141,7 +143,17 @@ class Lang:
 
     def num(self, value: Any, digits: int = 2) -> str:
         """A number with ``digits`` decimals in the language's format; an
-        en dash for a missing or non-finite value."""
+        en dash for a missing or non-finite value.
+
+        The float's exact value is rounded (half to even), as Python's
+        ``format`` and Rust's ``{:.2}`` round it, so that a number printed
+        here reads the same as in a table or in the core's text: Babel alone
+        would round the float's shortest repr, and 1.015 (stored as
+        1.01499…) would become 1.02.
+
+        >>> Lang("en").num(1.015), f"{1.015:.2f}", Lang("fi").num(1.015)
+        ('1.01', '1.01', '1,01')
+        """
         try:
             v = float(value)
         except (TypeError, ValueError):
@@ -151,7 +163,7 @@ class Lang:
         from babel.numbers import format_decimal
 
         pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
-        return format_decimal(v, format=pattern, locale=_babel_locale(self.code))
+        return format_decimal(Decimal(v), format=pattern, locale=_babel_locale(self.code))
 
     def int(self, value: Any) -> str:
         """A count with the language's grouping separator."""

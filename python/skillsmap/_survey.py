@@ -274,14 +274,31 @@ class Survey:
             df[c] = resp[c].to_numpy()[r]
         return df
 
-    def summary(self) -> str:
+    def summary(self, *, lang: str | None = None) -> str:
         """A text summary: respondents per region × type, answers, missing
         answers and the mean gap per competence area.
+
+        Parameters
+        ----------
+        lang : {None, "en", "es", "fr", "sl", "fi", "it"}, optional
+            None (default): the core's English text, unchanged from earlier
+            versions, for scripts that read it. A language code: the same
+            summary with the words of that language's catalogue, its number
+            format (a decimal comma in es, fr, sl, fi and it) and the
+            framework's area names and the default typology's type names in
+            that language where they exist; region names and the source
+            text stay as the data give them. The numbers are those of the
+            English text.
 
         Returns
         -------
         str
             Several lines, for a terminal (``skillsmap summary``).
+
+        Raises
+        ------
+        ConfigurationError
+            If ``lang`` is not one of the supported codes.
 
         See Also
         --------
@@ -291,10 +308,20 @@ class Survey:
         Examples
         --------
         >>> import skillsmap as sm
-        >>> print(sm.demo_survey(50, seed=0).summary().splitlines()[0])
+        >>> s = sm.demo_survey(50, seed=0)
+        >>> print(s.summary().splitlines()[0])
         SYNTHETIC DEMONSTRATION DATA — not real survey responses
+        >>> for line in s.summary(lang="fi").splitlines()[-7:-5]:
+        ...     print(line)
+        Keskimääräinen puute (tavoite − nyky) osaamisalueittain:
+          Yhteisötalouden perusteet                       0,97  (n = 230)
         """
-        return self._inner.summary()
+        if lang is None:
+            return self._inner.summary()
+        from ._i18n import Lang
+        from ._summary import summary
+
+        return summary(self, Lang(lang))
 
     # -- the internal interface of the analysis modules (see the class notes) ---
     def _item_ids(self, level: str) -> dict[str, np.ndarray]:

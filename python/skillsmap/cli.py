@@ -4,7 +4,9 @@
 prints every located problem (exit status 1) or a one-line summary (exit
 status 0); ``json`` and ``csv`` print every problem in a machine-readable
 form (columns ``row``, ``column``, ``value``, ``code``, ``reason``).
-``skillsmap summary [FILE] [--demo]`` prints a survey summary.
+``skillsmap summary [FILE] [--demo] [--lang xx]`` prints a survey summary,
+in the language of the messages; in English it is the core's text, as it
+always was, for scripts that read it.
 ``skillsmap report [FILE] [--demo] --out DIR [--force]`` writes the
 skills-mapping report (``DIR/index.html``, figures as SVG and PNG, tables as
 CSV) and prints the path of the page. DIR must be new, empty or hold an
@@ -547,7 +549,9 @@ def _main(argv: Sequence[str] | None = None) -> int:
         except (OSError, ValueError, ImportError) as err:
             _error("summary", err)
             return 2
-        print(survey.summary())
+        # English is the core's text, unchanged for scripts that read it;
+        # another language is the same summary formatted in Python
+        print(survey.summary(lang=None if messages == "en" else messages))
         return 0
     if args.command == "report":
         return _report(args, sm, _, messages)

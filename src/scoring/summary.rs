@@ -1,5 +1,10 @@
 //! A compact description of a survey: respondents per region × stakeholder
 //! type, answer counts and the unweighted mean gap per competence area.
+//!
+//! The Python package writes the same summary in other languages
+//! (`python/skillsmap/_summary.py`, recounting these numbers the same way);
+//! `tests/python/test_survey.py` fails when the two disagree, so a change
+//! here is a change there.
 
 use std::fmt;
 

@@ -304,3 +304,40 @@ def test_progress_lines_in_the_messages_language(capsys, monkeypatch):
     assert capsys.readouterr().err.endswith("] zapisane tabele: 3\n")
     _printer(False)("wrote {n} tables", n=3)
     assert capsys.readouterr().err == ""
+
+
+def test_summary_in_the_messages_language():
+    english = run("summary", "--demo", "--n-respondents", "60")
+    assert english.returncode == 0, english.stderr
+    # LANG=C (the conftest's) and --lang en: exactly the core's text
+    assert english.stdout == sm.demo_survey(60, seed=0).summary() + "\n"
+    assert run("summary", "--demo", "--n-respondents", "60", "--lang", "en").stdout == (
+        english.stdout
+    )
+    finnish = run("summary", "--demo", "--n-respondents", "60", "--lang", "fi")
+    assert finnish.returncode == 0, finnish.stderr
+    assert finnish.stdout == sm.demo_survey(60, seed=0).summary(lang="fi") + "\n"
+    assert finnish.stdout.startswith("SYNTEETTINEN ESITTELYAINEISTO")
+    assert "Keskimääräinen puute (tavoite − nyky) osaamisalueittain:" in finnish.stdout
+    assert "Yhteisötalouden perusteet" in finnish.stdout
+    # as the other commands: the environment when there is no --lang, --lang first
+    assert run(
+        "summary", "--demo", "--n-respondents", "60", env={"LANG": "fi_FI.UTF-8"}
+    ).stdout == (finnish.stdout)
+    assert run(
+        "--lang", "it", "summary", "--demo", "--n-respondents", "60", env={"LANG": "fi_FI.UTF-8"}
+    ).stdout.startswith("DATI SINTETICI DIMOSTRATIVI")
+    assert (
+        run(
+            "summary", "--demo", "--n-respondents", "60", env={"LC_ALL": "C", "LANG": "fi_FI.UTF-8"}
+        ).stdout
+        == english.stdout
+    )
+
+
+def test_summary_of_a_file_in_spanish(good_csv):
+    done = run("summary", good_csv, "--lang", "es")
+    assert done.returncode == 0, done.stderr
+    assert "Encuesta: 4 personas encuestadas, 12 respuestas (1 sin nivel actual, " in done.stdout
+    assert "Brecha media (objetivo − actual) por área competencial:" in done.stdout
+    assert "SINTÉTICOS" not in done.stdout

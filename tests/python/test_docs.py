@@ -29,6 +29,7 @@ MODULES = [
     "skillsmap._relatedness",
     "skillsmap._reliability",
     "skillsmap._similarity",
+    "skillsmap._summary",
     "skillsmap._survey",
     "skillsmap._weights",
     "skillsmap.dask",

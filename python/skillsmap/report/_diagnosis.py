@@ -32,6 +32,7 @@ import pandas as pd
 
 from .. import _atomic, plot
 from .._compare import item_rank_sums, kruskal
+from .._forms_text import type_labels
 from .._i18n import N_, Lang
 from .._multitest import p_adjust as adjust_p
 from .._provenance import read
@@ -136,7 +137,7 @@ class Diagnosis:
         self.area_labels = dict(
             zip(areas["id"], areas[column] if column in areas else areas["label"], strict=True)
         )
-        self.type_names = _type_names(ctx, lang.code)
+        self.type_names = type_labels(ctx.type_names, lang.code)
         resp = ctx.respondents
         mine = resp[resp["region"].astype(str) == region]
         self.n = len(mine)
@@ -381,20 +382,6 @@ class Diagnosis:
                 )
             )
         return " ".join(parts)
-
-
-def _type_names(ctx: Context, code: str) -> dict[str, str]:
-    """Stakeholder type names in a language: the questionnaire's translations
-    of the default typology's types, where the survey's type is that type."""
-    from .._forms_text import DEFAULT_TYPES
-    from .._model import Typology
-
-    default = dict(zip(*(Typology.default().types[c] for c in ("id", "label")), strict=True))
-    names = dict(ctx.type_names)
-    for tid, label in ctx.type_names.items():
-        if default.get(tid) == label and code in DEFAULT_TYPES.get(tid, {}):
-            names[tid] = DEFAULT_TYPES[tid][code]
-    return names
 
 
 def _mean(x: np.ndarray) -> np.ndarray:
