@@ -7,9 +7,7 @@ intervals whatever the thread count.
 
 from __future__ import annotations
 
-import contextlib
 import secrets
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -17,31 +15,11 @@ import pandas as pd
 from . import _core
 from ._checks import count, keys, number
 from ._checks import seed as check_seed
+from ._progress import progress_bar
 from ._provenance import Provenance, attach
-from .errors import ConfigurationError
 
 if TYPE_CHECKING:
     from ._survey import Survey
-
-
-@contextlib.contextmanager
-def _progress_bar(total: int, show: bool | None, desc: str) -> Iterator[Any]:
-    """A tqdm bar when asked for (or, by default, when tqdm is installed and
-    the run is long); yields the update callback or None."""
-    bar = None
-    if show or show is None:
-        try:
-            from tqdm.auto import tqdm
-        except ImportError:
-            if show:
-                raise ConfigurationError("progress=True needs tqdm installed") from None
-        else:
-            bar = tqdm(total=total, desc=desc, unit="replicate", leave=False)
-    try:
-        yield None if bar is None else bar.update
-    finally:
-        if bar is not None:
-            bar.close()
 
 
 def add_intervals(
@@ -64,9 +42,10 @@ def add_intervals(
     top_k = count("top_k", top_k, 1)
     seed = check_seed(secrets.randbits(63) if seed is None else seed)
     strata = keys(stratify)
-    if progress is None and n_boot * survey.n_answers < 2e8:
-        progress = False  # short runs: no bar
-    with _progress_bar(n_boot, progress, "bootstrap") as update:
+    # short runs (under 2e8 answer-replicates) show no bar by default
+    with progress_bar(
+        progress, n_boot * survey.n_answers, "bootstrap", "replicate", total=n_boot, long_work=2e8
+    ) as update:
         boot = _core.bootstrap(
             survey._inner,
             list(prov.by),

@@ -1,6 +1,6 @@
-"""The tqdm progress bar of the long core calls (similarity, top-k,
-proximity and density, centrality, Louvain): the core reports
-``(increment, total)`` through the control object of ``python/src/control.rs``
+"""The tqdm progress bar of the long core calls (the bootstrap, similarity,
+top-k, proximity and density, centrality, Louvain): the core reports
+``(increment[, total])`` through the control object of ``python/src/control.rs``
 while it runs with the GIL released; this turns those reports into a bar."""
 
 from __future__ import annotations
@@ -17,11 +17,20 @@ LONG_WORK = 1e11
 
 
 @contextlib.contextmanager
-def progress_bar(show: bool | None, work: float, desc: str, unit: str = "tile") -> Iterator[Any]:
+def progress_bar(
+    show: bool | None,
+    work: float,
+    desc: str,
+    unit: str = "tile",
+    *,
+    total: int | None = None,
+    long_work: float = LONG_WORK,
+) -> Iterator[Any]:
     """A tqdm bar when asked for (by default: when tqdm is installed and the
-    call is long); yields the core's callback ``(increment, total)`` or
+    call's ``work`` reaches ``long_work``), of ``total`` units when known
+    before the call; yields the core's callback ``(increment[, total])`` or
     None."""
-    if show is None and work < LONG_WORK:
+    if show is None and work < long_work:
         show = False
     bar = None
     if show or show is None:
@@ -31,13 +40,14 @@ def progress_bar(show: bool | None, work: float, desc: str, unit: str = "tile") 
             if show:
                 raise ConfigurationError("progress=True needs tqdm installed") from None
         else:
-            bar = tqdm(total=None, desc=desc, unit=unit, leave=False)
+            bar = tqdm(total=total, desc=desc, unit=unit, leave=False)
     if bar is None:
         yield None
         return
 
-    def update(n: int, total: int) -> None:
-        # a total of 0 means the core does not know it (Louvain's passes)
+    def update(n: int, total: int = 0) -> None:
+        # a total of 0 (or none) means the core does not report it: the
+        # caller gave it, or nobody knows it (Louvain's passes)
         if total and bar.total != total:
             bar.total = total
             bar.refresh()

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import _core
+from . import _core, _gaps
 from ._checks import count, keys, number
 from ._checks import seed as check_seed
 from ._ingest import as_framework, as_region_set, as_typology
@@ -391,30 +391,15 @@ def gaps(
         data_cols["area"] = np.tile(comp["area"].to_numpy(dtype=object), n_groups)
     has_importance = columns.get("importance") is not None
     has_required = columns.get("required", "required") is not None
-    stats = [
-        "n",
-        "n_eff",
-        "n_missing",
-        "mean_importance",
-        "mean_required",
-        "mean_current",
-        "mean_gap",
-        "mean_positive_gap",
-        "relative_gap",
-        "attainment",
-        "normalised_gap",
-        "mwds",
-        "rank",
-        "suppressed",
-    ]
     skip = set()
     if not has_importance or not res["borich_uses_importance"]:
         skip.add("mean_importance")
     if not has_required:
         skip.add("mean_required")
-    for col in stats:
+    # the columns of Survey.gaps, in its order and with its core names
+    for col in _gaps._STATS:
         if col not in skip:
-            data_cols[col] = res["borich_weight" if col == "mean_importance" else col]
+            data_cols[col] = res[_gaps._CORE_NAMES.get(col, col)]
     rank = np.asarray(res["rank"], dtype=np.int64)
     data_cols["rank"] = pd.arrays.IntegerArray(rank, rank == 0)
     df = pd.DataFrame(data_cols)

@@ -441,9 +441,38 @@ pub fn bootstrap(
         mwds_rep.extend(mw);
     }
 
-    let alpha = (1.0 - opts.ci) / 2.0;
+    let mut res = summarise(
+        &point,
+        &mean_gap_rep,
+        &mwds_rep,
+        (opts.n_boot, g_count, n_items),
+        opts.ci,
+        opts.top_k,
+    );
+    if opts.keep_replicates {
+        res.mean_gap_replicates = Some(mean_gap_rep);
+        res.mwds_replicates = Some(mwds_rep);
+    }
+    Ok(res)
+}
+
+/// The percentile intervals of the mean gap and the MWDS and the top-k
+/// frequencies from replicates stored replicate-major (`n_boot` × cells,
+/// cells group-major): the summary shared by the multinomial bootstrap and
+/// the Poisson bootstrap of [`GapPartial`](super::GapPartial). Suppressed
+/// cells, and the MWDS of cells where the point MWDS is undefined, stay NaN.
+pub(crate) fn summarise(
+    point: &super::GapTable,
+    mean_gap_rep: &[f64],
+    mwds_rep: &[f64],
+    (n_boot, n_groups, n_items): (usize, usize, usize),
+    ci: f64,
+    top_k: usize,
+) -> BootstrapResult {
+    let n_cells = n_groups * n_items;
+    let alpha = (1.0 - ci) / 2.0;
     let interval = |reps: &[f64], cell: usize| -> (f64, f64) {
-        let mut v: Vec<f64> = (0..opts.n_boot)
+        let mut v: Vec<f64> = (0..n_boot)
             .map(|b| reps[b * n_cells + cell])
             .filter(|v| !v.is_nan())
             .collect();
@@ -453,8 +482,8 @@ pub fn bootstrap(
         (percentile(&mut v, alpha), percentile(&mut v, 1.0 - alpha))
     };
     let mut res = BootstrapResult {
-        n_boot: opts.n_boot,
-        n_groups: g_count,
+        n_boot,
+        n_groups,
         n_items,
         mean_gap_lo: vec![f64::NAN; n_cells],
         mean_gap_hi: vec![f64::NAN; n_cells],
@@ -465,23 +494,23 @@ pub fn bootstrap(
         mwds_replicates: None,
     };
     for cell in 0..n_cells {
-        (res.mean_gap_lo[cell], res.mean_gap_hi[cell]) = interval(&mean_gap_rep, cell);
-        (res.mwds_lo[cell], res.mwds_hi[cell]) = interval(&mwds_rep, cell);
+        (res.mean_gap_lo[cell], res.mean_gap_hi[cell]) = interval(mean_gap_rep, cell);
+        (res.mwds_lo[cell], res.mwds_hi[cell]) = interval(mwds_rep, cell);
     }
     // An item ranks within the top k (ties sharing the lowest rank) exactly
     // when its MWDS is at least the k-th largest of its group.
     let mut in_top = vec![0usize; n_cells];
     let mut buf: Vec<f64> = Vec::with_capacity(n_items);
-    for b in 0..opts.n_boot {
-        for g in 0..g_count {
+    for b in 0..n_boot {
+        for g in 0..n_groups {
             let lo = b * n_cells + g * n_items;
             let vals = &mwds_rep[lo..lo + n_items];
             buf.clear();
             buf.extend(vals.iter().copied().filter(|v| !v.is_nan()));
-            if buf.is_empty() || opts.top_k == 0 {
+            if buf.is_empty() || top_k == 0 {
                 continue;
             }
-            let k = opts.top_k.min(buf.len());
+            let k = top_k.min(buf.len());
             let (_, kth, _) = buf.select_nth_unstable_by(k - 1, |a, c| {
                 c.partial_cmp(a).unwrap_or(std::cmp::Ordering::Equal)
             });
@@ -495,14 +524,10 @@ pub fn bootstrap(
     }
     for (cell, &hits) in in_top.iter().enumerate() {
         if !point.suppressed[cell] && !point.mwds[cell].is_nan() {
-            res.p_top_k[cell] = hits as f64 / opts.n_boot as f64;
+            res.p_top_k[cell] = hits as f64 / n_boot as f64;
         }
     }
-    if opts.keep_replicates {
-        res.mean_gap_replicates = Some(mean_gap_rep);
-        res.mwds_replicates = Some(mwds_rep);
-    }
-    Ok(res)
+    res
 }
 
 /// Fills a (reused) replicates × rows matrix with each replicate's draw

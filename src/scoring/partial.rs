@@ -39,7 +39,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use unicode_normalization::UnicodeNormalization;
 
-use super::bootstrap::{percentile, BootstrapResult};
+use super::bootstrap::{summarise, BootstrapResult};
 use super::gaps::{
     add_obs, table_from_sums, BorichVariable, GapOptions, GapTable, ImportanceMean, Level,
     TableShape, N_SUMS,
@@ -536,62 +536,14 @@ impl GapPartial {
                 }
             }
         }
-        let alpha = (1.0 - ci) / 2.0;
-        let interval = |reps: &[f64], cell: usize| -> (f64, f64) {
-            let mut v: Vec<f64> = (0..n_boot)
-                .map(|b| reps[b * n_cells + cell])
-                .filter(|v| !v.is_nan())
-                .collect();
-            if v.is_empty() || point.suppressed[cell] {
-                return (f64::NAN, f64::NAN);
-            }
-            (percentile(&mut v, alpha), percentile(&mut v, 1.0 - alpha))
-        };
-        let mut res = BootstrapResult {
-            n_boot,
-            n_groups: groups.len(),
-            n_items,
-            mean_gap_lo: vec![f64::NAN; n_cells],
-            mean_gap_hi: vec![f64::NAN; n_cells],
-            mwds_lo: vec![f64::NAN; n_cells],
-            mwds_hi: vec![f64::NAN; n_cells],
-            p_top_k: vec![f64::NAN; n_cells],
-            mean_gap_replicates: None,
-            mwds_replicates: None,
-        };
-        for cell in 0..n_cells {
-            (res.mean_gap_lo[cell], res.mean_gap_hi[cell]) = interval(&mg, cell);
-            (res.mwds_lo[cell], res.mwds_hi[cell]) = interval(&mw, cell);
-        }
-        // As in the multinomial bootstrap: an item ranks within the top k
-        // exactly when its MWDS is at least the k-th largest of its group.
-        let mut in_top = vec![0usize; n_cells];
-        let mut buf: Vec<f64> = Vec::with_capacity(n_items);
-        for b in 0..n_boot {
-            for g in 0..groups.len() {
-                let lo = b * n_cells + g * n_items;
-                let vals = &mw[lo..lo + n_items];
-                buf.clear();
-                buf.extend(vals.iter().copied().filter(|v| !v.is_nan()));
-                if buf.is_empty() || top_k == 0 {
-                    continue;
-                }
-                let k = top_k.min(buf.len());
-                buf.sort_by(|a, c| c.total_cmp(a));
-                let threshold = buf[k - 1];
-                for (j, v) in vals.iter().enumerate() {
-                    if *v >= threshold {
-                        in_top[g * n_items + j] += 1;
-                    }
-                }
-            }
-        }
-        for (cell, &hits) in in_top.iter().enumerate() {
-            if !point.suppressed[cell] && !point.mwds[cell].is_nan() {
-                res.p_top_k[cell] = hits as f64 / n_boot as f64;
-            }
-        }
-        Ok(res)
+        Ok(summarise(
+            &point,
+            &mg,
+            &mw,
+            (n_boot, groups.len(), n_items),
+            ci,
+            top_k,
+        ))
     }
 
     /// Number of groups seen so far.

@@ -97,11 +97,7 @@ pub fn scale_reliability(
     x: ArrayView2<f64>,
     scales: &[Vec<usize>],
 ) -> crate::Result<Vec<ScaleReliability>> {
-    check_scales(scales, x.ncols())?;
-    scales.iter().map(|cols| one_scale(x, cols)).collect()
-}
-
-fn check_scales(scales: &[Vec<usize>], ncol: usize) -> crate::Result<()> {
+    let ncol = x.ncols();
     for (s, cols) in scales.iter().enumerate() {
         if cols.is_empty() {
             return Err(invalid(format!("scale {s} has no items")));
@@ -112,7 +108,7 @@ fn check_scales(scales: &[Vec<usize>], ncol: usize) -> crate::Result<()> {
             )));
         }
     }
-    Ok(())
+    scales.iter().map(|cols| one_scale(x, cols)).collect()
 }
 
 fn invalid(reason: String) -> crate::Error {
@@ -137,13 +133,6 @@ fn one_scale(x: ArrayView2<f64>, cols: &[usize]) -> crate::Result<ScaleReliabili
                 // all items checked, without an early exit: vectorised
                 if !items.iter().fold(false, |nan, v| nan | v.is_nan()) {
                     sub.extend_from_slice(items);
-                }
-            }
-        }
-        (Some(flat), None) => {
-            for row in flat.chunks_exact(x.ncols().max(1)) {
-                if cols.iter().all(|&c| !row[c].is_nan()) {
-                    sub.extend(cols.iter().map(|&c| row[c]));
                 }
             }
         }
