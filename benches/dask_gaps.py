@@ -76,6 +76,8 @@ def generate(folder: Path, answers: int, rows_per_file: int) -> list[Path]:
 
 def peer(ddf: Any) -> pd.DataFrame:
     """The gap table by region × competence in dask.dataframe."""
+    import dask
+
     t, c, i, w = ddf["required"], ddf["current"], ddf["importance"], ddf["weight"]
     gap = ~t.isna() & ~c.isna()
     bor = ~i.isna() & ~c.isna()
@@ -91,7 +93,8 @@ def peer(ddf: Any) -> pd.DataFrame:
     )
     sums = x.groupby(["region", "competence"]).sum()
     sizes = ddf.groupby("region")["respondent"].nunique()
-    s, n_resp = sums.compute(), sizes.compute()
+    # one graph: the files are read once for both
+    s, n_resp = dask.compute(sums, sizes)
     ibar = s["si"] / s["wb"]
     return pd.DataFrame(
         {

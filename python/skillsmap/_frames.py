@@ -93,6 +93,15 @@ def categorical(
         else:
             uniques = pd.Index(labels, dtype=object)
             all_text = True
+    if codes is None and _is_integer(series.dtype):
+        # integer ids (the usual respondent column): their decimal texts are
+        # distinct, trimmed, NFC and free of control characters already, so
+        # the labels are made in one vectorised cast and need no cleaning
+        import pyarrow as pa
+
+        codes, raw = pd.factorize(series, use_na_sentinel=True)
+        labels = pa.array(np.asarray(raw, dtype=np.int64)).cast(pa.string()).to_pylist()
+        return np.ascontiguousarray(codes, dtype=np.int64), labels, pd.Index(raw)
     if codes is None:
         codes, raw = pd.factorize(series, use_na_sentinel=True)
         uniques = pd.Index(raw)
@@ -100,6 +109,14 @@ def categorical(
         all_text = all(isinstance(u, str) for u in uniques)
     codes = np.ascontiguousarray(codes, dtype=np.int64)
     return _clean_keys(codes, labels, uniques, series, column, issues, all_text=all_text)
+
+
+def _is_integer(dtype: Any) -> bool:
+    """Signed or unsigned integers up to 64 bits that fit int64 (numpy or
+    pandas' nullable ones); not booleans."""
+    if not pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+        return False
+    return str(dtype).lower() not in {"uint64", "uint64[pyarrow]"}
 
 
 def _clean_keys(

@@ -129,6 +129,29 @@ def _columns(columns: dict[str, Any], by: list[str]) -> dict[str, Any]:
     return out
 
 
+def _project(ddf: dd.DataFrame, columns: dict[str, Any]) -> dd.DataFrame:
+    """The columns :meth:`Survey.from_frame` reads, and no others: the
+    projection reaches the reader (Parquet reads only these columns) and
+    keeps unused columns out of every task. Columns that are not there stay
+    out, for ``from_frame`` to report them missing."""
+    names = [
+        columns.get("respondent", "respondent"),
+        columns.get("region", "region"),
+        columns.get("stakeholder_type", "stakeholder_type"),
+        columns.get("competence", "competence"),
+        columns.get("current", "current"),
+        columns.get("required", "required"),
+        columns.get("importance"),
+        columns.get("weight"),
+        *columns.get("attributes", ()),
+    ]
+    present = set(ddf.columns)
+    wanted = list(dict.fromkeys(n for n in names if n is not None and n in present))
+    if len(wanted) == len(ddf.columns):
+        return ddf
+    return ddf[wanted]
+
+
 def _survey(pdf: pd.DataFrame, partition: int, columns: dict[str, Any]) -> Survey | None:
     """The validated survey of one partition (None when it has no rows)."""
     if len(pdf) == 0:
@@ -360,7 +383,7 @@ def gaps(
     }
     # options the core parses: rejected here, before any task runs
     GapPartial.empty(framework.id, n_items, by, level=level, weights=bool(weights), borich=borich)
-    data = ddf
+    data = _project(ddf, columns)
     if level == "area":
         # a respondent's area mean needs all of their answers in one place
         data = ddf.shuffle(on=columns.get("respondent", "respondent"))
@@ -542,7 +565,7 @@ def validate(ddf: dd.DataFrame, **columns: Any) -> pd.DataFrame:
     ' row  column         code\\n 100 current out_of_scale'
     """
     columns = _columns(columns, [])
-    parts = ddf.to_delayed()
+    parts = _project(ddf, columns).to_delayed()
     checks = [delayed(_check_partition, pure=True)(p, i, columns) for i, p in enumerate(parts)]
     results = dask.compute(*checks)
     offsets = np.concatenate([[0], np.cumsum([r[0] for r in results])])

@@ -104,9 +104,47 @@ fn table_columns<'py>(py: Python<'py>, t: &GapTable, d: &Bound<'py, PyDict>) -> 
     Ok(())
 }
 
-/// Mergeable partial statistics of a gap table (`skillsmap::scoring::GapPartial`):
-/// one per partition of a survey, merged in a fixed order and finished once.
-/// Picklable (through its versioned bytes).
+/// Mergeable partial statistics of a gap table.
+///
+/// What one partition of a survey contributes to :meth:`Survey.gaps`: per
+/// group and item the weighted sums of the gap table, and the set of
+/// respondents seen in each group (as 128-bit hashes of their ids, so that a
+/// respondent whose answers are split across partitions counts once).
+/// Partials are made per partition (:meth:`from_survey`, :meth:`empty`),
+/// merged in a fixed order (:meth:`merge`) and finished once
+/// (:meth:`finish`, :meth:`finish_bootstrap`). :func:`skillsmap.dask.gaps`
+/// does all of this on Dask workers; the class is public for other engines
+/// (Ray, Spark, a loop over files).
+///
+/// Instances pickle through their versioned bytes (:meth:`to_bytes`), so
+/// they travel between processes and machines.
+///
+/// See Also
+/// --------
+/// skillsmap.dask.gaps : The gap table of a dask DataFrame, built on this.
+/// skillsmap.Survey.gaps : The single-process table a finished partial equals.
+///
+/// Examples
+/// --------
+/// >>> import skillsmap as sm
+/// >>> from skillsmap.dask import GapPartial
+/// >>> df = sm.demo_survey(40, seed=3).to_frame()
+/// >>> opts = dict(level="competence", weights=False, borich="importance")
+/// >>> halves = [df.iloc[:640], df.iloc[640:]]
+/// >>> parts = [
+/// ...     GapPartial.from_survey(
+/// ...         sm.Survey.from_frame(h, importance="importance")._inner, ["region"],
+/// ...         partition=i, **opts)
+/// ...     for i, h in enumerate(halves)
+/// ... ]
+/// >>> merged = parts[0].merge(parts[1])
+/// >>> merged.n_respondents
+/// 40
+/// >>> table = merged.finish(min_n=5, importance_mean="complete", **opts)
+/// >>> whole = sm.Survey.from_frame(df, importance="importance").gaps(by="region", weights=False)
+/// >>> import numpy as np
+/// >>> bool(np.allclose(table["mwds"], whole["mwds"], rtol=0, atol=1e-12, equal_nan=True))
+/// True
 #[pyclass(name = "GapPartial", module = "skillsmap._core", frozen)]
 #[derive(Clone)]
 pub struct PyGapPartial {
@@ -115,7 +153,55 @@ pub struct PyGapPartial {
 
 #[pymethods]
 impl PyGapPartial {
-    /// The partial statistics of one partition (a validated survey).
+    /// The partial statistics of one partition.
+    ///
+    /// Parameters
+    /// ----------
+    /// survey : skillsmap._core.Survey
+    ///     The partition as a validated survey (``Survey._inner`` of
+    ///     :meth:`skillsmap.Survey.from_frame`).
+    /// by : list of str
+    ///     Grouping keys: ``"region"``, ``"stakeholder_type"``, ``"sector"``
+    ///     or an attribute name; ``[]`` for one group.
+    /// level : {"competence", "area"}
+    ///     Items of the table.
+    /// weights : bool
+    ///     Use the survey's weights (when it has them).
+    /// borich : {"importance", "required"}
+    ///     Variable weighting the MWDS, as in :meth:`skillsmap.Survey.gaps`.
+    /// partition : int
+    ///     Position of the partition in the table; orders attribute levels
+    ///     and open region or type sets by first appearance.
+    /// n_boot : int, default 0
+    ///     Poisson-bootstrap replicates to accumulate (0 for none).
+    /// seed : int, default 0
+    ///     Seed of the replicate weights, a hash of (seed, respondent,
+    ///     replicate): the same in every partitioning.
+    ///
+    /// Returns
+    /// -------
+    /// GapPartial
+    ///     The partition's sums.
+    ///
+    /// Raises
+    /// ------
+    /// skillsmap.ConfigurationError
+    ///     For an unknown key or option, ``n_boot`` of 0 with replicates
+    ///     asked, or weights beyond 1e±150.
+    ///
+    /// See Also
+    /// --------
+    /// empty : The partial of a partition without rows.
+    /// merge : Adds another partition.
+    ///
+    /// Examples
+    /// --------
+    /// >>> import skillsmap as sm
+    /// >>> from skillsmap.dask import GapPartial
+    /// >>> s = sm.demo_survey(30, seed=1)
+    /// >>> GapPartial.from_survey(s._inner, ["region"], level="competence",
+    /// ...     weights=True, borich="importance", partition=0)  # doctest: +ELLIPSIS
+    /// GapPartial(... groups, 30 respondents, by=["region"], n_boot=0)
     #[staticmethod]
     #[pyo3(signature = (survey, by, *, level, weights, borich, partition, n_boot=0, seed=0))]
     #[allow(clippy::too_many_arguments)]
@@ -140,7 +226,38 @@ impl PyGapPartial {
         Ok(PyGapPartial { inner: p })
     }
 
-    /// A partial without data (an empty partition).
+    /// A partial without data, for a partition without rows.
+    ///
+    /// Parameters
+    /// ----------
+    /// framework : str
+    ///     Id of the competence framework (e.g. ``"se-core"``).
+    /// n_items : int
+    ///     Competences of the framework (areas at ``level="area"``).
+    /// by : list of str
+    ///     Grouping keys, as in :meth:`from_survey`.
+    /// level, weights, borich
+    ///     As in :meth:`from_survey`.
+    /// n_boot, seed : int, default 0
+    ///     Replicates and seed, as in :meth:`from_survey`: partials merge
+    ///     only when these agree.
+    ///
+    /// Returns
+    /// -------
+    /// GapPartial
+    ///     A partial that leaves any other unchanged when merged with it.
+    ///
+    /// See Also
+    /// --------
+    /// from_survey : The partial of a partition with rows.
+    ///
+    /// Examples
+    /// --------
+    /// >>> from skillsmap.dask import GapPartial
+    /// >>> e = GapPartial.empty("se-core", 32, ["region"], level="competence",
+    /// ...     weights=True, borich="importance")
+    /// >>> e.n_groups, e.n_respondents
+    /// (0, 0)
     #[staticmethod]
     #[pyo3(signature = (framework, n_items, by, *, level, weights, borich, n_boot=0, seed=0))]
     #[allow(clippy::too_many_arguments)]
@@ -162,14 +279,92 @@ impl PyGapPartial {
         })
     }
 
-    /// A new partial holding both (neither is changed).
+    /// A new partial holding the sums of both.
+    ///
+    /// Sums are added and respondent sets united; neither input changes.
+    /// Counts are exact in any order; a fixed merge order gives bitwise
+    /// identical sums run after run.
+    ///
+    /// Parameters
+    /// ----------
+    /// other : GapPartial
+    ///     A partial of the same framework, level, keys, options and
+    ///     replicates.
+    ///
+    /// Returns
+    /// -------
+    /// GapPartial
+    ///     Both partitions' statistics.
+    ///
+    /// Raises
+    /// ------
+    /// skillsmap.ConfigurationError
+    ///     When the two were made with different frameworks, keys, options
+    ///     or replicates, or from surveys of different shape.
+    ///
+    /// See Also
+    /// --------
+    /// finish : The gap table of the merged partials.
+    ///
+    /// Examples
+    /// --------
+    /// >>> import skillsmap as sm
+    /// >>> from skillsmap.dask import GapPartial
+    /// >>> opts = dict(level="competence", weights=True, borich="importance")
+    /// >>> a = GapPartial.from_survey(sm.demo_survey(10, seed=1)._inner, ["region"],
+    /// ...     partition=0, **opts)
+    /// >>> b = GapPartial.empty("se-core", 32, ["region"], **opts)
+    /// >>> a.merge(b).n_respondents == a.n_respondents
+    /// True
     fn merge(&self, py: Python<'_>, other: &PyGapPartial) -> PyResult<Self> {
         let mut out = self.inner.clone();
         py.detach(|| out.merge(&other.inner)).map_err(core_err)?;
         Ok(PyGapPartial { inner: out })
     }
 
-    /// The gap table of everything merged, as `gap_table` returns it.
+    /// The gap table of everything merged, as columns.
+    ///
+    /// Statistics, suppression and ranks are derived once, by the code
+    /// that finishes :meth:`skillsmap.Survey.gaps`.
+    ///
+    /// Parameters
+    /// ----------
+    /// level, weights, borich
+    ///     As given to :meth:`from_survey`.
+    /// min_n : int
+    ///     Cells with fewer answers are suppressed (statistics NaN, rank 0).
+    /// importance_mean : {"complete", "all"}
+    ///     Which answers the mean importance Ī of the MWDS averages, as in
+    ///     :meth:`skillsmap.Survey.gaps`.
+    ///
+    /// Returns
+    /// -------
+    /// dict
+    ///     ``keys`` and ``group_labels`` (one list of labels per key, one
+    ///     label per group), ``group_sizes``, and one array per column of
+    ///     the gap table (group-major, items within each group), as
+    ///     :func:`skillsmap.dask.gaps` turns into its DataFrame.
+    ///
+    /// Raises
+    /// ------
+    /// skillsmap.ConfigurationError
+    ///     For an option that does not match the partial's.
+    ///
+    /// See Also
+    /// --------
+    /// finish_bootstrap : Intervals of the same table.
+    /// skillsmap.dask.gaps : The labelled DataFrame.
+    ///
+    /// Examples
+    /// --------
+    /// >>> import skillsmap as sm
+    /// >>> from skillsmap.dask import GapPartial
+    /// >>> opts = dict(level="competence", weights=True, borich="importance")
+    /// >>> p = GapPartial.from_survey(sm.demo_survey(50, seed=2)._inner, ["region"],
+    /// ...     partition=0, **opts)
+    /// >>> t = p.finish(min_n=5, importance_mean="complete", **opts)
+    /// >>> len(t["mwds"]) == 32 * len(t["group_sizes"])
+    /// True
     #[pyo3(signature = (*, level, weights, min_n, importance_mean, borich))]
     fn finish<'py>(
         &self,
@@ -193,8 +388,45 @@ impl PyGapPartial {
         Ok(d)
     }
 
-    /// Poisson-bootstrap intervals and rank stability, as `bootstrap`
-    /// returns them.
+    /// Poisson-bootstrap intervals of the merged table.
+    ///
+    /// Parameters
+    /// ----------
+    /// level, weights, min_n, importance_mean, borich
+    ///     As in :meth:`finish`.
+    /// ci : float
+    ///     Coverage of the percentile intervals (e.g. 0.95).
+    /// top_k : int
+    ///     k of ``p_top_k``, the share of replicates in which a cell ranks
+    ///     among the k largest MWDS of its group.
+    ///
+    /// Returns
+    /// -------
+    /// dict
+    ///     Arrays ``mean_gap_lo``, ``mean_gap_hi``, ``mwds_lo``,
+    ///     ``mwds_hi`` and ``p_top_k``, aligned with :meth:`finish`.
+    ///
+    /// Raises
+    /// ------
+    /// skillsmap.ConfigurationError
+    ///     When the partial holds no replicates, or for a bad option.
+    ///
+    /// See Also
+    /// --------
+    /// finish : The point estimates.
+    ///
+    /// Examples
+    /// --------
+    /// >>> import numpy as np
+    /// >>> import skillsmap as sm
+    /// >>> from skillsmap.dask import GapPartial
+    /// >>> opts = dict(level="competence", weights=True, borich="importance")
+    /// >>> p = GapPartial.from_survey(sm.demo_survey(60, seed=2)._inner, ["region"],
+    /// ...     partition=0, n_boot=200, seed=7, **opts)
+    /// >>> b = p.finish_bootstrap(min_n=5, importance_mean="complete", ci=0.95,
+    /// ...     top_k=5, **opts)
+    /// >>> bool((b["mwds_lo"] <= b["mwds_hi"])[~np.isnan(b["mwds_lo"])].all())
+    /// True
     #[pyo3(signature = (*, level, weights, min_n, importance_mean, borich, ci, top_k))]
     #[allow(clippy::too_many_arguments)]
     fn finish_bootstrap<'py>(
@@ -222,12 +454,62 @@ impl PyGapPartial {
     }
 
     /// The partial as versioned bytes.
+    ///
+    /// Little-endian, with a magic number and a format version, read back
+    /// by :meth:`from_bytes` on any machine. Pickling uses it.
+    ///
+    /// Returns
+    /// -------
+    /// bytes
+    ///     The serialised partial.
+    ///
+    /// See Also
+    /// --------
+    /// from_bytes : Reads them back.
+    ///
+    /// Examples
+    /// --------
+    /// >>> from skillsmap.dask import GapPartial
+    /// >>> e = GapPartial.empty("se-core", 32, [], level="competence",
+    /// ...     weights=False, borich="importance")
+    /// >>> GapPartial.from_bytes(e.to_bytes()).keys
+    /// []
     fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
         let b = py.detach(|| self.inner.to_bytes());
         PyBytes::new(py, &b)
     }
 
-    /// Reads `to_bytes` back; FormatError for anything else.
+    /// Reads the bytes of :meth:`to_bytes` back.
+    ///
+    /// Parameters
+    /// ----------
+    /// data : bytes
+    ///     What :meth:`to_bytes` wrote.
+    ///
+    /// Returns
+    /// -------
+    /// GapPartial
+    ///     The partial they hold.
+    ///
+    /// Raises
+    /// ------
+    /// skillsmap.FormatError
+    ///     For bytes that are not a partial of a known version, or are
+    ///     truncated or damaged.
+    ///
+    /// See Also
+    /// --------
+    /// to_bytes : Writes them.
+    ///
+    /// Examples
+    /// --------
+    /// >>> import skillsmap as sm
+    /// >>> from skillsmap.dask import GapPartial
+    /// >>> try:
+    /// ...     GapPartial.from_bytes(b"not a partial")
+    /// ... except sm.FormatError:
+    /// ...     print("not a partial")
+    /// not a partial
     #[staticmethod]
     fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Self> {
         let p = py
@@ -244,21 +526,25 @@ impl PyGapPartial {
         Ok((ctor, (slf.get().to_bytes(py),)))
     }
 
+    /// Groups seen so far.
     #[getter]
     fn n_groups(&self) -> usize {
         self.inner.n_groups()
     }
 
+    /// Distinct respondents seen so far, over all groups.
     #[getter]
     fn n_respondents(&self) -> usize {
         self.inner.n_respondents()
     }
 
+    /// Poisson-bootstrap replicates accumulated (0 for none).
     #[getter]
     fn n_boot(&self) -> usize {
         self.inner.n_boot()
     }
 
+    /// The grouping keys.
     #[getter]
     fn keys(&self) -> Vec<String> {
         self.inner.keys().to_vec()

@@ -178,6 +178,50 @@ def test_a_bad_row_is_reported_with_its_row_in_the_whole_table(
     pd.testing.assert_frame_equal(issues, whole.value.issues)
 
 
+def test_only_the_columns_from_frame_reads_reach_the_tasks(
+    client: Any, answers: pd.DataFrame, tmp_path: Path
+) -> None:
+    """Columns the survey does not use are projected away before the
+    partitions are read (a Parquet reader then skips them), and a column
+    that is not there is still reported missing."""
+    extra = answers.assign(notes="free text", score=1.5)
+    extra.to_parquet(tmp_path / "a.parquet")
+    ddf = dd.read_parquet(str(tmp_path / "a.parquet"))
+    cols = smd._columns(dict(COLUMNS), ["region"])
+    assert list(smd._project(ddf, cols).columns) == [
+        "respondent",
+        "region",
+        "stakeholder_type",
+        "competence",
+        "current",
+        "required",
+        "importance",
+        "weight",
+    ]
+    got = smd.gaps(ddf, by="region", **COLUMNS)
+    ref = sm.Survey.from_frame(answers, **COLUMNS).gaps(by="region")
+    np.testing.assert_array_equal(got["n"], ref["n"])
+    np.testing.assert_allclose(got["mwds"], ref["mwds"], rtol=1e-12, atol=1e-12)
+    with pytest.raises(sm.ValidationError) as err:
+        smd.gaps(ddf.drop(columns="current"), by="region", **COLUMNS)
+    assert err.value.issues["column"].tolist() == ["current"]
+    assert err.value.issues["code"].tolist() == ["missing_column"]
+
+
+def test_the_examples_of_gap_partial_run() -> None:
+    """GapPartial is documented in the Rust binding, which the module
+    doctests do not collect: its examples are run here."""
+    import doctest
+
+    finder = doctest.DocTestFinder()
+    tests = [t for t in finder.find(smd.GapPartial, "GapPartial", module=False) if t.examples]
+    assert len(tests) >= 7
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
+    for t in tests:
+        runner.run(t)
+    assert runner.failures == 0
+
+
 def test_partials_pickle_and_refuse_to_mix(answers: pd.DataFrame) -> None:
     survey = sm.Survey.from_frame(answers.iloc[:500], **COLUMNS)
     p = smd.GapPartial.from_survey(

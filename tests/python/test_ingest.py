@@ -462,6 +462,30 @@ def test_numeric_respondent_ids_come_back_as_ints(valid_long):
     assert all(isinstance(v, (int, np.integer)) for v in out["respondent"])
 
 
+@pytest.mark.parametrize("dtype", ["int64", "Int64", "uint8", "int64[pyarrow]", "int32"])
+def test_integer_ids_of_every_dtype_match_their_text(valid_long, dtype):
+    """Integer respondent columns take a vectorised path: the survey must be
+    the one their decimal texts give."""
+    df = valid_long.copy()
+    df["respondent"] = (df["respondent"].str[1:].astype("int64") * 7).astype(dtype)
+    as_text = df.assign(respondent=df["respondent"].astype("int64").astype(str))
+    a = sm.Survey.from_frame(df).to_frame()
+    b = sm.Survey.from_frame(as_text).to_frame()
+    assert a["respondent"].astype(str).tolist() == b["respondent"].tolist()
+    pd.testing.assert_frame_equal(a.drop(columns="respondent"), b.drop(columns="respondent"))
+
+
+def test_missing_nullable_integer_id_is_located(valid_long):
+    df = valid_long.copy()
+    df["respondent"] = df["respondent"].str[1:].astype("Int64")
+    df.loc[5, "respondent"] = pd.NA
+    with pytest.raises(sm.ValidationError) as err:
+        sm.Survey.from_frame(df)
+    issues = err.value.issues
+    assert issues["row"].tolist() == [5]
+    assert issues["column"].tolist() == ["respondent"]
+
+
 def test_categorical_respondent_column(valid_long):
     df = valid_long.copy()
     df["respondent"] = df["respondent"].astype("category")
