@@ -10,13 +10,16 @@ it), once: an existing folder with the same size is reused.
 Then, on one LocalCluster (``--workers`` processes, one thread each):
 
 ours
-    ``skillsmap.dask.gaps(ddf, by="region", …)``: every partition validated
-    and summed by the Rust core, partials merged in a tree, finished once.
+    ``skillsmap.dask.gaps(smd.read_parquet(files), by="region", …)``: keys
+    read as dictionaries (categoricals), every partition validated and
+    summed by the Rust core, partials merged in a tree, finished once; and
+    the same on ``dd.read_parquet(files)`` (keys as strings).
 peer
     The same table (n, weighted mean gap, mean positive gap, Ī and MWDS per
     region × competence, respondents per region for ``n_missing``) written
-    directly as dask.dataframe ``groupby``/``agg`` and ``nunique``, without
-    validation.
+    directly as dask.dataframe ``groupby``/``agg`` and ``nunique`` in one
+    graph, without validation, on ``dd.read_parquet(files)``; and the same
+    on ``smd.read_parquet(files)``, to show what the reader alone gives it.
 
 and, in this process, the single-process path on the same files
 (``pd.read_parquet`` + ``Survey.from_frame`` + ``Survey.gaps``), run on the
@@ -24,8 +27,9 @@ first ``--single-files`` files and extrapolated linearly to all of them when
 that is fewer (the figure then says so).
 
 Peak memory per worker is each worker process's high-water mark of
-resident memory (``ru_maxrss``), read at the end of each run from fresh
-workers. Run::
+resident memory (Linux ``VmHWM``), reset when its cluster starts (a worker
+process otherwise inherits its parent's peak) and read at the end of each
+run, from fresh workers. Run::
 
     .venv/bin/python benches/dask_gaps.py --answers 100_000_000
 """
@@ -108,10 +112,31 @@ def peer(ddf: Any) -> pd.DataFrame:
     )
 
 
+OURS = "skillsmap.dask.gaps(smd.read_parquet)"
+OURS_DD = "skillsmap.dask.gaps(dd.read_parquet)"
+PEER = "peer: dd.read_parquet + groupby"
+PEER_CAT = "peer on smd.read_parquet (categorical keys)"
+
+
+def _reset_peak() -> None:
+    """Resets this process's peak resident memory (Linux: VmHWM). A worker
+    process starts with its parent's peak, which is not the worker's."""
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+
+
+def _peak() -> float:
+    """This process's peak resident memory since the reset, in MiB."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) / 1024
+
+
 def worker_peaks(client: Any) -> list[float]:
-    """High-water mark of each worker process, in MiB."""
-    got = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
-    return sorted(v / 1024 for v in got.values())
+    """High-water mark of each worker process since its reset, in MiB."""
+    return sorted(client.run(_peak).values())
 
 
 def main() -> None:
@@ -123,6 +148,7 @@ def main() -> None:
     ap.add_argument("--memory-limit", default="4GiB", help="per worker (Dask pauses/kills beyond)")
     ap.add_argument("--single-files", type=int, default=None, help="files for the single process")
     ap.add_argument("--skip-peer", action="store_true")
+    ap.add_argument("--repeat", type=int, default=1, help="alternating runs of ours and the peer")
     args = ap.parse_args()
 
     import dask.dataframe as dd
@@ -143,24 +169,41 @@ def main() -> None:
             silence_logs=40,
         )
 
-    results: dict[str, tuple[float, list[float]]] = {}
-    ours_table = None
-    with cluster() as lc, distributed.Client(lc) as client:
-        ddf = dd.read_parquet([str(f) for f in files])
-        t0 = time.perf_counter()
-        ours_table = smd.gaps(ddf, by="region", **COLUMNS)
-        results["skillsmap.dask.gaps"] = (time.perf_counter() - t0, worker_peaks(client))
-        print("skillsmap.dask.gaps:", results["skillsmap.dask.gaps"], flush=True)
+    # the runs alternate, each on a fresh cluster (fresh peaks), so that a
+    # change of the machine's load falls on all alike
+    paths = [str(f) for f in files]
+    variants: list[tuple[str, Any]] = [
+        (OURS, lambda: smd.gaps(smd.read_parquet(paths), by="region", **COLUMNS)),
+        (OURS_DD, lambda: smd.gaps(dd.read_parquet(paths), by="region", **COLUMNS)),
+    ]
     if not args.skip_peer:
-        with cluster() as lc, distributed.Client(lc) as client:
-            ddf = dd.read_parquet([str(f) for f in files])
-            t0 = time.perf_counter()
-            theirs = peer(ddf)
-            results["dask.dataframe groupby (peer)"] = (
-                time.perf_counter() - t0,
-                worker_peaks(client),
-            )
-            print("peer:", results["dask.dataframe groupby (peer)"], flush=True)
+        variants += [
+            (PEER, lambda: peer(dd.read_parquet(paths))),
+            (PEER_CAT, lambda: peer(smd.read_parquet(paths))),
+        ]
+    runs: dict[str, list[tuple[float, list[float]]]] = {}
+    tables: dict[str, Any] = {}
+    for rep in range(args.repeat):
+        for name, run in variants:
+            with cluster() as lc, distributed.Client(lc) as client:
+                client.run(_reset_peak)
+                t0 = time.perf_counter()
+                tables[name] = run()
+                got = (time.perf_counter() - t0, worker_peaks(client))
+            runs.setdefault(name, []).append(got)
+            print(f"[{rep + 1}/{args.repeat}] {name}: {got[0]:.1f} s, peaks {got[1]}", flush=True)
+    ours_table = tables[OURS]
+    pd.testing.assert_frame_equal(ours_table, tables[OURS_DD])
+    theirs = tables.get(PEER)
+    # median time; the highest peak of each worker rank over the runs
+    results = {
+        name: (
+            float(np.median([t for t, _ in got])),
+            [max(col) for col in zip(*(p for _, p in got), strict=True)],
+        )
+        for name, got in runs.items()
+    }
+    if theirs is not None:
         # the peer computes the same numbers
         ours = ours_table.set_index(["region", "competence"])
         both = theirs.join(ours[["n", "mwds", "mean_gap"]].add_suffix("_ours"), how="inner")
@@ -190,10 +233,13 @@ def main() -> None:
     for name, (secs, peaks) in results.items():
         print(f"{name:48} {secs:8.1f} {', '.join(f'{p:.0f}' for p in peaks):>22}")
     print(f"{label:48} {t_single:8.1f} {peak_single:>19.0f} (1 process)")
-    ours_t = results["skillsmap.dask.gaps"][0]
+    ours_t = results[OURS][0]
     print(f"\nours / single process: {ours_t / t_single:.2f}×")
-    if "dask.dataframe groupby (peer)" in results:
-        print(f"peer / ours: {results['dask.dataframe groupby (peer)'][0] / ours_t:.2f}× faster")
+    for name in (PEER, PEER_CAT):
+        if name in results:
+            print(f"{name} / ours: {results[name][0] / ours_t:.2f}× slower")
+    if PEER in results:
+        print(f"{PEER} / ours on dd.read_parquet: {results[PEER][0] / results[OURS_DD][0]:.2f}×")
 
 
 if __name__ == "__main__":

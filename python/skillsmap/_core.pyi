@@ -21,6 +21,7 @@ __all__ = [
     "cogap_network",
     "density",
     "factorize_utf8",
+    "first_appearance",
     "gap_table",
     "learning_matches",
     "louvain",
@@ -316,6 +317,7 @@ def factorize_utf8(
     data: npt.NDArray[np.uint8],
     valid: npt.NDArray[np.bool_] | None = None,
 ) -> tuple[_Codes, list[str]]: ...
+def first_appearance(codes: npt.NDArray[np.int64], n_labels: int) -> tuple[_Codes, list[int]]: ...
 def gap_table(
     survey: Survey,
     by: list[str],

@@ -78,7 +78,9 @@ def categorical(
     """Codes (int64, -1 = missing), their labels as text, and the uniques.
 
     Arrow-backed string columns (pandas' default string dtype with pyarrow)
-    are factorised by the core in parallel; other columns by pandas. Keys
+    are factorised by the core in parallel, categoricals renumbered from
+    their codes, integer columns factorised by pandas with their texts made
+    in one cast; other columns by pandas. Keys
     are then made comparable (see :func:`_clean_keys`): trimmed and in
     Unicode NFC, so that values which print alike are one value, and blank
     ones are missing. Where ``issues`` is given, values holding control
@@ -93,6 +95,15 @@ def categorical(
         else:
             uniques = pd.Index(labels, dtype=object)
             all_text = True
+    if codes is None and isinstance(series.dtype, pd.CategoricalDtype):
+        # dictionary-encoded (a Parquet key read as dictionary, a pandas
+        # category): its codes renumbered in order of first appearance, in
+        # one pass, as pandas.factorize would give them
+        cat_codes = np.asarray(series.cat.codes, dtype=np.int64)
+        codes, order = _core.first_appearance(cat_codes, len(series.cat.categories))
+        uniques = pd.Index(pd.Categorical.from_codes(order, dtype=series.dtype))
+        labels = [_text(u) for u in uniques]
+        all_text = all(isinstance(u, str) for u in uniques)
     if codes is None and _is_integer(series.dtype):
         # integer ids (the usual respondent column): their decimal texts are
         # distinct, trimmed, NFC and free of control characters already, so

@@ -110,10 +110,9 @@ class Survey:
         attribute_values: dict[str, pd.Index] | None = None,
     ) -> None:
         self._inner = inner
-        ids = inner.respondent_columns()["id"]
-        self._respondent_index = (
-            respondent_index if respondent_index is not None else pd.Index(ids, dtype=object)
-        )
+        if respondent_index is None:
+            respondent_index = pd.Index(inner.respondent_columns()["id"], dtype=object)
+        self._respondent_index = respondent_index
         # Original values of attribute levels (the core keeps their text).
         self._attribute_values = attribute_values or {}
 

@@ -51,3 +51,19 @@ pub fn factorize_utf8<'py>(
     let (codes, labels) = result.map_err(|e| crate::errors::to_py(py, e))?;
     Ok((PyArray1::from_vec(py, codes), labels))
 }
+
+/// Renumbers dictionary codes (int64, negative = missing) in order of first
+/// appearance: the new codes and, per new code, its dictionary position.
+/// The GIL is released.
+#[pyfunction]
+pub fn first_appearance<'py>(
+    py: Python<'py>,
+    codes: numpy::PyReadonlyArray1<'py, i64>,
+    n_labels: usize,
+) -> PyResult<(Bound<'py, numpy::PyArray1<i64>>, Vec<usize>)> {
+    let c = slice(&codes, "codes")?;
+    let (out, order) = py
+        .detach(|| skillsmap::ingest::first_appearance(c, n_labels))
+        .map_err(|e| crate::errors::to_py(py, e))?;
+    Ok((PyArray1::from_vec(py, out), order))
+}

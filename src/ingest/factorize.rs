@@ -155,9 +155,53 @@ fn factorize<O: Offset>(
     Ok((codes, labels))
 }
 
+/// Renumbers the codes of a dictionary-encoded column (a pandas
+/// `Categorical`, an Arrow dictionary array) in order of first appearance,
+/// the order [`factorize_utf8`] gives text: returns the new codes (−1 for
+/// missing, i.e. any negative code) and, for each new code, the dictionary
+/// entry it stands for. Entries no row uses are left out.
+///
+/// # Errors
+/// [`FactorizeError::Offsets`] naming the first row whose code is not below
+/// `n_labels` (a malformed dictionary array).
+///
+/// # Complexity
+/// O(rows + `n_labels`), one pass, no hashing.
+pub fn first_appearance(codes: &[i64], n_labels: usize) -> crate::Result<(Vec<i64>, Vec<usize>)> {
+    const UNSEEN: i64 = -1;
+    let mut new_code = vec![UNSEEN; n_labels];
+    let mut order: Vec<usize> = Vec::new();
+    let mut out = Vec::with_capacity(codes.len());
+    for (row, &c) in codes.iter().enumerate() {
+        if c < 0 {
+            out.push(-1);
+            continue;
+        }
+        let slot = usize::try_from(c)
+            .ok()
+            .and_then(|c| new_code.get_mut(c))
+            .ok_or(FactorizeError::Offsets { row })?;
+        if *slot == UNSEEN {
+            *slot = order.len() as i64;
+            order.push(c as usize);
+        }
+        out.push(*slot);
+    }
+    Ok((out, order))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dictionary_codes_renumbered_by_first_appearance() {
+        let (codes, order) = first_appearance(&[2, 2, -1, 0, 2, 0, -3], 4).unwrap();
+        assert_eq!(codes, vec![0, 0, -1, 1, 0, 1, -1]);
+        assert_eq!(order, vec![2, 0]);
+        assert!(first_appearance(&[0, 4], 4).is_err());
+        assert_eq!(first_appearance(&[], 0).unwrap(), (vec![], vec![]));
+    }
 
     fn arrow(values: &[Option<&str>]) -> (Vec<i32>, Vec<u8>, Vec<bool>) {
         let mut offsets = vec![0i32];

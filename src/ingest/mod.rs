@@ -12,7 +12,7 @@ use rayon::prelude::*;
 mod builder;
 mod factorize;
 pub use builder::{survey_from_columns, Answer, LongColumns, SurveyBuilder};
-pub use factorize::{factorize_utf8, FactorizeError, Offset};
+pub use factorize::{factorize_utf8, first_appearance, FactorizeError, Offset};
 use std::fmt;
 use std::sync::Arc;
 

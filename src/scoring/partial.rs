@@ -117,8 +117,15 @@ struct GroupPart {
 /// 128 bits of a respondent id (trimmed, NFC): two SplitMix64 chains over
 /// the id's bytes with different starting states.
 pub(crate) fn respondent_hash(id: &str) -> u128 {
-    let text: String = id.trim().nfc().collect();
-    let bytes = text.as_bytes();
+    // ASCII text is its own NFC: only other text is normalised (a copy)
+    let trimmed = id.trim();
+    let normalised: String;
+    let bytes = if trimmed.is_ascii() {
+        trimmed.as_bytes()
+    } else {
+        normalised = trimmed.nfc().collect();
+        normalised.as_bytes()
+    };
     let (mut a, mut b) = (0x243F_6A88_85A3_08D3u64, 0x1319_8A2E_0370_7344u64);
     a ^= bytes.len() as u64;
     b ^= (bytes.len() as u64).rotate_left(32);
@@ -944,6 +951,24 @@ mod tests {
 
     fn p_region(s: &Survey) -> GapPartial {
         GapPartial::from_survey(s, &[GroupKey::Region], &GapOptions::default(), 0, None).unwrap()
+    }
+
+    #[test]
+    fn respondent_hashes_ignore_spacing_and_unicode_form() {
+        // the hash of an id is the hash of its trimmed NFC text, whichever
+        // path (ASCII or normalised) computes it
+        assert_eq!(respondent_hash(" r12\t"), respondent_hash("r12"));
+        assert_eq!(
+            respondent_hash("Jos\u{e9}"),
+            respondent_hash(" Jose\u{301} ")
+        );
+        assert_ne!(respondent_hash("Jos\u{e9}"), respondent_hash("Jose"));
+        assert_ne!(respondent_hash("r1"), respondent_hash("r10"));
+        // pinned: replicate weights depend on these bits across versions
+        assert_eq!(
+            respondent_hash("r12"),
+            0x614a_2b8a_f2e2_ee55_0316_a0af_5ee8_d6f1_u128
+        );
     }
 
     #[test]

@@ -208,6 +208,70 @@ def test_only_the_columns_from_frame_reads_reach_the_tasks(
     assert err.value.issues["code"].tolist() == ["missing_column"]
 
 
+def _write_parquet(df: pd.DataFrame, folder: Path, cuts: list[int], row_group: int) -> None:
+    """Files holding df cut at ``cuts``, with row groups of ``row_group``."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder.mkdir(parents=True, exist_ok=True)
+    bounds = [0, *cuts, len(df)]
+    for i, (lo, hi) in enumerate(itertools.pairwise(bounds)):
+        table = pa.Table.from_pandas(df.iloc[lo:hi], preserve_index=False)
+        pq.write_table(table, folder / f"part-{i:02d}.parquet", row_group_size=row_group)
+
+
+def test_read_parquet_keys_as_categoricals_give_the_same_table(
+    client: Any, answers: pd.DataFrame, tmp_path: Path
+) -> None:
+    _write_parquet(answers, tmp_path / "d", [1000, 1001, 4000], row_group=300)
+    ddf = smd.read_parquet(tmp_path / "d", rows_per_partition=700)
+    # row groups of 300 joined up to 700 rows, never across files: files of
+    # 1000 (600 + 400), 1, 2999 (5 × ≤ 600) and 3680 rows (5 × 600 + 680)
+    assert ddf.npartitions == 2 + 1 + 5 + 6
+    sizes = ddf.map_partitions(len).compute().tolist()
+    assert sizes[:3] == [600, 400, 1] and sizes[-1] == 680 and sum(sizes) == len(answers)
+    for key in ("region", "stakeholder_type", "competence"):
+        assert isinstance(ddf.dtypes[key], pd.CategoricalDtype)
+    got = smd.gaps(ddf, by=["region", "size"], **COLUMNS)
+    ref = sm.Survey.from_frame(answers, **COLUMNS, attributes=["size"]).gaps(by=["region", "size"])
+    pd.testing.assert_frame_equal(
+        got.drop(columns=["mwds", "mean_gap"]), ref.drop(columns=["mwds", "mean_gap"])
+    )
+    np.testing.assert_allclose(got["mwds"], ref["mwds"], rtol=1e-12, atol=1e-12)
+    # rows are numbered in the table the files make, in their order
+    bad = answers.copy()
+    bad.loc[bad.index[3001], "competence"] = "no such competence"
+    _write_parquet(bad, tmp_path / "bad", [1000, 2500], row_group=400)
+    issues = smd.validate(smd.read_parquet(tmp_path / "bad"), **COLUMNS)
+    with pytest.raises(sm.ValidationError) as whole:
+        sm.Survey.from_frame(bad, **COLUMNS)
+    pd.testing.assert_frame_equal(issues, whole.value.issues)
+
+
+def test_read_parquet_options_and_errors(answers: pd.DataFrame, tmp_path: Path) -> None:
+    _write_parquet(answers.iloc[:640], tmp_path, [320], row_group=1000)
+    files = sorted(tmp_path.glob("*.parquet"))
+    # a list keeps its order; a glob is sorted
+    assert smd.read_parquet([files[1], files[0]]).npartitions == 2
+    assert smd.read_parquet(str(tmp_path / "part-*.parquet")).npartitions == 2
+    plain = smd.read_parquet(tmp_path, ["respondent", "region"], keys=[])
+    assert list(plain.columns) == ["respondent", "region"]
+    assert not isinstance(plain.dtypes["region"], pd.CategoricalDtype)
+    first = plain.partitions[0].compute(scheduler="synchronous")
+    assert first["region"].tolist() == answers["region"].iloc[:320].tolist()
+    with pytest.raises(FileNotFoundError, match="no Parquet file"):
+        smd.read_parquet(tmp_path / "nothing.parquet")
+    with pytest.raises(FileNotFoundError, match="no Parquet files"):
+        smd.read_parquet(tmp_path / "*.csv")
+    with pytest.raises(sm.ConfigurationError, match="'colour'"):
+        smd.read_parquet(tmp_path, ["respondent", "colour"])
+    # a later file without a column of the first
+    answers.iloc[640:700].drop(columns="weight").to_parquet(tmp_path / "part-09.parquet")
+    ddf = smd.read_parquet(tmp_path)
+    with pytest.raises(sm.FormatError, match=r"part-09\.parquet: no column 'weight'"):
+        ddf.compute(scheduler="synchronous")
+
+
 def test_the_examples_of_gap_partial_run() -> None:
     """GapPartial is documented in the Rust binding, which the module
     doctests do not collect: its examples are run here."""

@@ -475,6 +475,36 @@ def test_integer_ids_of_every_dtype_match_their_text(valid_long, dtype):
     pd.testing.assert_frame_equal(a.drop(columns="respondent"), b.drop(columns="respondent"))
 
 
+def test_categorical_keys_give_the_survey_their_text_gives(valid_long):
+    """Categoricals (keys read from Parquet as dictionaries) are renumbered
+    from their codes: unused categories, missing values and categories that
+    differ only in spacing must come out as the text columns give them."""
+    df = valid_long.copy()
+    df["region"] = df["region"].astype(object)
+    df.loc[1, "region"] = " " + df.loc[1, "region"] + " "
+    text = df.copy()
+    cat = df.copy()
+    for col in ("respondent", "region", "stakeholder_type", "competence"):
+        values = [*sorted(set(cat[col].dropna())), "never used"]
+        cat[col] = pd.Categorical(cat[col], categories=values[::-1])
+    a = sm.Survey.from_frame(cat)
+    b = sm.Survey.from_frame(text)
+    pd.testing.assert_frame_equal(
+        a.to_frame().astype(str), b.to_frame().astype(str), check_dtype=False
+    )
+    assert (
+        a.respondents["respondent"].astype(str).tolist()
+        == b.respondents["respondent"].astype(str).tolist()
+    )
+    cat.loc[4, "competence"] = np.nan
+    text.loc[4, "competence"] = np.nan
+    with pytest.raises(sm.ValidationError) as ea:
+        sm.Survey.from_frame(cat)
+    with pytest.raises(sm.ValidationError) as eb:
+        sm.Survey.from_frame(text)
+    pd.testing.assert_frame_equal(ea.value.issues, eb.value.issues)
+
+
 def test_missing_nullable_integer_id_is_located(valid_long):
     df = valid_long.copy()
     df["respondent"] = df["respondent"].str[1:].astype("Int64")
