@@ -472,7 +472,12 @@ def _case_topk_200k() -> dict[str, Impl]:
     import skillsmap as sm
 
     x = np.random.default_rng(200).random((200_000, 64))
-    return {"skillsmap": lambda: sm.top_k(x, k=10, metric="cosine")}
+    return {
+        "skillsmap": lambda: sm.top_k(x, k=10, metric="cosine", progress=False),
+        "skillsmap float32": lambda: sm.top_k(
+            x, k=10, metric="cosine", dtype="float32", progress=False
+        ),
+    }
 
 
 def _case_topk_60k() -> dict[str, Impl]:
