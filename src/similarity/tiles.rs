@@ -1644,6 +1644,40 @@ mod tests {
         }
     }
 
+    /// The FMA kernels' entries are each one fused multiply-add chain over
+    /// the columns in order, bit for bit, however the product is blocked:
+    /// passes of K (continued through the tile buffer), chunks of row
+    /// panels, tiles, and the AVX2 writes with their transposes (rows and
+    /// columns past whole vectors, rows of the output not aligned).
+    #[test]
+    fn fma_kernels_give_the_ordered_fused_chain() {
+        for (n, k, tile) in [(250, 600, 192), (211, 1100, 48), (97, 513, 96)] {
+            let z = data(n, k, (n + k) as u64);
+            let chain = |i: usize, j: usize| {
+                z.row(i)
+                    .iter()
+                    .zip(z.row(j))
+                    .fold(0.0f64, |acc, (&a, &b)| a.mul_add(b, acc))
+            };
+            for path in [SimdPath::Avx512, SimdPath::Avx2] {
+                if !path.is_available() {
+                    eprintln!("skipped: this CPU cannot run the {path} kernel");
+                    continue;
+                }
+                let mut out = vec![f64::NAN; n * n];
+                let ctl = super::super::Control::default();
+                dense_symmetric(&z, path, tile, Epilogue::Raw, &mut out, &ctl);
+                for i in 0..n {
+                    for j in i..n {
+                        let want = chain(i, j).to_bits();
+                        assert_eq!(out[i * n + j].to_bits(), want, "{path} {n}×{k} ({i},{j})");
+                        assert_eq!(out[j * n + i].to_bits(), want, "{path} {n}×{k} ({j},{i})");
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn float32_output_is_the_rounded_float64_one() {
         let z = data(70, 11, 3);
