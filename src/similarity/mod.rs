@@ -812,7 +812,12 @@ fn masked_matrix<T: MatrixElement>(
 /// caller compiles it for the kernel path's instruction set; sqrt and
 /// division are exact either way).
 #[inline(always)]
-fn masked_values(opts: &SimilarityOptions, min_overlap: f64, sxy: &mut [f64], rest: &[Vec<f64>]) {
+fn masked_values(
+    opts: &SimilarityOptions,
+    min_overlap: f64,
+    sxy: &mut [f64],
+    rest: &[tiles::Aligned<f64>],
+) {
     let len = sxy.len();
     let sums = |r: usize| rest.get(r).and_then(|v| v.get(..len));
     let (Some(cnt), Some(qi), Some(qj)) = (sums(0), sums(1), sums(2)) else {
@@ -1287,7 +1292,7 @@ fn dense_top_k<S: tiles::Real>(
     tiles_list.par_iter().for_each_init(
         || {
             (
-                vec![S::zero(); tile * tile],
+                tiles::Aligned::zeroed(tile * tile),
                 vec![worst; tile],
                 vec![worst; tile],
             )

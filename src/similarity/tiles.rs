@@ -21,6 +21,11 @@
 //! for different paths (or shapes that do not fit, which no caller makes)
 //! goes through `matrixmultiply`.
 //!
+//! On the SIMD paths the tiles reach the output with non-temporal stores
+//! (the N × N output is written once and is far larger than the caches;
+//! a plain store would first read every line it overwrites), the
+//! transpose turned in registers.
+//!
 //! This is the only module with `unsafe` code: the SIMD intrinsics, and
 //! tiles writing their disjoint parts of one output buffer from several
 //! threads.
@@ -57,6 +62,17 @@ const NRP_F32: usize = 8;
 /// the right factor (24 · 256 · 8 B = 48 KiB) within reach of L1 (in `f32`
 /// a 48-row panel of as many bytes).
 const KC: usize = 256;
+/// The most columns per pass of the AVX2 `f64` kernel: its 8-row panel of
+/// the right factor is then at most 32 KiB, the L1 of the AMD cores it was
+/// tuned on. Fewer, longer passes mean fewer reloads of the accumulators
+/// from the tile buffer (K = 500 in one pass ran at 39-40 GFLOP/s per
+/// core, in two passes of 256 and 244 at 36).
+const KC_AVX2: usize = 512;
+/// Bytes of left-factor panels the AVX2 `f64` products keep in L2 while
+/// the right factor's panels go past them (BLIS's blocking for Zen: 72
+/// rows × 256 columns × 8 B, a quarter of a 512 KiB L2); the rest of L2
+/// holds the tile buffer's rows being updated.
+const MC_BYTES_AVX2: usize = 72 * 256 * 8;
 
 /// The type the dense products are computed in: `f64`, or `f32` when a
 /// single-precision computation is asked for (`Precision::Single`). Each
@@ -330,9 +346,9 @@ pub(crate) struct Operand<'a, S = f64> {
     rows: ArrayView2<'a, S>,
     /// Panels of `mr` rows, each column-major (for every column, `mr`
     /// values), zero-padded: the left factor.
-    left: Vec<S>,
+    left: Aligned<S>,
     /// The same in panels of `nr` rows: the right factor.
-    right: Vec<S>,
+    right: Aligned<S>,
     /// The path the panels are packed for (`None`: not packed).
     path: Option<SimdPath>,
 }
@@ -347,7 +363,7 @@ impl<'a, S: Real> Operand<'a, S> {
                 let (mr, nr) = S::blocks(p);
                 (pack(rows, mr), pack(rows, nr))
             }
-            None => (Vec::new(), Vec::new()),
+            None => (Aligned::zeroed(0), Aligned::zeroed(0)),
         };
         Operand {
             rows,
@@ -362,17 +378,56 @@ impl<'a, S: Real> Operand<'a, S> {
     fn unpacked(rows: ArrayView2<'a, S>) -> Self {
         Operand {
             rows,
-            left: Vec::new(),
-            right: Vec::new(),
+            left: Aligned::zeroed(0),
+            right: Aligned::zeroed(0),
             path: None,
         }
     }
 }
 
+/// A zeroed buffer of values that start on a 64-byte boundary (a slice of
+/// a slightly longer `Vec`): the kernels' vector loads of packed panels and
+/// of tile buffers then never straddle two cache lines (a large `Vec` from
+/// the system allocator starts 16 bytes past a page boundary, which split
+/// one of every two 32-byte loads of the AVX2 kernel's right factor).
+pub(crate) struct Aligned<S> {
+    buf: Vec<S>,
+    start: usize,
+    len: usize,
+}
+
+impl<S: Copy + num_traits::Zero> Aligned<S> {
+    /// `len` zeros, aligned.
+    pub(crate) fn zeroed(len: usize) -> Self {
+        let pad = 64 / std::mem::size_of::<S>().max(1);
+        let buf = vec![S::zero(); len + pad];
+        // align_offset may decline (usize::MAX); the values then start
+        // where the Vec does, unaligned but valid
+        let start = match buf.as_ptr().align_offset(64) {
+            off if off < pad => off,
+            _ => 0,
+        };
+        Aligned { buf, start, len }
+    }
+}
+
+impl<S> std::ops::Deref for Aligned<S> {
+    type Target = [S];
+    fn deref(&self) -> &[S] {
+        &self.buf[self.start..self.start + self.len]
+    }
+}
+
+impl<S> std::ops::DerefMut for Aligned<S> {
+    fn deref_mut(&mut self) -> &mut [S] {
+        &mut self.buf[self.start..self.start + self.len]
+    }
+}
+
 /// Panels of `width` rows, each stored column by column, zero-padded.
-fn pack<S: Real>(rows: ArrayView2<'_, S>, width: usize) -> Vec<S> {
+fn pack<S: Real>(rows: ArrayView2<'_, S>, width: usize) -> Aligned<S> {
     let (n, k) = rows.dim();
-    let mut out = vec![S::zero(); n.div_ceil(width) * width * k];
+    let mut out = Aligned::zeroed(n.div_ceil(width) * width * k);
     out.par_chunks_mut((width * k).max(1))
         .enumerate()
         .for_each(|(p, panel)| {
@@ -383,6 +438,24 @@ fn pack<S: Real>(rows: ArrayView2<'_, S>, width: usize) -> Vec<S> {
             }
         });
     out
+}
+
+/// The cache blocking of a product over `k` columns with a left block of
+/// `mr` rows: the columns per pass of the micro-kernel, and how many row
+/// panels of the left factor to run against each right panel before the
+/// next (the left panels of one such chunk stay in L2). Only the AVX2
+/// `f64` kernel is blocked by rows and passes of up to [`KC_AVX2`] (split
+/// evenly); the other kernels keep passes of [`KC`] over the tile's rows.
+/// Neither choice changes a result: each entry stays one multiply-add
+/// chain over the columns in order, continued exactly across passes.
+fn cache_blocks<S: Real>(path: SimdPath, mr: usize, k: usize) -> (usize, usize) {
+    if path == SimdPath::Avx2 && !S::SINGLE {
+        let kc = k.div_ceil(k.div_ceil(KC_AVX2).max(1)).max(1);
+        let panel = mr * kc * std::mem::size_of::<S>();
+        (kc, (MC_BYTES_AVX2 / panel.max(1)).max(1))
+    } else {
+        (KC, usize::MAX)
+    }
 }
 
 /// `C[..rows, ..cols] = A[i0.., :] · B[j0.., :]ᵀ` into a row-major buffer
@@ -417,37 +490,41 @@ pub(crate) fn product<S: Real>(
                 _ => true,
             };
         if fits && k > 0 {
+            let (kc_max, chunk) = cache_blocks::<S>(path, mr, k);
+            let chunk = chunk.min(row_panels).max(1);
             let mut k0 = 0;
             while k0 < k {
-                let kc = KC.min(k - k0);
+                let kc = kc_max.min(k - k0);
                 let last = k0 + kc == k;
-                for q in 0..col_panels {
-                    let bp = &b.right[(j0 / nr + q) * nr * k + k0 * nr..];
-                    let sq_j: &[S] = match epilogue {
-                        Epilogue::Euclidean { sq, .. } => &sq[j0 + q * nr..],
-                        _ => &[],
-                    };
-                    for p in 0..row_panels {
-                        let ap = &a.left[(i0 / mr + p) * mr * k + k0 * mr..];
-                        let cp = &mut c[p * mr * ldc + q * nr..];
-                        let epi = match epilogue {
-                            _ if !last => Epilogue::Raw,
-                            Epilogue::Euclidean { sq, similarity } => Epilogue::Euclidean {
-                                sq: &sq[i0 + p * mr..],
-                                similarity,
-                            },
-                            other => other,
+                for p0 in (0..row_panels).step_by(chunk) {
+                    for q in 0..col_panels {
+                        let bp = &b.right[(j0 / nr + q) * nr * k + k0 * nr..];
+                        let sq_j: &[S] = match epilogue {
+                            Epilogue::Euclidean { sq, .. } => &sq[j0 + q * nr..],
+                            _ => &[],
                         };
-                        let block = Block {
-                            kc,
-                            a: ap,
-                            b: bp,
-                            ldc,
-                            accumulate: k0 > 0,
-                            epilogue: epi,
-                            sq_j,
-                        };
-                        micro_kernel(path, block, cp);
+                        for p in p0..row_panels.min(p0 + chunk) {
+                            let ap = &a.left[(i0 / mr + p) * mr * k + k0 * mr..];
+                            let cp = &mut c[p * mr * ldc + q * nr..];
+                            let epi = match epilogue {
+                                _ if !last => Epilogue::Raw,
+                                Epilogue::Euclidean { sq, similarity } => Epilogue::Euclidean {
+                                    sq: &sq[i0 + p * mr..],
+                                    similarity,
+                                },
+                                other => other,
+                            };
+                            let block = Block {
+                                kc,
+                                a: ap,
+                                b: bp,
+                                ldc,
+                                accumulate: k0 > 0,
+                                epilogue: epi,
+                                sq_j,
+                            };
+                            micro_kernel(path, block, cp);
+                        }
                     }
                 }
                 k0 += kc;
@@ -886,9 +963,10 @@ unsafe fn kernel_avx512_f32(
 struct SharedOut<T> {
     ptr: *mut T,
     n: usize,
-    /// Write with AVX-512 (streaming stores, gathers for the transpose).
+    /// The instruction set the writes use (the kernels' path when the CPU
+    /// has it, plain stores otherwise).
     #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
-    simd: bool,
+    writes: Option<SimdPath>,
 }
 
 // SAFETY: tiles write disjoint entries (see `tiled_symmetric`), and the
@@ -915,11 +993,22 @@ impl<T: MatrixElement> SharedOut<T> {
     ) {
         let n = self.n;
         #[cfg(target_arch = "x86_64")]
-        if let (true, Some(buf)) = (self.simd, S::as_f64(buf)) {
-            // SAFETY: as for the caller; `simd` is set only where
-            // AVX-512F is available.
-            unsafe { self.write_tile_avx512((i0, rows), (j0, cols), buf, ld) };
-            return;
+        if let Some(buf) = S::as_f64(buf) {
+            match self.writes {
+                Some(SimdPath::Avx512) => {
+                    // SAFETY: as for the caller; `writes` names AVX-512 only
+                    // where AVX-512F is available.
+                    unsafe { self.write_tile_avx512((i0, rows), (j0, cols), buf, ld) };
+                    return;
+                }
+                Some(SimdPath::Avx2) => {
+                    // SAFETY: as for the caller; `writes` names AVX2 only
+                    // where AVX2 and FMA are available.
+                    unsafe { self.write_tile_avx2((i0, rows), (j0, cols), buf, ld) };
+                    return;
+                }
+                _ => {}
+            }
         }
         for a in 0..rows {
             let dst = std::slice::from_raw_parts_mut(self.ptr.add((i0 + a) * n + j0), cols);
@@ -1011,6 +1100,138 @@ impl<T: MatrixElement> SharedOut<T> {
         // tile counts as written
         _mm_sfence();
     }
+
+    /// [`SharedOut::write_tile`] with AVX2: vectors of 4 values, stored with
+    /// non-temporal stores where the destination is aligned (as
+    /// [`SharedOut::write_tile_avx512`]: the output is written once and is
+    /// far larger than the caches, so a plain store would first read each
+    /// line it overwrites). The transpose goes by 8 × 4 blocks of the
+    /// buffer, turned in registers (two 4 × 4 transposes) into 4
+    /// destination rows of 8 values, one whole cache line each when the
+    /// output's rows are.
+    ///
+    /// # Safety
+    /// As [`SharedOut::write_tile`], with AVX2 available.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn write_tile_avx2(
+        &self,
+        (i0, rows): (usize, usize),
+        (j0, cols): (usize, usize),
+        buf: &[f64],
+        ld: usize,
+    ) {
+        use std::arch::x86_64::*;
+        let n = self.n;
+        let src = buf.as_ptr();
+        for a in 0..rows {
+            let dst = self.ptr.add((i0 + a) * n + j0);
+            let row = src.add(a * ld);
+            // scalar up to the first 32-byte boundary, then whole vectors
+            let head = (dst.align_offset(32)).min(cols);
+            for b in 0..head {
+                *dst.add(b) = T::from_f64(*row.add(b));
+            }
+            let mut b = head;
+            while b + 4 <= cols {
+                store4::<T>(dst.add(b), _mm256_loadu_pd(row.add(b)));
+                b += 4;
+            }
+            for b in b..cols {
+                *dst.add(b) = T::from_f64(*row.add(b));
+            }
+        }
+        if i0 != j0 {
+            let rows8 = rows - rows % 8;
+            let cols4 = cols - cols % 4;
+            for b0 in (0..cols4).step_by(4) {
+                for a0 in (0..rows8).step_by(8) {
+                    let blk = src.add(a0 * ld + b0);
+                    let upper = transpose4(
+                        _mm256_loadu_pd(blk),
+                        _mm256_loadu_pd(blk.add(ld)),
+                        _mm256_loadu_pd(blk.add(2 * ld)),
+                        _mm256_loadu_pd(blk.add(3 * ld)),
+                    );
+                    let blk = blk.add(4 * ld);
+                    let lower = transpose4(
+                        _mm256_loadu_pd(blk),
+                        _mm256_loadu_pd(blk.add(ld)),
+                        _mm256_loadu_pd(blk.add(2 * ld)),
+                        _mm256_loadu_pd(blk.add(3 * ld)),
+                    );
+                    for (c, (&u, &l)) in upper.iter().zip(&lower).enumerate() {
+                        let dst = self.ptr.add((j0 + b0 + c) * n + i0 + a0);
+                        store4::<T>(dst, u);
+                        store4::<T>(dst.add(4), l);
+                    }
+                }
+            }
+            // the edges: rows past the last 8, columns past the last 4
+            for b in 0..cols {
+                let first = if b < cols4 { rows8 } else { 0 };
+                for a in first..rows {
+                    *self.ptr.add((j0 + b) * n + i0 + a) = T::from_f64(*src.add(a * ld + b));
+                }
+            }
+        }
+        // streaming stores are weakly ordered: complete them before the
+        // tile counts as written
+        _mm_sfence();
+    }
+}
+
+/// Stores 4 values at `dst` as `T`: streaming when `dst` is aligned to the
+/// store's width, a plain store otherwise.
+///
+/// # Safety
+/// AVX; `dst` valid for 4 values of `T`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn store4<T: MatrixElement>(dst: *mut T, v: std::arch::x86_64::__m256d) {
+    use std::arch::x86_64::*;
+    if T::SINGLE {
+        let d = dst.cast::<f32>();
+        let w = _mm256_cvtpd_ps(v);
+        if d.align_offset(16) == 0 {
+            _mm_stream_ps(d, w);
+        } else {
+            _mm_storeu_ps(d, w);
+        }
+    } else {
+        let d = dst.cast::<f64>();
+        if d.align_offset(32) == 0 {
+            _mm256_stream_pd(d, v);
+        } else {
+            _mm256_storeu_pd(d, v);
+        }
+    }
+}
+
+/// The 4 × 4 transpose of the rows `r0..r3`: element `j` of row `i` becomes
+/// element `i` of row `j`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+fn transpose4(
+    r0: std::arch::x86_64::__m256d,
+    r1: std::arch::x86_64::__m256d,
+    r2: std::arch::x86_64::__m256d,
+    r3: std::arch::x86_64::__m256d,
+) -> [std::arch::x86_64::__m256d; 4] {
+    use std::arch::x86_64::*;
+    // pairs within each 128-bit half, then the halves swapped across
+    let t0 = _mm256_unpacklo_pd(r0, r1);
+    let t1 = _mm256_unpackhi_pd(r0, r1);
+    let t2 = _mm256_unpacklo_pd(r2, r3);
+    let t3 = _mm256_unpackhi_pd(r2, r3);
+    [
+        _mm256_permute2f128_pd::<0x20>(t0, t2),
+        _mm256_permute2f128_pd::<0x20>(t1, t3),
+        _mm256_permute2f128_pd::<0x31>(t0, t2),
+        _mm256_permute2f128_pd::<0x31>(t1, t3),
+    ]
 }
 
 /// Stores 8 values at `dst` as `T`: streaming when `dst` is aligned to the
@@ -1060,7 +1281,7 @@ pub(crate) fn tiled_symmetric<T, S, F>(
 ) where
     T: MatrixElement,
     S: Real,
-    F: Fn((usize, usize), (usize, usize), &mut [Vec<S>], usize) + Sync,
+    F: Fn((usize, usize), (usize, usize), &mut [Aligned<S>], usize) + Sync,
 {
     if n == 0 || products.is_empty() {
         return;
@@ -1079,21 +1300,29 @@ pub(crate) fn tiled_symmetric<T, S, F>(
     let tiles: Vec<(usize, usize)> = (0..blocks)
         .flat_map(|bi| (bi..blocks).map(move |bj| (bi, bj)))
         .collect();
-    // AVX-512 writes go with the AVX-512 kernel (of f64 values: write_tile
-    // writes f32 buffers value by value)
-    let simd = products
-        .iter()
-        .all(|(a, b)| a.path == Some(SimdPath::Avx512) && b.path == a.path)
-        && SimdPath::Avx512.is_available();
+    // SIMD writes go with the SIMD kernels, when every product is packed
+    // for one path (of f64 buffers: write_tile writes f32 buffers value by
+    // value)
+    let writes = products.first().and_then(|(a, _)| a.path).filter(|&p| {
+        p != SimdPath::Portable
+            && p.is_available()
+            && products
+                .iter()
+                .all(|(a, b)| a.path == Some(p) && b.path == Some(p))
+    });
     let shared = SharedOut {
         ptr: out.as_mut_ptr(),
         n,
-        simd,
+        writes,
     };
     let shared = &shared;
     control.start(tiles.len());
     tiles.par_iter().for_each_init(
-        || vec![vec![S::zero(); tile * tile]; products.len()],
+        || {
+            (0..products.len())
+                .map(|_| Aligned::zeroed(tile * tile))
+                .collect::<Vec<_>>()
+        },
         |bufs, &(bi, bj)| {
             if control.cancelled() {
                 return;
@@ -1410,6 +1639,40 @@ mod tests {
                         a.is_nan() || (a - b).abs() < tol,
                         "{name} {epilogue:?} at ({i},{j})"
                     );
+                }
+            }
+        }
+    }
+
+    /// The FMA kernels' entries are each one fused multiply-add chain over
+    /// the columns in order, bit for bit, however the product is blocked:
+    /// passes of K (continued through the tile buffer), chunks of row
+    /// panels, tiles, and the AVX2 writes with their transposes (rows and
+    /// columns past whole vectors, rows of the output not aligned).
+    #[test]
+    fn fma_kernels_give_the_ordered_fused_chain() {
+        for (n, k, tile) in [(250, 600, 192), (211, 1100, 48), (97, 513, 96)] {
+            let z = data(n, k, (n + k) as u64);
+            let chain = |i: usize, j: usize| {
+                z.row(i)
+                    .iter()
+                    .zip(z.row(j))
+                    .fold(0.0f64, |acc, (&a, &b)| a.mul_add(b, acc))
+            };
+            for path in [SimdPath::Avx512, SimdPath::Avx2] {
+                if !path.is_available() {
+                    eprintln!("skipped: this CPU cannot run the {path} kernel");
+                    continue;
+                }
+                let mut out = vec![f64::NAN; n * n];
+                let ctl = super::super::Control::default();
+                dense_symmetric(&z, path, tile, Epilogue::Raw, &mut out, &ctl);
+                for i in 0..n {
+                    for j in i..n {
+                        let want = chain(i, j).to_bits();
+                        assert_eq!(out[i * n + j].to_bits(), want, "{path} {n}×{k} ({i},{j})");
+                        assert_eq!(out[j * n + i].to_bits(), want, "{path} {n}×{k} ({j},{i})");
+                    }
                 }
             }
         }
