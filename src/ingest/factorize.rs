@@ -25,6 +25,16 @@ pub enum FactorizeError {
         /// The row.
         row: usize,
     },
+    /// A dictionary code past the end of its dictionary.
+    #[error("row {row}: dictionary code {code} is not below the {n_labels} entries")]
+    Code {
+        /// The first row holding such a code.
+        row: usize,
+        /// The code.
+        code: i64,
+        /// Entries in the dictionary.
+        n_labels: usize,
+    },
 }
 
 /// Arrow string offsets, 32- or 64-bit.
@@ -162,7 +172,7 @@ fn factorize<O: Offset>(
 /// entry it stands for. Entries no row uses are left out.
 ///
 /// # Errors
-/// [`FactorizeError::Offsets`] naming the first row whose code is not below
+/// [`FactorizeError::Code`] naming the first row whose code is not below
 /// `n_labels` (a malformed dictionary array).
 ///
 /// # Complexity
@@ -180,7 +190,11 @@ pub fn first_appearance(codes: &[i64], n_labels: usize) -> crate::Result<(Vec<i6
         let slot = usize::try_from(c)
             .ok()
             .and_then(|c| new_code.get_mut(c))
-            .ok_or(FactorizeError::Offsets { row })?;
+            .ok_or(FactorizeError::Code {
+                row,
+                code: c,
+                n_labels,
+            })?;
         if *slot == UNSEEN {
             *slot = order.len() as i64;
             order.push(c as usize);
@@ -199,7 +213,8 @@ mod tests {
         let (codes, order) = first_appearance(&[2, 2, -1, 0, 2, 0, -3], 4).unwrap();
         assert_eq!(codes, vec![0, 0, -1, 1, 0, 1, -1]);
         assert_eq!(order, vec![2, 0]);
-        assert!(first_appearance(&[0, 4], 4).is_err());
+        let err = first_appearance(&[0, 4], 4).unwrap_err().to_string();
+        assert!(err.contains("row 1: dictionary code 4"), "{err}");
         assert_eq!(first_appearance(&[], 0).unwrap(), (vec![], vec![]));
     }
 
