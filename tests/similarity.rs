@@ -261,6 +261,64 @@ fn any_output_layout_and_alignment_gives_the_same_bits() {
         .all(|(a, b)| a.to_bits() == b.to_bits()));
 }
 
+/// The output buffer may hold anything (the Python binding hands the core
+/// uninitialised memory): every entry is written, for every metric, mode,
+/// precision and path, with the bits of a fresh matrix.
+#[test]
+fn every_entry_of_the_output_is_written() {
+    let metrics = [
+        Metric::Cosine,
+        Metric::Pearson,
+        Metric::Spearman,
+        Metric::Euclidean,
+        Metric::Manhattan,
+        Metric::Jaccard { threshold: 0.5 },
+    ];
+    let sentinel = 7.25e77;
+    for path in paths() {
+        for (n, k) in [(1usize, 3usize), (97, 40), (200, 9)] {
+            for nan_every in [0usize, 7] {
+                let x = data(n, k, (n + k) as u64, nan_every);
+                for metric in metrics {
+                    for (distance, pairwise_complete) in
+                        [(false, true), (true, true), (false, false)]
+                    {
+                        for precision in [Precision::Double, Precision::Single] {
+                            let mut opts = SimilarityOptions::new(metric);
+                            opts.distance = distance;
+                            opts.pairwise_complete = pairwise_complete;
+                            opts.min_overlap = 2;
+                            opts.precision = precision;
+                            let (want, got) = on(path, 2, || {
+                                let want = similarity_matrix(x.view(), &opts).expect("valid");
+                                let mut got = Array2::from_elem((n, n), sentinel);
+                                similarity_matrix_into(x.view(), &opts, got.view_mut())
+                                    .expect("written");
+                                (want, got)
+                            });
+                            let what = format!(
+                                "{path} {metric:?} {n}×{k} nan/{nan_every} \
+                                 distance={distance} complete={pairwise_complete} {precision:?}"
+                            );
+                            assert!(!got.iter().any(|&v| v == sentinel), "unwritten: {what}");
+                            assert!(same_bits(&want, &got), "{what}");
+                            let mut got32 = Array2::from_elem((n, n), sentinel as f32);
+                            on(path, 2, || {
+                                similarity_matrix_into(x.view(), &opts, got32.view_mut())
+                                    .expect("written")
+                            });
+                            assert!(
+                                !got32.iter().any(|v| v.is_infinite()),
+                                "unwritten f32: {what}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn a_wrong_output_shape_is_an_error() {
     let x = data(5, 3, 1, 0);

@@ -724,8 +724,8 @@ fn dense_epilogue<'a, S>(opts: &SimilarityOptions, sq: &'a [S]) -> tiles::Epilog
 
 /// Pairwise-complete cosine, Pearson and Euclidean through matrix products
 /// of the data (NaN as 0) and its observation mask: for every pair the sums
-/// over co-observed columns are entries of `X·Xᵀ`, `X²·Mᵀ`, `X·Mᵀ` and
-/// `M·Mᵀ`. For Pearson, rows are first shifted by their own mean and for
+/// over co-observed columns are entries of `X·Xᵀ`, `X²·Mᵀ` and `X·Mᵀ`,
+/// and their number a popcount of the rows' observation bits. For Pearson, rows are first shifted by their own mean and for
 /// Euclidean columns by theirs (neither changes that metric) to keep the
 /// one-pass formulas accurate. The products run tile by tile over the upper
 /// triangle (see [`tiles`]), each tile's values written with their
@@ -768,6 +768,7 @@ fn masked_matrix<T: MatrixElement>(
         _ => {}
     }
     let mask = data.mapv(|v| if v.is_nan() { 0.0 } else { 1.0 });
+    let bits = ObservedBits::new(data);
     x0.mapv_inplace(|v| if v.is_nan() { 0.0 } else { v });
     let x2 = x0.mapv(|v| v * v);
     let (x0, mask, x2) = (
@@ -776,25 +777,49 @@ fn masked_matrix<T: MatrixElement>(
         tiles::Operand::new(x2.view(), path),
     );
     let pearson = opts.metric == Metric::Pearson;
-    // buffers: Σxy, count, Σx_i² and Σx_j² over the shared columns, then
-    // for Pearson Σx_i and Σx_j
-    let mut products = vec![(&x0, &x0), (&mask, &mask), (&x2, &mask), (&mask, &x2)];
+    // buffers: Σxy, Σx_i² and Σx_j² over the shared columns, for Pearson
+    // Σx_i and Σx_j, then the count, which `finish` takes from the bits
+    // (a popcount per pair instead of a sixth product)
+    let mut products = vec![(&x0, &x0), (&x2, &mask), (&mask, &x2)];
     if pearson {
         products.extend([(&x0, &mask), (&mask, &x0)]);
     }
     let min_overlap = opts.min_overlap.max(1) as f64;
-    tiles::tiled_symmetric(
+    tiles::tiled_symmetric_with(
         n,
         MASKED_TILE,
         &products,
+        1,
         tiles::Epilogue::Raw,
         out,
         control,
-        |(_, rows), _, bufs, ld| {
-            if let Some((sxy, rest)) = bufs.split_first_mut() {
-                let sxy = &mut sxy[..rows * ld];
-                tiles::vectorised(path, || masked_values(opts, min_overlap, sxy, rest));
-            }
+        |(i0, rows), (j0, cols), bufs, ld| {
+            let len = rows * ld;
+            let Some((cnt, sums)) = bufs.split_last_mut() else {
+                return;
+            };
+            bits.shared_counts(path, (i0, rows), (j0, cols), &mut cnt[..len], ld);
+            let Some((sxy, sums)) = sums.split_first_mut() else {
+                return;
+            };
+            let part = |r: usize| sums.get(r).and_then(|v| v.get(..len));
+            let (Some(qi), Some(qj)) = (part(0), part(1)) else {
+                sxy.fill(f64::NAN);
+                return;
+            };
+            let pq = part(2).zip(part(3));
+            tiles::multiversion(
+                path,
+                MaskedValues {
+                    opts,
+                    min_overlap,
+                    sxy: &mut sxy[..len],
+                    cnt: &cnt[..len],
+                    qi,
+                    qj,
+                    pq,
+                },
+            );
         },
     );
     // exact self-similarity where the row has one
@@ -807,55 +832,176 @@ fn masked_matrix<T: MatrixElement>(
 }
 
 /// The metric from the pairwise-complete sums of a tile, entry by entry, in
-/// place of Σxy: `rest` holds the count, Σx_i², Σx_j² and for Pearson Σx_i,
-/// Σx_j. Written without branches so that it runs on whole vectors (the
-/// caller compiles it for the kernel path's instruction set; sqrt and
-/// division are exact either way).
-#[inline(always)]
-fn masked_values(
-    opts: &SimilarityOptions,
+/// place of Σxy: the count of shared columns, Σx_i² and Σx_j² over them,
+/// and for Pearson Σx_i and Σx_j. A [`Kernel`]: compiled inside the kernel
+/// path's function, so that its branch-free loops run on that path's whole
+/// vectors (square root and division are exact either way, so the bits do
+/// not depend on the path; a closure handed to `vectorised` was not inlined
+/// and ran scalar, with branches, at a quarter of the tile's time).
+struct MaskedValues<'a> {
+    opts: &'a SimilarityOptions,
     min_overlap: f64,
-    sxy: &mut [f64],
-    rest: &[tiles::Aligned<f64>],
-) {
-    let len = sxy.len();
-    let sums = |r: usize| rest.get(r).and_then(|v| v.get(..len));
-    let (Some(cnt), Some(qi), Some(qj)) = (sums(0), sums(1), sums(2)) else {
-        sxy.fill(f64::NAN);
-        return;
-    };
-    let distance = opts.distance;
-    match (opts.metric, sums(3), sums(4)) {
-        (Metric::Pearson, Some(p), Some(q)) => {
-            let tol = CONSTANT_TOL.sqrt();
-            for e in 0..len {
-                let c = cnt[e];
-                let cov = c * sxy[e] - p[e] * q[e];
-                let va = c * qi[e] - p[e] * p[e];
-                let vb = c * qj[e] - q[e] * q[e];
-                let r = (cov / (va.sqrt() * vb.sqrt())).clamp(-1.0, 1.0);
-                // fewer shared columns than asked, or a row constant over
-                // them (its spread is rounding noise): no correlation
-                let ok = c >= min_overlap && va > tol * c * qi[e] && vb > tol * c * qj[e];
-                let v = if ok { r } else { f64::NAN };
-                sxy[e] = if distance { 1.0 - v } else { v };
+    sxy: &'a mut [f64],
+    cnt: &'a [f64],
+    qi: &'a [f64],
+    qj: &'a [f64],
+    pq: Option<(&'a [f64], &'a [f64])>,
+}
+
+impl Kernel for MaskedValues<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn run(self) {
+        let MaskedValues {
+            opts,
+            min_overlap,
+            sxy,
+            cnt,
+            qi,
+            qj,
+            pq,
+        } = self;
+        // one sign and one offset turn a similarity into its distance
+        // without a branch in the loops: 1 − v for Pearson and cosine
+        let (scale, shift) = if opts.distance {
+            (-1.0, 1.0)
+        } else {
+            (1.0, 0.0)
+        };
+        match (opts.metric, pq) {
+            (Metric::Pearson, Some((p, q))) => {
+                let tol = CONSTANT_TOL.sqrt();
+                for (((((s, &c), &si), &sj), &pe), &qe) in
+                    sxy.iter_mut().zip(cnt).zip(qi).zip(qj).zip(p).zip(q)
+                {
+                    let cov = c * *s - pe * qe;
+                    let va = c * si - pe * pe;
+                    let vb = c * sj - qe * qe;
+                    // two roots, not one of the product: va · vb can leave
+                    // the range of f64 when each is still well inside it
+                    let r = (cov / (va.sqrt() * vb.sqrt())).clamp(-1.0, 1.0);
+                    // fewer shared columns than asked, or a row constant
+                    // over them (its spread is rounding noise): no
+                    // correlation. `&`, not `&&`: no branch in the loop
+                    let ok = (c >= min_overlap) & (va > tol * c * si) & (vb > tol * c * sj);
+                    let v = if ok { r } else { f64::NAN };
+                    *s = shift + scale * v;
+                }
+            }
+            (Metric::Cosine, _) => {
+                for (((s, &c), &si), &sj) in sxy.iter_mut().zip(cnt).zip(qi).zip(qj) {
+                    let v = *s / (si.sqrt() * sj.sqrt());
+                    let v = if c >= min_overlap { v } else { f64::NAN };
+                    *s = shift + scale * v;
+                }
+            }
+            (Metric::Euclidean, _) => {
+                for (((s, &c), &si), &sj) in sxy.iter_mut().zip(cnt).zip(qi).zip(qj) {
+                    let d = (si + sj - 2.0 * *s).max(0.0).sqrt();
+                    let d = if c >= min_overlap { d } else { f64::NAN };
+                    *s = if opts.distance { d } else { 1.0 / (1.0 + d) };
+                }
+            }
+            _ => sxy.fill(f64::NAN),
+        }
+    }
+}
+
+/// Which columns each row observes, one bit per column in 64-bit words:
+/// the number of columns two rows share is a popcount of their `and`.
+struct ObservedBits {
+    words: usize,
+    bits: Vec<u64>,
+}
+
+impl ObservedBits {
+    fn new(data: &Array2<f64>) -> Self {
+        let words = data.ncols().div_ceil(64).max(1);
+        let mut bits = vec![0u64; data.nrows() * words];
+        for (row, out) in data.rows().into_iter().zip(bits.chunks_mut(words)) {
+            for (c, v) in row.iter().enumerate() {
+                if !v.is_nan() {
+                    out[c / 64] |= 1 << (c % 64);
+                }
             }
         }
-        (Metric::Cosine, _, _) => {
-            for e in 0..len {
-                let v = sxy[e] / (qi[e].sqrt() * qj[e].sqrt());
-                let v = if cnt[e] >= min_overlap { v } else { f64::NAN };
-                sxy[e] = if distance { 1.0 - v } else { v };
+        ObservedBits { words, bits }
+    }
+
+    fn row(&self, i: usize) -> &[u64] {
+        self.bits
+            .get(i * self.words..(i + 1) * self.words)
+            .unwrap_or(&[])
+    }
+
+    /// The shared counts of rows `i0..i0+rows` and `j0..j0+cols` into a
+    /// row-major tile of stride `ld` (entries past `cols`: 0), compiled
+    /// for `path` (its `popcnt`).
+    fn shared_counts(
+        &self,
+        path: SimdPath,
+        rows: (usize, usize),
+        cols: (usize, usize),
+        out: &mut [f64],
+        ld: usize,
+    ) {
+        tiles::multiversion(
+            path,
+            SharedCounts {
+                bits: self,
+                rows,
+                cols,
+                out,
+                ld,
+            },
+        );
+    }
+}
+
+/// [`ObservedBits::shared_counts`] as a [`Kernel`].
+struct SharedCounts<'a> {
+    bits: &'a ObservedBits,
+    rows: (usize, usize),
+    cols: (usize, usize),
+    out: &'a mut [f64],
+    ld: usize,
+}
+
+impl Kernel for SharedCounts<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn run(self) {
+        let SharedCounts {
+            bits,
+            rows: (i0, rows),
+            cols: (j0, cols),
+            out,
+            ld,
+        } = self;
+        let w = bits.words;
+        let right = bits.bits.get(j0 * w..(j0 + cols) * w).unwrap_or(&[]);
+        for (a, line) in out.chunks_mut(ld).take(rows).enumerate() {
+            let ri = bits.row(i0 + a);
+            let (head, tail) = line.split_at_mut(cols.min(line.len()));
+            match ri {
+                // up to 64 columns: one `and` and one popcount per pair
+                &[r] => {
+                    for (slot, &q) in head.iter_mut().zip(right) {
+                        *slot = f64::from((r & q).count_ones());
+                    }
+                }
+                _ => {
+                    for (slot, rj) in head.iter_mut().zip(right.chunks_exact(w)) {
+                        let shared: u32 =
+                            ri.iter().zip(rj).map(|(p, q)| (p & q).count_ones()).sum();
+                        *slot = f64::from(shared);
+                    }
+                }
             }
+            tail.fill(0.0);
         }
-        (Metric::Euclidean, _, _) => {
-            for e in 0..len {
-                let d = (qi[e] + qj[e] - 2.0 * sxy[e]).max(0.0).sqrt();
-                let d = if cnt[e] >= min_overlap { d } else { f64::NAN };
-                sxy[e] = if distance { d } else { 1.0 / (1.0 + d) };
-            }
-        }
-        _ => sxy.fill(f64::NAN),
     }
 }
 

@@ -67,10 +67,16 @@ impl SimdPath {
         match self {
             SimdPath::Portable => true,
             #[cfg(target_arch = "x86_64")]
-            SimdPath::Avx512 => std::is_x86_feature_detected!("avx512f"),
+            // every CPU with AVX2 or AVX-512 has popcnt; checked all the
+            // same, since the paths' loops are compiled with it
+            SimdPath::Avx512 => {
+                std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("popcnt")
+            }
             #[cfg(target_arch = "x86_64")]
             SimdPath::Avx2 => {
-                std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")
+                std::is_x86_feature_detected!("avx2")
+                    && std::is_x86_feature_detected!("fma")
+                    && std::is_x86_feature_detected!("popcnt")
             }
             #[cfg(not(target_arch = "x86_64"))]
             _ => false,

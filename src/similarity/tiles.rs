@@ -1283,6 +1283,26 @@ pub(crate) fn tiled_symmetric<T, S, F>(
     S: Real,
     F: Fn((usize, usize), (usize, usize), &mut [Aligned<S>], usize) + Sync,
 {
+    tiled_symmetric_with(n, tile, products, 0, epilogue, out, control, finish);
+}
+
+/// [`tiled_symmetric`] with `scratch` more tile buffers handed to `finish`
+/// after the products' (for sums that `finish` computes itself).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn tiled_symmetric_with<T, S, F>(
+    n: usize,
+    tile: usize,
+    products: &[(&Operand<'_, S>, &Operand<'_, S>)],
+    scratch: usize,
+    epilogue: Epilogue<'_, S>,
+    out: &mut [T],
+    control: &super::Control,
+    finish: F,
+) where
+    T: MatrixElement,
+    S: Real,
+    F: Fn((usize, usize), (usize, usize), &mut [Aligned<S>], usize) + Sync,
+{
     if n == 0 || products.is_empty() {
         return;
     }
@@ -1319,7 +1339,7 @@ pub(crate) fn tiled_symmetric<T, S, F>(
     control.start(tiles.len());
     tiles.par_iter().for_each_init(
         || {
-            (0..products.len())
+            (0..products.len() + scratch)
                 .map(|_| Aligned::zeroed(tile * tile))
                 .collect::<Vec<_>>()
         },
@@ -1433,21 +1453,21 @@ pub(crate) trait Kernel {
 pub(crate) fn multiversion<K: Kernel>(path: SimdPath, kernel: K) -> K::Output {
     #[cfg(target_arch = "x86_64")]
     {
-        #[target_feature(enable = "avx512f")]
+        #[target_feature(enable = "avx512f,popcnt")]
         fn on_avx512<K: Kernel>(kernel: K) -> K::Output {
             kernel.run()
         }
-        #[target_feature(enable = "avx2,fma")]
+        #[target_feature(enable = "avx2,fma,popcnt")]
         fn on_avx2<K: Kernel>(kernel: K) -> K::Output {
             kernel.run()
         }
         match path {
             SimdPath::Avx512 if path.is_available() => {
-                // SAFETY: the CPU has AVX-512F.
+                // SAFETY: the CPU has AVX-512F and popcnt (`is_available`).
                 return unsafe { on_avx512(kernel) };
             }
             SimdPath::Avx2 if path.is_available() => {
-                // SAFETY: the CPU has AVX2 and FMA.
+                // SAFETY: the CPU has AVX2, FMA and popcnt (`is_available`).
                 return unsafe { on_avx2(kernel) };
             }
             _ => {}
