@@ -116,7 +116,7 @@ fn full_matrices_match_the_pairwise_definition() {
     ];
     for path in paths() {
         for &(n, k) in &shapes {
-            for nan_every in [0usize, 7] {
+            for nan_every in [0usize, 7, 3, 2] {
                 let x = data(n, k, (n * 31 + k) as u64, nan_every);
                 for metric in [Metric::Cosine, Metric::Pearson, Metric::Euclidean] {
                     let mut opts = SimilarityOptions::new(metric);
@@ -386,6 +386,33 @@ fn huge_and_tiny_rows_give_the_values_of_ordinary_ones() {
         let got = skillsmap::similarity::similarity_matrix(scaled.view(), &opts).unwrap();
         for (a, b) in want.iter().zip(got.iter()) {
             assert!((a - b).abs() < 1e-12, "{metric:?}: {a} vs {b}");
+        }
+    }
+}
+
+/// The same through the pairwise-complete path (a missing value in each
+/// row), up to the largest and down to the smallest normal values.
+#[test]
+fn huge_and_tiny_rows_with_missing_values_give_the_values_of_ordinary_ones() {
+    use ndarray::array;
+    let nan = f64::NAN;
+    let ordinary = array![
+        [1.0, 2.0, 0.5, nan, 1.5],
+        [2.0, nan, 0.25, 7.0, 1.0],
+        [3.0, 0.5, 1.0, 2.0, nan],
+        [nan, 0.5, 4.0, 2.0, 3.0]
+    ];
+    for (huge, tiny) in [(1e200, 1e-200), (1e300, 1e-300)] {
+        let mut scaled = ordinary.clone();
+        scaled.row_mut(0).mapv_inplace(|v| v * huge);
+        scaled.row_mut(1).mapv_inplace(|v| v * tiny);
+        for metric in [Metric::Cosine, Metric::Pearson] {
+            let opts = SimilarityOptions::new(metric);
+            let want = similarity_matrix(ordinary.view(), &opts).expect("valid");
+            let got = similarity_matrix(scaled.view(), &opts).expect("valid");
+            for (a, b) in want.iter().zip(got.iter()) {
+                assert!((a - b).abs() < 1e-12, "{metric:?} ×{huge:e}: {a} vs {b}");
+            }
         }
     }
 }

@@ -425,9 +425,12 @@ fn centred_columns(data: &Array2<f64>) -> Array2<f64> {
 
 const BLOCK: usize = 256;
 
-/// Tile side of the pairwise-complete products: six tile buffers
-/// (6 · 96² · 8 B = 432 KiB) stay in L2 with the operands' panels.
+/// Tile side of the pairwise-complete products: up to eight tile buffers
+/// (8 · 96² · 8 B = 576 KiB) stay in L2 with the operands' panels. A
+/// multiple of the kernels' blocks and of the restricted sums' 16 and 32
+/// rows (checked below), so that every block is whole.
 const MASKED_TILE: usize = 96;
+const _: () = assert!(MASKED_TILE.is_multiple_of(96));
 /// Tile side of the dense products (192² · 8 B = 288 KiB of buffer).
 const DENSE_TILE: usize = 192;
 
@@ -722,15 +725,17 @@ fn dense_epilogue<'a, S>(opts: &SimilarityOptions, sq: &'a [S]) -> tiles::Epilog
     }
 }
 
-/// Pairwise-complete cosine, Pearson and Euclidean through matrix products
-/// of the data (NaN as 0) and its observation mask: for every pair the sums
-/// over co-observed columns are entries of `X·Xᵀ`, `X²·Mᵀ` and `X·Mᵀ`,
-/// and their number a popcount of the rows' observation bits. For Pearson, rows are first shifted by their own mean and for
-/// Euclidean columns by theirs (neither changes that metric) to keep the
-/// one-pass formulas accurate. The products run tile by tile over the upper
-/// triangle (see [`tiles`]), each tile's values written with their
-/// transpose, so the result is exactly symmetric and no N × N temporary is
-/// needed.
+/// Pairwise-complete cosine, Pearson and Euclidean from, for every pair,
+/// the sums over the columns both rows observe: Σx_i·x_j is an entry of
+/// `X·Xᵀ` (NaN as 0), tiled through the kernels; the count is a popcount of
+/// the rows' observation bits; Σx², and for Pearson Σx, of one row over the
+/// columns the other observes are [`RestrictedSums`] (sums over a short
+/// list of columns, not products with the mask). For Pearson, rows are
+/// first shifted by their own mean and for Euclidean columns by theirs
+/// (neither changes that metric) to keep the one-pass formulas accurate.
+/// The tiles cover the upper triangle (see [`tiles`]), each written with
+/// its transpose, so the result is exactly symmetric and no N × N
+/// temporary is needed.
 fn masked_matrix<T: MatrixElement>(
     data: &Array2<f64>,
     opts: &SimilarityOptions,
@@ -767,47 +772,58 @@ fn masked_matrix<T: MatrixElement>(
         }
         _ => {}
     }
-    let mask = data.mapv(|v| if v.is_nan() { 0.0 } else { 1.0 });
-    let bits = ObservedBits::new(data);
-    x0.mapv_inplace(|v| if v.is_nan() { 0.0 } else { v });
-    let x2 = x0.mapv(|v| v * v);
-    let (x0, mask, x2) = (
-        tiles::Operand::new(x0.view(), path),
-        tiles::Operand::new(mask.view(), path),
-        tiles::Operand::new(x2.view(), path),
-    );
-    let pearson = opts.metric == Metric::Pearson;
-    // buffers: Σxy, Σx_i² and Σx_j² over the shared columns, for Pearson
-    // Σx_i and Σx_j, then the count, which `finish` takes from the bits
-    // (a popcount per pair instead of a sixth product)
-    let mut products = vec![(&x0, &x0), (&x2, &mask), (&mask, &x2)];
-    if pearson {
-        products.extend([(&x0, &mask), (&mask, &x0)]);
+    if matches!(opts.metric, Metric::Pearson | Metric::Cosine) {
+        // neither changes when a row is scaled: each row by the power of
+        // two that brings its largest value into [0.5, 1), which changes
+        // no digit, so that Σx², the variances and their product stay in
+        // range for values up to the largest f64
+        for mut row in x0.rows_mut() {
+            let largest = row
+                .iter()
+                .filter(|v| v.is_finite())
+                .fold(0.0_f64, |m, v| m.max(v.abs()));
+            if largest.is_normal() {
+                let exponent = ((largest.to_bits() >> 52) & 0x7ff) as i32 - 1023;
+                let factor = 2.0_f64.powi(-(exponent + 1));
+                row.mapv_inplace(|v| v * factor);
+            }
+        }
     }
+    let bits = ObservedBits::new(data);
+    let pearson = opts.metric == Metric::Pearson;
+    let side = tiles::tile_side::<f64>(MASKED_TILE);
+    let restricted = RestrictedSums::new(data, &x0, pearson, side);
+    x0.mapv_inplace(|v| if v.is_nan() { 0.0 } else { v });
+    let op = tiles::Operand::new(x0.view(), path);
+    // buffers: Σxy (the product), then the count, Σx_i², Σx_j², for Pearson
+    // Σx_i and Σx_j, and one per kind to transpose through
+    let sums = if pearson { 6 } else { 3 };
     let min_overlap = opts.min_overlap.max(1) as f64;
     tiles::tiled_symmetric_with(
         n,
         MASKED_TILE,
-        &products,
-        1,
+        &[(&op, &op)],
+        1 + sums,
         tiles::Epilogue::Raw,
         out,
         control,
         |(i0, rows), (j0, cols), bufs, ld| {
             let len = rows * ld;
-            let Some((cnt, sums)) = bufs.split_last_mut() else {
+            let [sxy, cnt, rest @ ..] = bufs else {
                 return;
             };
             bits.shared_counts(path, (i0, rows), (j0, cols), &mut cnt[..len], ld);
-            let Some((sxy, sums)) = sums.split_first_mut() else {
-                return;
-            };
-            let part = |r: usize| sums.get(r).and_then(|v| v.get(..len));
+            restricted.fill(path, (i0, rows), (j0, cols), rest, ld);
+            if let (Metric::Euclidean, [qi, qj, ..]) = (opts.metric, &mut *rest) {
+                let sums = (&mut sxy[..len], &mut qi[..len], &mut qj[..len]);
+                exact_close_pairs(&bits, &x0, (i0, rows), (j0, cols), sums, ld);
+            }
+            let part = |r: usize| rest.get(r).and_then(|v| v.get(..len));
             let (Some(qi), Some(qj)) = (part(0), part(1)) else {
                 sxy.fill(f64::NAN);
                 return;
             };
-            let pq = part(2).zip(part(3));
+            let pq = if pearson { part(2).zip(part(3)) } else { None };
             tiles::multiversion(
                 path,
                 MaskedValues {
@@ -827,6 +843,338 @@ fn masked_matrix<T: MatrixElement>(
     for i in 0..n {
         if !out[i * n + i].to_f64().is_nan() {
             out[i * n + i] = self_value;
+        }
+    }
+}
+
+/// Pairs whose pairwise-complete Euclidean distance is small against
+/// their norms, summed again exactly. The one-pass `d² = Σx_i² + Σx_j² −
+/// 2Σx_i·x_j` has an absolute error of about K·ε·(Σx_i² + Σx_j²), which is
+/// all of d² for rows that agree on their shared columns (d ≈ 1e-8, not 0;
+/// common in Likert answers). Where d² is below `K · 2.5e-6` of the norms
+/// (so that the one-pass d keeps ten digits elsewhere), `Σ(x_i − x_j)²`
+/// over the shared columns replaces the sums: Σx_i² ← it, Σx_j² ← 0,
+/// Σx_i·x_j ← 0, and the finishing loop takes its root. `x` holds the
+/// (centred) rows with NaN as 0.
+fn exact_close_pairs(
+    bits: &ObservedBits,
+    x: &Array2<f64>,
+    (i0, rows): (usize, usize),
+    (j0, cols): (usize, usize),
+    (sxy, qi, qj): (&mut [f64], &mut [f64], &mut [f64]),
+    ld: usize,
+) {
+    let close = (x.ncols() as f64 * 2.5e-6).min(0.5);
+    let near = |s: f64, p: f64, q: f64| p + q - 2.0 * s <= close * (p + q);
+    // a branch-free scan first: most tiles have no such pair
+    let any = sxy
+        .iter()
+        .zip(qi.iter())
+        .zip(qj.iter())
+        .fold(false, |any, ((&s, &p), &q)| any | near(s, p, q));
+    if !any {
+        return;
+    }
+    for a in 0..rows {
+        let (Some(ri), Some(bi)) = (x.row(i0 + a).to_slice(), bits.row_checked(i0 + a)) else {
+            continue;
+        };
+        for b in 0..cols {
+            let e = a * ld + b;
+            let (Some(s), Some(p), Some(q)) = (sxy.get_mut(e), qi.get_mut(e), qj.get_mut(e)) else {
+                continue;
+            };
+            if !near(*s, *p, *q) {
+                continue;
+            }
+            let (Some(rj), Some(bj)) = (x.row(j0 + b).to_slice(), bits.row_checked(j0 + b)) else {
+                continue;
+            };
+            let mut d2 = 0.0;
+            for (w, (&p_bits, &q_bits)) in bi.iter().zip(bj).enumerate() {
+                let mut shared = p_bits & q_bits;
+                while shared != 0 {
+                    let c = w * 64 + shared.trailing_zeros() as usize;
+                    shared &= shared - 1;
+                    if let (Some(&u), Some(&v)) = (ri.get(c), rj.get(c)) {
+                        d2 += (u - v) * (u - v);
+                    }
+                }
+            }
+            (*s, *p, *q) = (0.0, d2, 0.0);
+        }
+    }
+}
+
+/// The sums of one row's values (`x²`, and for Pearson `x`) over the
+/// columns another row observes, for every pair of a tile.
+///
+/// Row `i` keeps the shorter of two lists: the columns it observes (the
+/// sum is then over them) or those it lacks (the sum is then the other
+/// row's total less those columns). Either way a pair costs at most K/2
+/// additions, each over 16 or 32 neighbouring rows at once, where a
+/// product with the 0/1 mask costs K multiply-adds. The values are laid
+/// out by tile and chunk: for each block of `side` rows and each chunk of
+/// `W = 32 / kinds` rows in it, column by column, the chunk's values of
+/// each kind side by side (32 values, four cache lines), so that the
+/// lines of a tile, taken chunk by chunk, read one slab of 10 KiB (K = 40)
+/// that stays in L1. The sums run in a fixed order, so the results do not
+/// depend on the tiling or the thread count.
+struct RestrictedSums {
+    /// Rows per block: the tile side, a multiple of [`CHUNK`].
+    side: usize,
+    k: usize,
+    /// `((chunk · k + column) · kinds + kind) · W + row in chunk`, chunks
+    /// numbered across blocks; NaN and rows past the last as 0.
+    slab: Vec<f64>,
+    /// Each row's total of each kind, padded like the slab.
+    totals: Vec<Vec<f64>>,
+    /// Row `i`'s list is `cols[start[i]..start[i + 1]]`.
+    cols: Vec<u32>,
+    start: Vec<usize>,
+    /// Row `i`'s list holds the columns it lacks.
+    complement: Vec<bool>,
+}
+
+impl RestrictedSums {
+    /// From the data (NaN for missing) and the shifted rows `x`, in blocks
+    /// of `side` rows.
+    fn new(data: &Array2<f64>, x: &Array2<f64>, pearson: bool, side: usize) -> Self {
+        let (n, k) = data.dim();
+        let kinds = if pearson { 2 } else { 1 };
+        let w = CHUNK / kinds;
+        let padded = n.div_ceil(side.max(1)) * side;
+        let mut slab = vec![0.0; padded * k * kinds];
+        let mut totals = vec![vec![0.0; padded]; kinds];
+        for (i, row) in x.rows().into_iter().enumerate() {
+            let (chunk, r) = (i / w, i % w);
+            for (c, &v) in row.iter().enumerate() {
+                let v = if v.is_nan() { 0.0 } else { v };
+                for (kind, value) in [v * v, v].into_iter().take(kinds).enumerate() {
+                    if let Some(slot) = slab.get_mut(((chunk * k + c) * kinds + kind) * w + r) {
+                        *slot = value;
+                    }
+                    // in column order, as the sums over a list run
+                    if let Some(t) = totals.get_mut(kind).and_then(|t| t.get_mut(i)) {
+                        *t += value;
+                    }
+                }
+            }
+        }
+        let (mut cols, mut start, mut complement) = (Vec::new(), vec![0], Vec::with_capacity(n));
+        for row in data.rows() {
+            let observed = row.iter().filter(|v| !v.is_nan()).count();
+            let lacks = observed * 2 > k;
+            complement.push(lacks);
+            cols.extend(
+                row.iter()
+                    .enumerate()
+                    .filter(|(_, v)| v.is_nan() == lacks)
+                    .map(|(c, _)| c as u32),
+            );
+            start.push(cols.len());
+        }
+        RestrictedSums {
+            side,
+            k,
+            slab,
+            totals,
+            cols,
+            start,
+            complement,
+        }
+    }
+
+    fn list(&self, i: usize) -> (&[u32], bool) {
+        let range =
+            self.start.get(i).copied().unwrap_or(0)..self.start.get(i + 1).copied().unwrap_or(0);
+        (
+            self.cols.get(range).unwrap_or(&[]),
+            self.complement.get(i).copied().unwrap_or(false),
+        )
+    }
+
+    /// For tile rows `i0..i0+rows`, columns `j0..j0+cols` (both starting a
+    /// block), into `bufs` (row-major, stride `ld` = the side): Σx_i² over
+    /// j's columns, Σx_j² over i's, and for Pearson Σx_i, Σx_j likewise;
+    /// then one scratch buffer per kind. Entries past `cols` hold values no
+    /// one reads.
+    fn fill(
+        &self,
+        path: SimdPath,
+        rows: (usize, usize),
+        cols: (usize, usize),
+        bufs: &mut [tiles::Aligned<f64>],
+        ld: usize,
+    ) {
+        tiles::multiversion(
+            path,
+            FillRestricted {
+                sums: self,
+                rows,
+                cols,
+                bufs,
+                ld,
+            },
+        );
+    }
+}
+
+/// [`RestrictedSums::fill`] as a [`Kernel`].
+struct FillRestricted<'a> {
+    sums: &'a RestrictedSums,
+    rows: (usize, usize),
+    cols: (usize, usize),
+    bufs: &'a mut [tiles::Aligned<f64>],
+    ld: usize,
+}
+
+impl Kernel for FillRestricted<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn run(self) {
+        let FillRestricted {
+            sums,
+            rows,
+            cols,
+            bufs,
+            ld,
+        } = self;
+        // each kind's "own" sums (row i's values over j's columns) are the
+        // "other" sums of the transposed tile: made in a scratch buffer
+        // and transposed
+        match bufs {
+            [qi, qj, p, q, s0, s1] => {
+                restricted_tile::<2, { CHUNK / 2 }>(sums, rows, cols, [qj, q], [s0, s1], ld);
+                transpose_blocks(s0, qi, (rows.1, cols.1), ld);
+                transpose_blocks(s1, p, (rows.1, cols.1), ld);
+            }
+            [qi, qj, s0] => {
+                restricted_tile::<1, CHUNK>(sums, rows, cols, [qj], [s0], ld);
+                transpose_blocks(s0, qi, (rows.1, cols.1), ld);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `other[v]` row `a` = row i0+a's list summed over the block of `j0`;
+/// `scratch[v]` row `b` = row j0+b's list summed over the block of `i0`.
+#[inline(always)]
+fn restricted_tile<const V: usize, const W: usize>(
+    sums: &RestrictedSums,
+    (i0, rows): (usize, usize),
+    (j0, cols): (usize, usize),
+    other: [&mut tiles::Aligned<f64>; V],
+    scratch: [&mut tiles::Aligned<f64>; V],
+    ld: usize,
+) {
+    // (a buffer too short for a line, which the tiling rules out, would
+    // give an empty line and its sums would not be written)
+    // chunk by chunk, every line: the chunk's slab stays in L1 while the
+    // lines' lists walk it
+    let (mut other, mut scratch) = (other, scratch);
+    for o in (0..sums.side).step_by(W) {
+        for a in 0..rows {
+            let at = a * ld + o;
+            let out = other
+                .each_mut()
+                .map(|buf| buf.get_mut(at..at + W).unwrap_or_default());
+            restricted_chunk::<V, W>(sums, i0 + a, j0 + o, out);
+        }
+        for b in 0..cols {
+            let at = b * ld + o;
+            let out = scratch
+                .each_mut()
+                .map(|buf| buf.get_mut(at..at + W).unwrap_or_default());
+            restricted_chunk::<V, W>(sums, j0 + b, i0 + o, out);
+        }
+    }
+}
+
+/// `dst[a·ld + b] = src[b·ld + a]` for `a < rows`, `b < cols`, by 4 × 4
+/// blocks (the compiler keeps a block in registers and shuffles it; value
+/// by value, the transposes took a quarter of a Pearson tile's time).
+/// Blocks may run past `rows` and `cols` up to the stride, where the
+/// buffers hold values no one reads.
+#[inline(always)]
+fn transpose_blocks(src: &[f64], dst: &mut [f64], (rows, cols): (usize, usize), ld: usize) {
+    const B: usize = 4;
+    let (rows, cols) = (rows.div_ceil(B) * B, cols.div_ceil(B) * B);
+    for b0 in (0..cols).step_by(B) {
+        for a0 in (0..rows).step_by(B) {
+            let mut block = [[0.0; B]; B];
+            for (t, line) in block.iter_mut().enumerate() {
+                let at = (b0 + t) * ld + a0;
+                if let Some(s) = src.get(at..at + B) {
+                    line.copy_from_slice(s);
+                }
+            }
+            for (u, at) in (0..B).map(|u| (u, (a0 + u) * ld + b0)) {
+                if let Some(d) = dst.get_mut(at..at + B) {
+                    for (slot, line) in d.iter_mut().zip(&block) {
+                        *slot = line[u];
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Rows per chunk of the restricted sums, times the kinds of values.
+const CHUNK: usize = 32;
+
+/// `out[v][b]` = the sum of kind `v` of row `c0 + b` over row `i`'s list,
+/// for the `W` rows of the chunk starting at row `c0`: over the columns `i`
+/// observes, or the total less those it lacks. `V · W = 32` sums are held
+/// in registers while the list is walked: eight independent chains of
+/// vector additions, enough to hide their latency.
+#[inline(always)]
+fn restricted_chunk<const V: usize, const W: usize>(
+    sums: &RestrictedSums,
+    i: usize,
+    c0: usize,
+    out: [&mut [f64]; V],
+) {
+    let (list, lacks) = sums.list(i);
+    let k = sums.k;
+    let chunk = c0 / W;
+    let Some(slab) = sums.slab.get(chunk * k * CHUNK..(chunk + 1) * k * CHUNK) else {
+        return;
+    };
+    let mut acc = [[0.0; W]; V];
+    if lacks {
+        for (v, a) in acc.iter_mut().enumerate() {
+            if let Some(base) = sums.totals.get(v).and_then(|t| t.get(c0..c0 + W)) {
+                a.copy_from_slice(base);
+            }
+        }
+        for &c in list {
+            let at = c as usize * CHUNK;
+            if let Some(values) = slab.get(at..at + V * W) {
+                for (a, values) in acc.iter_mut().zip(values.chunks_exact(W)) {
+                    for l in 0..W {
+                        a[l] -= values[l];
+                    }
+                }
+            }
+        }
+    } else {
+        for &c in list {
+            let at = c as usize * CHUNK;
+            if let Some(values) = slab.get(at..at + V * W) {
+                for (a, values) in acc.iter_mut().zip(values.chunks_exact(W)) {
+                    for l in 0..W {
+                        a[l] += values[l];
+                    }
+                }
+            }
+        }
+    }
+    for (dst, a) in out.into_iter().zip(&acc) {
+        if let Some(dst) = dst.get_mut(..W) {
+            dst.copy_from_slice(a);
         }
     }
 }
@@ -878,9 +1226,9 @@ impl Kernel for MaskedValues<'_> {
                     let cov = c * *s - pe * qe;
                     let va = c * si - pe * pe;
                     let vb = c * sj - qe * qe;
-                    // two roots, not one of the product: va · vb can leave
-                    // the range of f64 when each is still well inside it
-                    let r = (cov / (va.sqrt() * vb.sqrt())).clamp(-1.0, 1.0);
+                    // one root of the product (the rows were scaled so that
+                    // it stays in range): two cost a third of the loop
+                    let r = (cov / (va * vb).sqrt()).clamp(-1.0, 1.0);
                     // fewer shared columns than asked, or a row constant
                     // over them (its spread is rounding noise): no
                     // correlation. `&`, not `&&`: no branch in the loop
@@ -891,7 +1239,7 @@ impl Kernel for MaskedValues<'_> {
             }
             (Metric::Cosine, _) => {
                 for (((s, &c), &si), &sj) in sxy.iter_mut().zip(cnt).zip(qi).zip(qj) {
-                    let v = *s / (si.sqrt() * sj.sqrt());
+                    let v = *s / (si * sj).sqrt();
                     let v = if c >= min_overlap { v } else { f64::NAN };
                     *s = shift + scale * v;
                 }
@@ -929,10 +1277,13 @@ impl ObservedBits {
         ObservedBits { words, bits }
     }
 
+    /// Row `i`'s words, if it is a row.
+    fn row_checked(&self, i: usize) -> Option<&[u64]> {
+        self.bits.get(i * self.words..(i + 1) * self.words)
+    }
+
     fn row(&self, i: usize) -> &[u64] {
-        self.bits
-            .get(i * self.words..(i + 1) * self.words)
-            .unwrap_or(&[])
+        self.row_checked(i).unwrap_or(&[])
     }
 
     /// The shared counts of rows `i0..i0+rows` and `j0..j0+cols` into a

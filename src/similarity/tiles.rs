@@ -1262,6 +1262,12 @@ unsafe fn store8<T: MatrixElement>(dst: *mut T, v: std::arch::x86_64::__m512d) {
     }
 }
 
+/// The side of the tiles [`tiled_symmetric`] makes when asked for `tile`:
+/// a multiple of both kernel block sizes.
+pub(crate) fn tile_side<S: Real>(tile: usize) -> usize {
+    tile.max(1).div_ceil(S::BLOCK_LCM) * S::BLOCK_LCM
+}
+
 /// Fills the n × n row-major `out` tile by tile over the upper triangle.
 ///
 /// For each tile (rows `i0..i0+rows`, columns `j0..j0+cols`, `i0 ≤ j0`),
@@ -1314,8 +1320,7 @@ pub(crate) fn tiled_symmetric_with<T, S, F>(
         out.len()
     );
     debug_assert!(tile > 0, "tile size 0");
-    // a multiple of both kernel block sizes
-    let tile = tile.div_ceil(S::BLOCK_LCM) * S::BLOCK_LCM;
+    let tile = tile_side::<S>(tile);
     let blocks = n.div_ceil(tile);
     let tiles: Vec<(usize, usize)> = (0..blocks)
         .flat_map(|bi| (bi..blocks).map(move |bj| (bi, bj)))
