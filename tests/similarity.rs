@@ -391,7 +391,8 @@ fn huge_and_tiny_rows_give_the_values_of_ordinary_ones() {
 }
 
 /// The same through the pairwise-complete path (a missing value in each
-/// row), up to the largest and down to the smallest normal values.
+/// row): rows near 1e100, whose variances multiply beyond the largest f64,
+/// and rows beyond 1e150, which are scaled before any sum.
 #[test]
 fn huge_and_tiny_rows_with_missing_values_give_the_values_of_ordinary_ones() {
     use ndarray::array;
@@ -402,10 +403,12 @@ fn huge_and_tiny_rows_with_missing_values_give_the_values_of_ordinary_ones() {
         [3.0, 0.5, 1.0, 2.0, nan],
         [nan, 0.5, 4.0, 2.0, 3.0]
     ];
-    for (huge, tiny) in [(1e200, 1e-200), (1e300, 1e-300)] {
+    for (huge, tiny) in [(1e100, 1e-100), (1e140, 1e-140), (1e300, 1e-300)] {
+        // two huge rows and two tiny ones: pairs of each, and mixed
         let mut scaled = ordinary.clone();
-        scaled.row_mut(0).mapv_inplace(|v| v * huge);
-        scaled.row_mut(1).mapv_inplace(|v| v * tiny);
+        for (r, factor) in [(0, huge), (1, tiny), (2, huge), (3, tiny)] {
+            scaled.row_mut(r).mapv_inplace(|v| v * factor);
+        }
         for metric in [Metric::Cosine, Metric::Pearson] {
             let opts = SimilarityOptions::new(metric);
             let want = similarity_matrix(ordinary.view(), &opts).expect("valid");

@@ -246,9 +246,12 @@ fn distance_scale(data: &Array2<f64>, metric: Metric) -> Option<f64> {
 
 /// Rows prepared for a metric: ranked (Spearman) or binarised (Jaccard).
 fn prepare(x: ArrayView2<'_, f64>, metric: Metric) -> Result<Array2<f64>, SimilarityError> {
-    for ((row, column), &value) in x.indexed_iter() {
-        if value.is_infinite() {
-            return Err(SimilarityError::NotFinite { row, column, value });
+    // a plain scan first (the indexed one is several times slower)
+    if x.iter().any(|v| v.is_infinite()) {
+        for ((row, column), &value) in x.indexed_iter() {
+            if value.is_infinite() {
+                return Err(SimilarityError::NotFinite { row, column, value });
+            }
         }
     }
     let prepared = match metric {
@@ -924,7 +927,7 @@ struct RestrictedSums {
     /// Rows per block: the tile side, a multiple of [`CHUNK`].
     side: usize,
     k: usize,
-    /// `((chunk · k + column) · kinds + kind) · W + row in chunk`, chunks
+    /// `(chunk · k + column) · 32 + kind · W + row in chunk`, chunks
     /// numbered across blocks; NaN and rows past the last as 0.
     slab: Vec<f64>,
     /// Each row's total of each kind, padded like the slab.
@@ -944,23 +947,43 @@ impl RestrictedSums {
         let kinds = if pearson { 2 } else { 1 };
         let w = CHUNK / kinds;
         let padded = n.div_ceil(side.max(1)) * side;
+        let value = |v: f64, kind: usize| {
+            let v = if v.is_nan() { 0.0 } else { v };
+            if kind == 0 {
+                v * v
+            } else {
+                v
+            }
+        };
         let mut slab = vec![0.0; padded * k * kinds];
-        let mut totals = vec![vec![0.0; padded]; kinds];
-        for (i, row) in x.rows().into_iter().enumerate() {
-            let (chunk, r) = (i / w, i % w);
-            for (c, &v) in row.iter().enumerate() {
-                let v = if v.is_nan() { 0.0 } else { v };
-                for (kind, value) in [v * v, v].into_iter().take(kinds).enumerate() {
-                    if let Some(slot) = slab.get_mut(((chunk * k + c) * kinds + kind) * w + r) {
-                        *slot = value;
-                    }
-                    // in column order, as the sums over a list run
-                    if let Some(t) = totals.get_mut(kind).and_then(|t| t.get_mut(i)) {
-                        *t += value;
+        slab.par_chunks_exact_mut((k * CHUNK).max(1))
+            .enumerate()
+            .for_each(|(chunk, out)| {
+                for (r, i) in (chunk * w..((chunk + 1) * w).min(n)).enumerate() {
+                    for (c, &v) in x.row(i).iter().enumerate() {
+                        for kind in 0..kinds {
+                            if let Some(slot) = out.get_mut(c * CHUNK + kind * w + r) {
+                                *slot = value(v, kind);
+                            }
+                        }
                     }
                 }
-            }
-        }
+            });
+        // in column order, as the sums over a list run
+        let totals = (0..kinds)
+            .map(|kind| {
+                (0..padded)
+                    .into_par_iter()
+                    .map(|i| {
+                        if i < n {
+                            x.row(i).iter().fold(0.0, |t, &v| t + value(v, kind))
+                        } else {
+                            0.0
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
         let (mut cols, mut start, mut complement) = (Vec::new(), vec![0], Vec::with_capacity(n));
         for row in data.rows() {
             let observed = row.iter().filter(|v| !v.is_nan()).count();
@@ -1043,16 +1066,19 @@ impl Kernel for FillRestricted<'_> {
         } = self;
         // each kind's "own" sums (row i's values over j's columns) are the
         // "other" sums of the transposed tile: made in a scratch buffer
-        // and transposed
+        // and transposed; on the diagonal the transposed tile is the tile
+        let diagonal = rows.0 == cols.0;
+        let shape = (rows.1, cols.1);
         match bufs {
             [qi, qj, p, q, s0, s1] => {
                 restricted_tile::<2, { CHUNK / 2 }>(sums, rows, cols, [qj, q], [s0, s1], ld);
-                transpose_blocks(s0, qi, (rows.1, cols.1), ld);
-                transpose_blocks(s1, p, (rows.1, cols.1), ld);
+                let (s0, s1) = if diagonal { (qj, q) } else { (s0, s1) };
+                transpose_blocks(s0, qi, shape, ld);
+                transpose_blocks(s1, p, shape, ld);
             }
             [qi, qj, s0] => {
                 restricted_tile::<1, CHUNK>(sums, rows, cols, [qj], [s0], ld);
-                transpose_blocks(s0, qi, (rows.1, cols.1), ld);
+                transpose_blocks(if diagonal { qj } else { s0 }, qi, shape, ld);
             }
             _ => {}
         }
@@ -1060,7 +1086,8 @@ impl Kernel for FillRestricted<'_> {
 }
 
 /// `other[v]` row `a` = row i0+a's list summed over the block of `j0`;
-/// `scratch[v]` row `b` = row j0+b's list summed over the block of `i0`.
+/// `scratch[v]` row `b` = row j0+b's list summed over the block of `i0`
+/// (not made on the diagonal, where it is `other`).
 #[inline(always)]
 fn restricted_tile<const V: usize, const W: usize>(
     sums: &RestrictedSums,
@@ -1083,7 +1110,7 @@ fn restricted_tile<const V: usize, const W: usize>(
                 .map(|buf| buf.get_mut(at..at + W).unwrap_or_default());
             restricted_chunk::<V, W>(sums, i0 + a, j0 + o, out);
         }
-        for b in 0..cols {
+        for b in (0..cols).filter(|_| i0 != j0) {
             let at = b * ld + o;
             let out = scratch
                 .each_mut()
@@ -1137,12 +1164,16 @@ fn restricted_chunk<const V: usize, const W: usize>(
     c0: usize,
     out: [&mut [f64]; V],
 ) {
+    const { assert!(V * W == CHUNK) };
     let (list, lacks) = sums.list(i);
     let k = sums.k;
     let chunk = c0 / W;
     let Some(slab) = sums.slab.get(chunk * k * CHUNK..(chunk + 1) * k * CHUNK) else {
         return;
     };
+    // one column's 32 values as an array: one bounds check per column of
+    // the list, none per value
+    let (slab, _) = slab.as_chunks::<CHUNK>();
     let mut acc = [[0.0; W]; V];
     if lacks {
         for (v, a) in acc.iter_mut().enumerate() {
@@ -1151,22 +1182,20 @@ fn restricted_chunk<const V: usize, const W: usize>(
             }
         }
         for &c in list {
-            let at = c as usize * CHUNK;
-            if let Some(values) = slab.get(at..at + V * W) {
-                for (a, values) in acc.iter_mut().zip(values.chunks_exact(W)) {
+            if let Some(values) = slab.get(c as usize) {
+                for (v, a) in acc.iter_mut().enumerate() {
                     for l in 0..W {
-                        a[l] -= values[l];
+                        a[l] -= values[v * W + l];
                     }
                 }
             }
         }
     } else {
         for &c in list {
-            let at = c as usize * CHUNK;
-            if let Some(values) = slab.get(at..at + V * W) {
-                for (a, values) in acc.iter_mut().zip(values.chunks_exact(W)) {
+            if let Some(values) = slab.get(c as usize) {
+                for (v, a) in acc.iter_mut().enumerate() {
                     for l in 0..W {
-                        a[l] += values[l];
+                        a[l] += values[v * W + l];
                     }
                 }
             }
