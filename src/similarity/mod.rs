@@ -802,7 +802,7 @@ fn masked_matrix<T: MatrixElement>(
     // Σx_i and Σx_j, and one per kind to transpose through
     let sums = if pearson { 6 } else { 3 };
     let min_overlap = opts.min_overlap.max(1) as f64;
-    tiles::tiled_symmetric_with(
+    tiles::tiled_symmetric(
         n,
         MASKED_TILE,
         &[(&op, &op)],

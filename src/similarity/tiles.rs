@@ -1273,29 +1273,12 @@ pub(crate) fn tile_side<S: Real>(tile: usize) -> usize {
 /// For each tile (rows `i0..i0+rows`, columns `j0..j0+cols`, `i0 ≤ j0`),
 /// every pair `(a, b)` of `products` is multiplied into its own buffer
 /// (`a[i0..]·b[j0..]ᵀ`, row stride `tile`; the first with `epilogue`
-/// applied), then `finish` turns the buffers into the metric's values in
-/// the first one; the tile is written with its transpose. Tiles on the diagonal are made exactly symmetric from their
-/// upper part.
-pub(crate) fn tiled_symmetric<T, S, F>(
-    n: usize,
-    tile: usize,
-    products: &[(&Operand<'_, S>, &Operand<'_, S>)],
-    epilogue: Epilogue<'_, S>,
-    out: &mut [T],
-    control: &super::Control,
-    finish: F,
-) where
-    T: MatrixElement,
-    S: Real,
-    F: Fn((usize, usize), (usize, usize), &mut [Aligned<S>], usize) + Sync,
-{
-    tiled_symmetric_with(n, tile, products, 0, epilogue, out, control, finish);
-}
-
-/// [`tiled_symmetric`] with `scratch` more tile buffers handed to `finish`
-/// after the products' (for sums that `finish` computes itself).
+/// applied), `scratch` more buffers follow them (for sums `finish` makes
+/// itself), then `finish` turns the buffers into the metric's values in the
+/// first one; the tile is written with its transpose. Tiles on the diagonal
+/// are made exactly symmetric from their upper part.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn tiled_symmetric_with<T, S, F>(
+pub(crate) fn tiled_symmetric<T, S, F>(
     n: usize,
     tile: usize,
     products: &[(&Operand<'_, S>, &Operand<'_, S>)],
@@ -1392,6 +1375,7 @@ pub(crate) fn dense_symmetric<T: MatrixElement, S: Real>(
         z.nrows(),
         tile,
         &[(&op, &op)],
+        0,
         epilogue,
         out,
         control,
@@ -1542,6 +1526,7 @@ mod tests {
                     n,
                     48,
                     &[(&op, &op)],
+                    0,
                     Epilogue::Raw,
                     &mut out,
                     &super::super::Control::default(),
@@ -1576,6 +1561,7 @@ mod tests {
                 n,
                 24,
                 &[(&pa, &pb)],
+                0,
                 Epilogue::Raw,
                 &mut out,
                 &super::super::Control::default(),
@@ -1595,6 +1581,7 @@ mod tests {
                 n,
                 24,
                 &pair,
+                0,
                 Epilogue::Raw,
                 &mut narrow,
                 &ctl,
@@ -1633,6 +1620,7 @@ mod tests {
                     n,
                     24,
                     &[(&op, &op)],
+                    0,
                     epilogue,
                     &mut out,
                     &ctl,
