@@ -779,15 +779,20 @@ fn masked_matrix<T: MatrixElement>(
         // neither changes when a row is scaled: each row by the power of
         // two that brings its largest value into [0.5, 1), which changes
         // no digit, so that Σx², the variances and their product stay in
-        // range for values up to the largest f64
+        // range (the product could still underflow for a row whose values
+        // on the shared columns are 1e-75 of its largest, a range no
+        // survey or skills matrix has)
         for mut row in x0.rows_mut() {
             let largest = row
                 .iter()
                 .filter(|v| v.is_finite())
                 .fold(0.0_f64, |m, v| m.max(v.abs()));
             if largest.is_normal() {
-                let exponent = ((largest.to_bits() >> 52) & 0x7ff) as i32 - 1023;
-                let factor = 2.0_f64.powi(-(exponent + 1));
+                // 2^-(e + 1) for largest in [2^e, 2^(e+1)), built from its
+                // bits (a normal power of two for every normal largest)
+                let exponent = ((largest.to_bits() >> 52) & 0x7ff) as i64 - 1023;
+                let shift = (exponent + 1).clamp(-1021, 1022);
+                let factor = f64::from_bits(((1023 - shift) as u64) << 52);
                 row.mapv_inplace(|v| v * factor);
             }
         }
