@@ -815,16 +815,36 @@ fn masked_matrix<T: MatrixElement>(
         tiles::Epilogue::Raw,
         out,
         control,
-        |(i0, rows), (j0, cols), bufs, ld| {
-            let len = rows * ld;
+        |rows, cols, bufs, ld| {
+            let len = rows.1 * ld;
             let [sxy, cnt, rest @ ..] = bufs else {
                 return;
             };
-            bits.shared_counts(path, (i0, rows), (j0, cols), &mut cnt[..len], ld);
-            restricted.fill(path, (i0, rows), (j0, cols), rest, ld);
+            let (bits, out) = (&bits, &mut cnt[..len]);
+            tiles::multiversion(
+                path,
+                SharedCounts {
+                    bits,
+                    rows,
+                    cols,
+                    out,
+                    ld,
+                },
+            );
+            let (sums, bufs) = (&restricted, &mut *rest);
+            tiles::multiversion(
+                path,
+                FillRestricted {
+                    sums,
+                    rows,
+                    cols,
+                    bufs,
+                    ld,
+                },
+            );
             if let (Metric::Euclidean, [qi, qj, ..]) = (opts.metric, &mut *rest) {
                 let sums = (&mut sxy[..len], &mut qi[..len], &mut qj[..len]);
-                exact_close_pairs(&bits, &x0, (i0, rows), (j0, cols), sums, ld);
+                exact_close_pairs(bits, &x0, rows, cols, sums, ld);
             }
             let part = |r: usize| rest.get(r).and_then(|v| v.get(..len));
             let (Some(qi), Some(qj)) = (part(0), part(1)) else {
@@ -884,7 +904,7 @@ fn exact_close_pairs(
         return;
     }
     for a in 0..rows {
-        let (Some(ri), Some(bi)) = (x.row(i0 + a).to_slice(), bits.row_checked(i0 + a)) else {
+        let (Some(ri), Some(bi)) = (x.row(i0 + a).to_slice(), bits.row(i0 + a)) else {
             continue;
         };
         for b in 0..cols {
@@ -895,7 +915,7 @@ fn exact_close_pairs(
             if !near(*s, *p, *q) {
                 continue;
             }
-            let (Some(rj), Some(bj)) = (x.row(j0 + b).to_slice(), bits.row_checked(j0 + b)) else {
+            let (Some(rj), Some(bj)) = (x.row(j0 + b).to_slice(), bits.row(j0 + b)) else {
                 continue;
             };
             let mut d2 = 0.0;
@@ -1021,34 +1041,14 @@ impl RestrictedSums {
             self.complement.get(i).copied().unwrap_or(false),
         )
     }
-
-    /// For tile rows `i0..i0+rows`, columns `j0..j0+cols` (both starting a
-    /// block), into `bufs` (row-major, stride `ld` = the side): Σx_i² over
-    /// j's columns, Σx_j² over i's, and for Pearson Σx_i, Σx_j likewise;
-    /// then one scratch buffer per kind. Entries past `cols` hold values no
-    /// one reads.
-    fn fill(
-        &self,
-        path: SimdPath,
-        rows: (usize, usize),
-        cols: (usize, usize),
-        bufs: &mut [tiles::Aligned<f64>],
-        ld: usize,
-    ) {
-        tiles::multiversion(
-            path,
-            FillRestricted {
-                sums: self,
-                rows,
-                cols,
-                bufs,
-                ld,
-            },
-        );
-    }
 }
 
-/// [`RestrictedSums::fill`] as a [`Kernel`].
+/// The restricted sums of one tile, a [`Kernel`] (run through
+/// `multiversion` for the path): for tile rows `i0..i0+rows`, columns
+/// `j0..j0+cols` (both starting a block), into `bufs` (row-major, stride
+/// `ld` = the side): Σx_i² over j's columns, Σx_j² over i's, and for
+/// Pearson Σx_i, Σx_j likewise; then one scratch buffer per kind. Entries
+/// past `cols` hold values no one reads.
 struct FillRestricted<'a> {
     sums: &'a RestrictedSums,
     rows: (usize, usize),
@@ -1312,39 +1312,14 @@ impl ObservedBits {
     }
 
     /// Row `i`'s words, if it is a row.
-    fn row_checked(&self, i: usize) -> Option<&[u64]> {
+    fn row(&self, i: usize) -> Option<&[u64]> {
         self.bits.get(i * self.words..(i + 1) * self.words)
-    }
-
-    fn row(&self, i: usize) -> &[u64] {
-        self.row_checked(i).unwrap_or(&[])
-    }
-
-    /// The shared counts of rows `i0..i0+rows` and `j0..j0+cols` into a
-    /// row-major tile of stride `ld` (entries past `cols`: 0), compiled
-    /// for `path` (its `popcnt`).
-    fn shared_counts(
-        &self,
-        path: SimdPath,
-        rows: (usize, usize),
-        cols: (usize, usize),
-        out: &mut [f64],
-        ld: usize,
-    ) {
-        tiles::multiversion(
-            path,
-            SharedCounts {
-                bits: self,
-                rows,
-                cols,
-                out,
-                ld,
-            },
-        );
     }
 }
 
-/// [`ObservedBits::shared_counts`] as a [`Kernel`].
+/// The shared counts of rows `i0..i0+rows` and `j0..j0+cols` into a
+/// row-major tile of stride `ld` (entries past `cols`: 0), a [`Kernel`]
+/// (run through `multiversion`, which compiles it with `popcnt`).
 struct SharedCounts<'a> {
     bits: &'a ObservedBits,
     rows: (usize, usize),
@@ -1368,7 +1343,7 @@ impl Kernel for SharedCounts<'_> {
         let w = bits.words;
         let right = bits.bits.get(j0 * w..(j0 + cols) * w).unwrap_or(&[]);
         for (a, line) in out.chunks_mut(ld).take(rows).enumerate() {
-            let ri = bits.row(i0 + a);
+            let ri = bits.row(i0 + a).unwrap_or_default();
             let (head, tail) = line.split_at_mut(cols.min(line.len()));
             match ri {
                 // up to 64 columns: one `and` and one popcount per pair
