@@ -206,6 +206,69 @@ fn every_problem_is_located() {
     assert_eq!(found.len(), expect.len(), "{found:?}");
 }
 
+/// Problems that only the respondent pass sees (every row is valid on its
+/// own), one at a time, on a row next to another of the same respondent:
+/// each is found at its row. And a second spelling of a respondent's region
+/// on its next row is the same region.
+#[test]
+fn a_respondent_that_changes_between_consecutive_rows_is_located() {
+    let (s, o) = small();
+    assert!(o.size.is_some(), "the generator gives an attribute");
+    let opts = options_for(&s);
+    let row = 3; // respondent 0's rows are 0..n_comp
+    type Edit = fn(&mut Owned, usize);
+    let cases: [(&str, &str, Edit); 5] = [
+        ("region", "different region", |o, row| {
+            let other = (0..o.region.1.len() as i64)
+                .find(|&c| o.region.1[c as usize] != o.region.1[o.region.0[row] as usize])
+                .unwrap_or(0);
+            o.region.0[row] = other;
+        }),
+        (
+            "stakeholder_type",
+            "different stakeholder type",
+            |o, row| {
+                let other = (0..o.ty.1.len() as i64)
+                    .find(|&c| o.ty.1[c as usize] != o.ty.1[o.ty.0[row] as usize])
+                    .unwrap_or(0);
+                o.ty.0[row] = other;
+            },
+        ),
+        ("weight", "different weight", |o, row| {
+            if let Some(w) = o.weight.as_mut() {
+                w[row] += 0.25;
+            }
+        }),
+        ("organisation_size", "different", |o, row| {
+            if let Some(sz) = o.size.as_mut() {
+                sz.1.push("a size nobody else has".into());
+                sz.0[row] = (sz.1.len() - 1) as i64;
+            }
+        }),
+        ("competence", "duplicate answer", |o, row| {
+            o.comp.0[row] = o.comp.0[row - 1];
+        }),
+    ];
+    for (col, why, edit) in cases {
+        let mut bad = long_of(&s);
+        edit(&mut bad, row);
+        let found = issues(build_survey(&bad.table(), &opts));
+        assert!(
+            found
+                .iter()
+                .any(|i| i.row == Some(row) && i.column == col && i.reason.contains(why)),
+            "{col}: {found:?}"
+        );
+    }
+    // the region's id on one row, its name on the others: one region
+    let mut two = o;
+    let region = &s.regions().regions[s.respondents().region[0] as usize];
+    two.region.1.push(region.id.clone());
+    two.region.0[row] = (two.region.1.len() - 1) as i64;
+    let back = build_survey(&two.table(), &opts).unwrap_or_else(|e| panic!("{e}"));
+    assert!(back == s, "a second spelling changed the survey");
+}
+
 #[test]
 fn empty_input_and_unequal_columns_are_errors_not_panics() {
     let (s, mut o) = small();

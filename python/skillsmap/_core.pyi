@@ -20,6 +20,7 @@ __all__ = [
     "centrality",
     "cogap_network",
     "density",
+    "factorize_i64",
     "factorize_utf8",
     "first_appearance",
     "gap_table",
@@ -312,6 +313,9 @@ class SkillsMap:
     def add_relatedness(self, a: str, b: str, kind: str, weight: float) -> None: ...
     def __eq__(self, value: object, /) -> bool: ...
 
+def factorize_i64(
+    values: npt.NDArray[np.int64], valid: npt.NDArray[np.bool_] | None = None
+) -> tuple[_Codes, npt.NDArray[np.int64], list[str]]: ...
 def factorize_utf8(
     offsets: npt.NDArray[np.int32] | npt.NDArray[np.int64],
     data: npt.NDArray[np.uint8],

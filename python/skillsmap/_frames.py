@@ -105,14 +105,19 @@ def categorical(
         labels = [_text(u) for u in uniques]
         all_text = all(isinstance(u, str) for u in uniques)
     if codes is None and _is_integer(series.dtype):
-        # integer ids (the usual respondent column): their decimal texts are
-        # distinct, trimmed, NFC and free of control characters already, so
-        # the labels are made in one vectorised cast and need no cleaning
-        import pyarrow as pa
-
-        codes, raw = pd.factorize(series, use_na_sentinel=True)
-        labels = pa.array(np.asarray(raw, dtype=np.int64)).cast(pa.string()).to_pylist()
-        return np.ascontiguousarray(codes, dtype=np.int64), labels, pd.Index(raw)
+        # integer ids (the usual respondent column): factorised by the core
+        # in parallel, which also writes their decimal texts; those are
+        # distinct, trimmed, NFC and free of control characters, so they
+        # need no cleaning
+        valid = None
+        if isinstance(series.dtype, np.dtype):
+            values = np.ascontiguousarray(series.to_numpy(), dtype=np.int64)
+        else:  # nullable (Int64, int64[pyarrow]): missing ids are code -1
+            missing = np.asarray(series.isna(), dtype=bool)
+            values = np.ascontiguousarray(series.to_numpy(dtype=np.int64, na_value=0))
+            valid = ~missing if missing.any() else None
+        codes, raw, labels = _core.factorize_i64(values, valid)
+        return codes, labels, pd.Index(pd.array(raw, dtype=series.dtype))
     if codes is None:
         codes, raw = pd.factorize(series, use_na_sentinel=True)
         uniques = pd.Index(raw)

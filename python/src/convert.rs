@@ -67,3 +67,35 @@ pub fn first_appearance<'py>(
         .map_err(|e| crate::errors::to_py(py, e))?;
     Ok((PyArray1::from_vec(py, out), order))
 }
+
+/// Factorises integer ids (int64, optional validity mask) in order of first
+/// appearance: the codes (−1 where invalid), the distinct values and their
+/// decimal texts. The GIL is released.
+#[pyfunction]
+#[pyo3(signature = (values, valid=None))]
+#[allow(clippy::type_complexity)]
+pub fn factorize_i64<'py>(
+    py: Python<'py>,
+    values: numpy::PyReadonlyArray1<'py, i64>,
+    valid: Option<numpy::PyReadonlyArray1<'py, bool>>,
+) -> PyResult<(
+    Bound<'py, numpy::PyArray1<i64>>,
+    Bound<'py, numpy::PyArray1<i64>>,
+    Vec<String>,
+)> {
+    let v = slice(&values, "values")?;
+    let m = valid.as_ref().map(|m| slice(m, "valid")).transpose()?;
+    if m.is_some_and(|m| m.len() != v.len()) {
+        return Err(PyValueError::new_err("valid must have one entry per value"));
+    }
+    let (codes, uniques, labels) = py.detach(|| {
+        let (codes, uniques) = skillsmap::ingest::factorize_i64(v, m);
+        let labels = uniques.iter().map(i64::to_string).collect::<Vec<_>>();
+        (codes, uniques, labels)
+    });
+    Ok((
+        PyArray1::from_vec(py, codes),
+        PyArray1::from_vec(py, uniques),
+        labels,
+    ))
+}

@@ -31,6 +31,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<scoring::PyGapPartial>()?;
     m.add_function(wrap_pyfunction!(convert::factorize_utf8, m)?)?;
     m.add_function(wrap_pyfunction!(convert::first_appearance, m)?)?;
+    m.add_function(wrap_pyfunction!(convert::factorize_i64, m)?)?;
     m.add_function(wrap_pyfunction!(scoring::gap_table, m)?)?;
     m.add_function(wrap_pyfunction!(scoring::quadrants, m)?)?;
     m.add_function(wrap_pyfunction!(scoring::learning_matches, m)?)?;

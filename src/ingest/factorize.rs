@@ -1,7 +1,8 @@
-//! Factorisation of text columns: distinct values in order of first
-//! appearance and one code per row, the shape [`super::Categorical`] takes.
+//! Factorisation of key columns (text, integer ids, dictionary codes):
+//! distinct values in order of first appearance and one code per row, the
+//! shape [`super::Categorical`] takes.
 //!
-//! Works on Arrow's string layout (offsets into one UTF-8 buffer), so that
+//! Text works on Arrow's string layout (offsets into one UTF-8 buffer), so that
 //! front ends holding Arrow data hand it over without building strings per
 //! row. Chunks of rows are factorised in parallel and merged in order, so
 //! the result does not depend on the thread count.
@@ -91,19 +92,66 @@ fn factorize<O: Offset>(
         }
     };
     let is_valid = |i: usize| valid.is_none_or(|v| v.get(i).copied().unwrap_or(false));
+    let (codes, labels) = factorize_by(n, is_valid, value)?;
+    let labels = labels
+        .into_iter()
+        .map(|b| std::str::from_utf8(b).map(str::to_owned))
+        .collect::<Result<Vec<String>, _>>()
+        .map_err(|_| {
+            // locate the first row holding an invalid value
+            let bad = (0..n)
+                .find(|&i| is_valid(i) && value(i).is_ok_and(|v| std::str::from_utf8(v).is_err()));
+            FactorizeError::Utf8 {
+                row: bad.unwrap_or(0),
+            }
+        })?;
+    Ok((codes, labels))
+}
+
+/// Factorises integer ids (the usual respondent column): one code per row
+/// (−1 where `valid[i] == false`) and the distinct values in order of first
+/// appearance, as `pandas.factorize` gives them.
+///
+/// # Complexity
+/// O(rows), parallel over chunks of rows; a run of equal values (a
+/// respondent's answers on consecutive rows) costs no hash lookup.
+pub fn factorize_i64(values: &[i64], valid: Option<&[bool]>) -> (Vec<i64>, Vec<i64>) {
+    let is_valid = |i: usize| valid.is_none_or(|v| v.get(i).copied().unwrap_or(false));
+    let value = |i: usize| -> Result<i64, FactorizeError> { Ok(values[i]) };
+    match factorize_by(values.len(), is_valid, value) {
+        Ok(out) => out,
+        // `value` never fails
+        Err(_) => (vec![-1; values.len()], Vec::new()),
+    }
+}
+
+/// Codes in order of first appearance of `n` values `value(i)` (−1 where
+/// not `is_valid(i)`), and the distinct values in that order. Chunks are
+/// factorised in parallel and merged in chunk order, so the result does
+/// not depend on the thread count.
+fn factorize_by<K, V, F>(
+    n: usize,
+    is_valid: V,
+    value: F,
+) -> Result<(Vec<i64>, Vec<K>), FactorizeError>
+where
+    K: Copy + Eq + std::hash::Hash + Send + Sync,
+    V: Fn(usize) -> bool + Sync,
+    F: Fn(usize) -> Result<K, FactorizeError> + Sync,
+{
     // 1. each chunk writes its local codes into its part of the output and
     //    returns its uniques in order of appearance
     let mut codes = vec![-1i64; n];
-    let locals: Vec<Vec<&[u8]>> = codes
+    let locals: Vec<Vec<K>> = codes
         .par_chunks_mut(CHUNK)
         .enumerate()
         .map(|(c, out)| {
             let lo = c.saturating_mul(CHUNK);
-            let mut map: FxHashMap<&[u8], i64> = FxHashMap::default();
-            let mut uniq: Vec<&[u8]> = Vec::new();
+            let mut map: FxHashMap<K, i64> = FxHashMap::default();
+            let mut uniq: Vec<K> = Vec::new();
             // Survey exports repeat a respondent's keys on consecutive rows:
             // a run of equal values skips the hash lookup.
-            let mut prev: Option<(&[u8], i64)> = None;
+            let mut prev: Option<(K, i64)> = None;
             for (k, o) in out.iter_mut().enumerate() {
                 let i = lo.saturating_add(k);
                 if !is_valid(i) {
@@ -124,13 +172,13 @@ fn factorize<O: Offset>(
         })
         .collect::<Result<_, FactorizeError>>()?;
     // 2. merge uniques in chunk order: global order of first appearance
-    let mut global: FxHashMap<&[u8], i64> = FxHashMap::default();
-    let mut labels: Vec<&[u8]> = Vec::new();
+    let mut global: FxHashMap<K, i64> = FxHashMap::default();
+    let mut labels: Vec<K> = Vec::new();
     let remaps: Vec<Vec<i64>> = locals
         .iter()
         .map(|uniq| {
             uniq.iter()
-                .map(|v| {
+                .map(|&v| {
                     *global.entry(v).or_insert_with(|| {
                         labels.push(v);
                         labels.len().saturating_sub(1) as i64
@@ -150,18 +198,6 @@ fn factorize<O: Offset>(
                 }
             }
         });
-    let labels = labels
-        .into_iter()
-        .map(|b| std::str::from_utf8(b).map(str::to_owned))
-        .collect::<Result<Vec<String>, _>>()
-        .map_err(|_| {
-            // locate the first row holding an invalid value
-            let bad = (0..n)
-                .find(|&i| is_valid(i) && value(i).is_ok_and(|v| std::str::from_utf8(v).is_err()));
-            FactorizeError::Utf8 {
-                row: bad.unwrap_or(0),
-            }
-        })?;
     Ok((codes, labels))
 }
 
@@ -253,6 +289,36 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         let firsts: Vec<&String> = vals.iter().filter(|s| seen.insert(s.as_str())).collect();
         assert_eq!(labels.iter().collect::<Vec<_>>(), firsts);
+    }
+
+    #[test]
+    fn integer_ids_in_order_of_first_appearance_across_chunks() {
+        // runs of equal ids (one respondent's rows), ids that come back
+        // later and in other chunks, missing rows, extreme values
+        let vals: Vec<i64> = (0..200_000i64)
+            .map(|i| match i % 97 {
+                0 => i64::MIN,
+                1 => i64::MAX,
+                _ => ((i / 32) * 7919) % 5003 - 2500,
+            })
+            .collect();
+        let valid: Vec<bool> = (0..vals.len()).map(|i| i % 13 != 5).collect();
+        let (codes, uniques) = factorize_i64(&vals, Some(&valid));
+        let mut seen = std::collections::HashMap::new();
+        let mut firsts = Vec::new();
+        for (i, &v) in vals.iter().enumerate() {
+            if !valid[i] {
+                assert_eq!(codes[i], -1);
+                continue;
+            }
+            let code = *seen.entry(v).or_insert_with(|| {
+                firsts.push(v);
+                firsts.len() as i64 - 1
+            });
+            assert_eq!(codes[i], code, "row {i}");
+        }
+        assert_eq!(uniques, firsts);
+        assert_eq!(factorize_i64(&[], None), (vec![], vec![]));
     }
 
     #[test]

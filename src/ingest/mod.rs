@@ -12,7 +12,7 @@ use rayon::prelude::*;
 mod builder;
 mod factorize;
 pub use builder::{survey_from_columns, Answer, LongColumns, SurveyBuilder};
-pub use factorize::{factorize_utf8, first_appearance, FactorizeError, Offset};
+pub use factorize::{factorize_i64, factorize_utf8, first_appearance, FactorizeError, Offset};
 use std::fmt;
 use std::sync::Arc;
 
@@ -975,12 +975,28 @@ fn fast_path(
 ) -> Option<Parts> {
     let n = t.respondent.codes.len();
     let n_labels = t.respondent.labels.len();
-    let lookup = |table: &[Option<u32>], code: i64| -> Option<u32> {
-        usize::try_from(code)
-            .ok()
-            .and_then(|c| table.get(c).copied().flatten())
+    // Look-up tables with one more entry, NONE, which every code outside
+    // the labels (missing ones included) is clamped to: no branch per row.
+    const NONE: u32 = u32::MAX;
+    let table = |of: &[Option<u32>]| -> Vec<u32> {
+        of.iter()
+            .map(|c| c.unwrap_or(NONE))
+            .chain(std::iter::once(NONE))
+            .collect()
     };
-    let on = |s: &Scale, v: f64| v.is_nan() || (v >= s.min && v <= s.max);
+    let (comp_t, region_t, type_t) = (table(comp_of), table(region_of), table(type_of));
+    // a negative code, as u64, is beyond every table
+    let at = |tab: &[u32], code: i64| -> u32 {
+        let last = tab.len().saturating_sub(1) as u64;
+        tab.get((code as u64).min(last) as usize)
+            .copied()
+            .unwrap_or(NONE)
+    };
+    let on = |s: &Scale, v: &[f64]| {
+        v.iter().fold(true, |ok, &x| {
+            ok & (x.is_nan() | ((x >= s.min) & (x <= s.max)))
+        })
+    };
     let mut resp_index = vec![u32::MAX; n_labels];
     let mut p = Parts {
         r_ids: Vec::new(),
@@ -993,63 +1009,95 @@ fn fast_path(
     };
     // Phase 1, parallel over chunks of rows: everything that needs no
     // respondent state (look-ups, scales, weights); fills the competences.
-    let cur = t.current;
+    // Each check is a pass over the chunk without branches.
     const CHUNK: usize = 1 << 15;
     p.a_comp.resize(n, 0);
-    let stateless_ok = p.a_comp.par_chunks_mut(CHUNK).enumerate().all(|(c, out)| {
-        let lo = c.saturating_mul(CHUNK);
-        out.iter_mut().enumerate().all(|(k, slot)| {
-            let row = lo.saturating_add(k);
-            let Some(comp) = lookup(comp_of, t.competence.codes[row]) else {
-                return false;
-            };
-            *slot = comp;
-            lookup(region_of, t.region.codes[row]).is_some()
-                && lookup(type_of, t.stakeholder_type.codes[row]).is_some()
-                && on(scale, cur[row])
-                && t.required.is_none_or(|v| on(scale, v[row]))
-                && t.importance.is_none_or(|v| on(imp_scale, v[row]))
-                && t.weight.is_none_or(|w| w[row].is_finite() && w[row] >= 0.0)
+    let stateless_ok = p
+        .a_comp
+        .par_chunks_mut(CHUNK)
+        .enumerate()
+        .map(|(c, out)| {
+            let lo = c.saturating_mul(CHUNK);
+            let rows = lo..lo.saturating_add(out.len());
+            let mut ok = true;
+            for (slot, &code) in out.iter_mut().zip(&t.competence.codes[rows.clone()]) {
+                *slot = at(&comp_t, code);
+                ok &= *slot != NONE;
+            }
+            ok &= t.region.codes[rows.clone()]
+                .iter()
+                .fold(true, |ok, &code| ok & (at(&region_t, code) != NONE));
+            ok &= t.stakeholder_type.codes[rows.clone()]
+                .iter()
+                .fold(true, |ok, &code| ok & (at(&type_t, code) != NONE));
+            ok &= on(scale, &t.current[rows.clone()]);
+            ok &= t.required.is_none_or(|v| on(scale, &v[rows.clone()]));
+            ok &= t.importance.is_none_or(|v| on(imp_scale, &v[rows.clone()]));
+            ok &= t.weight.is_none_or(|w| {
+                w[rows.clone()]
+                    .iter()
+                    .fold(true, |ok, &x| ok & x.is_finite() & (x >= 0.0))
+            });
+            ok
         })
-    });
+        .reduce(|| true, |a, b| a & b);
     if !stateless_ok {
         return None;
     }
     // Phase 2, sequential: respondents in order of first appearance, their
-    // consistency across rows, and duplicate answers.
+    // consistency across rows, and duplicate answers. A row with the same
+    // raw keys and weight as the row before it (a respondent's answers on
+    // consecutive rows, the usual layout) is that row's respondent: no
+    // look-up to repeat.
     let mut seen = DuplicateTracker::new(n_labels, n_comp);
+    let same_as_before = |row: usize| -> bool {
+        let before = row.wrapping_sub(1);
+        let eq = |c: &[i64]| c.get(row).is_some() && c.get(row) == c.get(before);
+        eq(t.respondent.codes)
+            && eq(t.region.codes)
+            && eq(t.stakeholder_type.codes)
+            && t.weight
+                .is_none_or(|w| w.get(row).is_some() && w.get(row) == w.get(before))
+            && t.attributes.iter().all(|(_, cat)| eq(cat.codes))
+    };
+    let mut last = u32::MAX;
     for row in 0..n {
-        let code = usize::try_from(t.respondent.codes[row])
-            .ok()
-            .filter(|&c| c < n_labels)?;
         let comp = p.a_comp[row];
-        let region = lookup(region_of, t.region.codes[row])?;
-        let ty = lookup(type_of, t.stakeholder_type.codes[row])?;
-        let w = t.weight.map_or(0.0, |w| w[row]);
-        let slot = resp_index[code];
-        let r = if slot == u32::MAX {
-            let r = p.r_ids.len() as u32;
-            resp_index[code] = r;
-            p.r_ids.push(t.respondent.labels[code].clone());
-            p.r_region.push(region);
-            p.r_type.push(ty);
-            p.r_weight.push(w);
-            for (k, (_, cat)) in t.attributes.iter().enumerate() {
-                p.r_attr[k].push(attr_code(cat, row));
-            }
-            r
+        let r = if row > 0 && same_as_before(row) {
+            last
         } else {
-            let r = slot as usize;
-            if p.r_region[r] != region || p.r_type[r] != ty || p.r_weight[r] != w {
-                return None;
-            }
-            for (k, (_, cat)) in t.attributes.iter().enumerate() {
-                if p.r_attr[k][r] != attr_code(cat, row) {
+            let code = usize::try_from(t.respondent.codes[row])
+                .ok()
+                .filter(|&c| c < n_labels)?;
+            let region = at(&region_t, t.region.codes[row]);
+            let ty = at(&type_t, t.stakeholder_type.codes[row]);
+            let w = t.weight.map_or(0.0, |w| w[row]);
+            let slot = resp_index[code];
+            if slot == u32::MAX {
+                let r = p.r_ids.len() as u32;
+                resp_index[code] = r;
+                p.r_ids.push(t.respondent.labels[code].clone());
+                p.r_region.push(region);
+                p.r_type.push(ty);
+                p.r_weight.push(w);
+                for (k, (_, cat)) in t.attributes.iter().enumerate() {
+                    p.r_attr[k].push(attr_code(cat, row));
+                }
+                r
+            } else {
+                let r = slot as usize;
+                if p.r_region[r] != region || p.r_type[r] != ty || p.r_weight[r] != w {
                     return None;
                 }
+                for (k, (_, cat)) in t.attributes.iter().enumerate() {
+                    if p.r_attr[k][r] != attr_code(cat, row) {
+                        return None;
+                    }
+                }
+                slot
             }
-            slot
         };
+        last = r;
         if seen.check(r as usize, comp as usize, row).is_some() {
             return None;
         }

@@ -767,6 +767,26 @@ def test_arrow_and_object_columns_agree():
     assert arrow[1] == plain[1] == ["a", "é", "b"]
 
 
+@pytest.mark.parametrize("dtype", ["int64", "int32", "uint16", "Int64", "int64[pyarrow]"])
+def test_integer_ids_factorise_as_pandas_does(dtype):
+    """Integer ids (factorised by the core) get pandas.factorize's codes and
+    uniques, with the uniques' dtype, and their decimal texts as labels;
+    nullable missing ids are code -1."""
+    rng = np.random.default_rng(5)
+    ids = np.repeat(rng.integers(0, 3_000, 20_000), rng.integers(1, 40, 20_000))
+    if dtype == "uint16":
+        ids = ids % 60_000
+    values = pd.Series(ids, dtype=dtype)
+    if dtype[0] == "I" or "pyarrow" in dtype:
+        values[rng.random(len(values)) < 0.01] = None
+    codes, labels, uniques = categorical(values)
+    ref_codes, ref_uniques = pd.factorize(values, use_na_sentinel=True)
+    np.testing.assert_array_equal(codes, ref_codes)
+    assert codes.dtype == np.int64
+    pd.testing.assert_index_equal(uniques, pd.Index(ref_uniques))
+    assert labels == [str(int(v)) for v in ref_uniques]
+
+
 def test_read_table_returns_the_bytes_as_text(tmp_path):
     # the written table is what pandas reads from an unambiguous UTF-8 copy
     df = pd.DataFrame({"id": ["007", "x"], "name": ["Región", "Načela"], "v": [1.5, 2.0]})
