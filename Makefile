@@ -11,6 +11,11 @@ DEPS := $(VENV)/.deps-installed
 export PYO3_PYTHON := $(abspath $(PY))
 export VIRTUAL_ENV := $(abspath $(VENV))
 export PATH := $(abspath $(VENV))/bin:$(PATH)
+# uv (below) trusts the system's certificates and compiles bytecode at
+# install, as pip does (where PYTHONDONTWRITEBYTECODE is set, every import
+# of every test process would compile the sources again: +2 min of pytest)
+export UV_NATIVE_TLS := 1
+export UV_COMPILE_BYTECODE := 1
 
 .PHONY: help demo test build lint rust-test py-test stubtest fuzz-smoke fuzz dist dist-check min-versions docs bench doc clean
 
@@ -20,13 +25,18 @@ help: ## list the targets
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-$(DEPS): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet --disable-pip-version-check "pip==26.3"
-	$(PY) -m pip install --quiet --disable-pip-version-check --group dev
+# The dev group is installed by uv (pinned, installed by pip): the same
+# pins, in a tenth of pip's time; maturin develop installs through it too
+# (the venv's own pip may be too old for dependency groups). The wheel
+# checks below use plain pip, as users do.
+$(DEPS): pyproject.toml Makefile | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check "uv==0.13.8"
+	$(VENV)/bin/uv pip install --quiet --python $(PY) --group dev
 	touch $(DEPS)
 
 build: $(DEPS) ## build the extension (release) into the virtualenv
-	$(VENV)/bin/maturin develop --release --quiet 2>&1 | sed '/Requirement already satisfied/d'
+	$(VENV)/bin/maturin develop --release --uv --quiet 2>&1 \
+	  | sed '/Requirement already satisfied/d; /^Resolved [0-9]* packages/d; /^Checked [0-9]* packages/d'
 	@$(PY) -c "import skillsmap" || { echo "extension build failed"; exit 1; }
 
 demo: build ## the demo report into out/demo, and the six regional diagnoses with their index into out/regions
@@ -65,23 +75,32 @@ py-test: build ## pytest (doctests included), warnings are errors
 stubtest: build ## check python/skillsmap/_core.pyi against the extension
 	$(PY) -m mypy.stubtest skillsmap._core
 
-# Fuzzing (RELIABILITY.md). cargo-fuzz is built into .tools by this file;
-# the targets build with the nightly toolchain rustup already has.
-CARGO_FUZZ := .tools/bin/cargo-fuzz
+# Fuzzing (RELIABILITY.md). cargo-fuzz is built by this file into a folder
+# of the user's cache named after its version, so that every clone (CI's
+# clean ones too) builds it once; TOOLS= puts it elsewhere. The targets
+# build with the nightly toolchain rustup already has.
+CARGO_FUZZ_VERSION := 0.13.2
+TOOLS ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/skillsmap/cargo-fuzz-$(CARGO_FUZZ_VERSION)
+CARGO_FUZZ := $(TOOLS)/bin/cargo-fuzz
 FUZZ_TARGETS := ingest_csv framework_json map_json
 FUZZ_SECONDS ?= 10
-FUZZ_ENV := PATH=$(abspath .tools/bin):$$PATH RUSTUP_TOOLCHAIN=nightly
+FUZZ_ENV := PATH=$(abspath $(TOOLS)/bin):$$PATH RUSTUP_TOOLCHAIN=nightly
+# Release builds with debug assertions and overflow checks, without
+# AddressSanitizer: the targets reach no unsafe code (the crate denies it
+# outside the SIMD kernels), and ASan costs a third of the build time.
+# FUZZ_BUILD="-O" brings it back.
+FUZZ_BUILD ?= -O --sanitizer none
 
 $(CARGO_FUZZ):
-	cargo install --locked --quiet cargo-fuzz@0.13.2 --root .tools
+	cargo install --locked --quiet cargo-fuzz@$(CARGO_FUZZ_VERSION) --root $(TOOLS)
 
 fuzz-smoke: $(CARGO_FUZZ) build ## replay the committed fuzz corpora, then fuzz each target briefly
-	cd fuzz && $(FUZZ_ENV) cargo fuzz build -O 2>&1 | grep -v '^ *Compiling' || true
+	cd fuzz && $(FUZZ_ENV) cargo fuzz build $(FUZZ_BUILD) 2>&1 | grep -v '^ *Compiling' || true
 	@for t in $(FUZZ_TARGETS); do \
 	  echo "fuzz $$t: replay corpus, then $(FUZZ_SECONDS) s"; \
-	  (cd fuzz && $(FUZZ_ENV) cargo fuzz run -O $$t corpus/$$t -- -runs=0 2>&1 | tail -1) || exit 1; \
+	  (cd fuzz && $(FUZZ_ENV) cargo fuzz run $(FUZZ_BUILD) $$t corpus/$$t -- -runs=0 2>&1 | tail -1) || exit 1; \
 	  mkdir -p /tmp/skillsmap-fuzz-$$t; \
-	  (cd fuzz && $(FUZZ_ENV) cargo fuzz run -O $$t /tmp/skillsmap-fuzz-$$t corpus/$$t -- \
+	  (cd fuzz && $(FUZZ_ENV) cargo fuzz run $(FUZZ_BUILD) $$t /tmp/skillsmap-fuzz-$$t corpus/$$t -- \
 	     -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 2>&1 | tail -1) || exit 1; \
 	done
 	$(PY) fuzz/python/fuzz_ingest.py -runs=0 -rss_limit_mb=4096 fuzz/python/corpus 2>&1 | tail -1
@@ -93,7 +112,7 @@ fuzz-smoke: $(CARGO_FUZZ) build ## replay the committed fuzz corpora, then fuzz 
 fuzz: $(CARGO_FUZZ) build ## fuzz every target for FUZZ_SECONDS (e.g. make fuzz FUZZ_SECONDS=600)
 	@for t in $(FUZZ_TARGETS); do \
 	  mkdir -p fuzz/work/$$t; \
-	  (cd fuzz && $(FUZZ_ENV) cargo fuzz run -O $$t work/$$t corpus/$$t -- \
+	  (cd fuzz && $(FUZZ_ENV) cargo fuzz run $(FUZZ_BUILD) $$t work/$$t corpus/$$t -- \
 	     -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 -print_final_stats=1) || exit 1; \
 	done
 
@@ -135,7 +154,7 @@ MIN_VENV := $(DIST_TMP)/min-venv
 min-versions: dist ## the wheel with the oldest declared numpy, pandas, pyarrow (and plot extra) in a fresh venv
 	rm -rf $(MIN_VENV) $(DIST_TMP)/min-report && mkdir -p $(DIST_TMP)
 	$(PYTHON) -m venv $(MIN_VENV)
-	$(MIN_VENV)/bin/pip install --quiet --disable-pip-version-check $(MIN_PINS)
+	$(VENV)/bin/uv pip install --quiet --python $(MIN_VENV)/bin/python $(MIN_PINS)
 	$(MIN_VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps \
 	  $(wildcard dist/skillsmap-$(VERSION)-*.whl)
 	cd $(DIST_TMP) && env -i HOME=$(DIST_TMP) PATH=$(MIN_VENV)/bin:/usr/bin:/bin python -c \
