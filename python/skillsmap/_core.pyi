@@ -321,7 +321,13 @@ def factorize_utf8(
     data: npt.NDArray[np.uint8],
     valid: npt.NDArray[np.bool_] | None = None,
 ) -> tuple[_Codes, list[str]]: ...
-def first_appearance(codes: npt.NDArray[np.int64], n_labels: int) -> tuple[_Codes, list[int]]: ...
+def first_appearance(
+    codes: npt.NDArray[np.int8]
+    | npt.NDArray[np.int16]
+    | npt.NDArray[np.int32]
+    | npt.NDArray[np.int64],
+    n_labels: int,
+) -> tuple[_Codes, list[int]]: ...
 def gap_table(
     survey: Survey,
     by: list[str],

@@ -99,7 +99,7 @@ def categorical(
         # dictionary-encoded (a Parquet key read as dictionary, a pandas
         # category): its codes renumbered in order of first appearance, in
         # one pass, as pandas.factorize would give them
-        cat_codes = np.asarray(series.cat.codes, dtype=np.int64)
+        cat_codes = np.ascontiguousarray(series.cat.codes)  # int8/16/32, as pandas keeps them
         codes, order = _core.first_appearance(cat_codes, len(series.cat.categories))
         uniques = pd.Index(pd.Categorical.from_codes(order, dtype=series.dtype))
         labels = [_text(u) for u in uniques]

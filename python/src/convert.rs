@@ -52,19 +52,42 @@ pub fn factorize_utf8<'py>(
     Ok((PyArray1::from_vec(py, codes), labels))
 }
 
-/// Renumbers dictionary codes (int64, negative = missing) in order of first
-/// appearance: the new codes and, per new code, its dictionary position.
-/// The GIL is released.
+/// Renumbers dictionary codes (int8, int16, int32 or int64 as pandas keeps
+/// them; negative = missing) in order of first appearance: the new codes
+/// and, per new code, its dictionary position. The GIL is released.
 #[pyfunction]
 pub fn first_appearance<'py>(
     py: Python<'py>,
-    codes: numpy::PyReadonlyArray1<'py, i64>,
+    codes: &Bound<'py, PyAny>,
     n_labels: usize,
 ) -> PyResult<(Bound<'py, numpy::PyArray1<i64>>, Vec<usize>)> {
-    let c = slice(&codes, "codes")?;
-    let (out, order) = py
-        .detach(|| skillsmap::ingest::first_appearance(c, n_labels))
-        .map_err(|e| crate::errors::to_py(py, e))?;
+    fn run<'py, C>(
+        py: Python<'py>,
+        codes: &Bound<'py, numpy::PyArray1<C>>,
+        n_labels: usize,
+    ) -> PyResult<(Vec<i64>, Vec<usize>)>
+    where
+        C: numpy::Element + Copy + Into<i64> + Sync,
+    {
+        use numpy::PyArrayMethods;
+        let codes = codes.readonly();
+        let c = slice(&codes, "codes")?;
+        py.detach(|| skillsmap::ingest::first_appearance(c, n_labels))
+            .map_err(|e| crate::errors::to_py(py, e))
+    }
+    let (out, order) = if let Ok(c) = codes.cast::<numpy::PyArray1<i8>>() {
+        run(py, c, n_labels)?
+    } else if let Ok(c) = codes.cast::<numpy::PyArray1<i16>>() {
+        run(py, c, n_labels)?
+    } else if let Ok(c) = codes.cast::<numpy::PyArray1<i32>>() {
+        run(py, c, n_labels)?
+    } else if let Ok(c) = codes.cast::<numpy::PyArray1<i64>>() {
+        run(py, c, n_labels)?
+    } else {
+        return Err(PyValueError::new_err(
+            "codes must be a 1-D int8, int16, int32 or int64 array",
+        ));
+    };
     Ok((PyArray1::from_vec(py, out), order))
 }
 

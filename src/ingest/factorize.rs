@@ -202,7 +202,8 @@ where
 }
 
 /// Renumbers the codes of a dictionary-encoded column (a pandas
-/// `Categorical`, an Arrow dictionary array) in order of first appearance,
+/// `Categorical`, an Arrow dictionary array; codes of any signed width) in
+/// order of first appearance,
 /// the order [`factorize_utf8`] gives text: returns the new codes (−1 for
 /// missing, i.e. any negative code) and, for each new code, the dictionary
 /// entry it stands for. Entries no row uses are left out.
@@ -212,30 +213,51 @@ where
 /// `n_labels` (a malformed dictionary array).
 ///
 /// # Complexity
-/// O(rows + `n_labels`), one pass, no hashing.
-pub fn first_appearance(codes: &[i64], n_labels: usize) -> crate::Result<(Vec<i64>, Vec<usize>)> {
+/// O(rows + `n_labels`), no hashing; the rows are mapped in parallel.
+pub fn first_appearance<C>(codes: &[C], n_labels: usize) -> crate::Result<(Vec<i64>, Vec<usize>)>
+where
+    C: Copy + Into<i64> + Sync,
+{
+    // 1. the order of first appearance; a dictionary is small and its
+    //    entries usually all appear early, so the scan stops once every
+    //    entry has been seen
     const UNSEEN: i64 = -1;
     let mut new_code = vec![UNSEEN; n_labels];
     let mut order: Vec<usize> = Vec::new();
-    let mut out = Vec::with_capacity(codes.len());
-    for (row, &c) in codes.iter().enumerate() {
-        if c < 0 {
-            out.push(-1);
-            continue;
+    for &c in codes {
+        if order.len() == n_labels {
+            break;
         }
-        let slot = usize::try_from(c)
-            .ok()
-            .and_then(|c| new_code.get_mut(c))
-            .ok_or(FactorizeError::Code {
-                row,
-                code: c,
-                n_labels,
-            })?;
-        if *slot == UNSEEN {
-            *slot = order.len() as i64;
-            order.push(c as usize);
+        let c: i64 = c.into();
+        if let Some(slot) = usize::try_from(c).ok().and_then(|c| new_code.get_mut(c)) {
+            if *slot == UNSEEN {
+                *slot = order.len() as i64;
+                order.push(c as usize);
+            }
         }
-        out.push(*slot);
+    }
+    // 2. every row through the table, in parallel: negative codes to −1,
+    //    codes past the dictionary to a sentinel found afterwards
+    const PAST: i64 = i64::MIN;
+    let table: Vec<i64> = new_code.iter().copied().chain([PAST]).collect();
+    let mut out = vec![0i64; codes.len()];
+    out.par_chunks_mut(CHUNK)
+        .zip(codes.par_chunks(CHUNK))
+        .for_each(|(out, codes)| {
+            for (o, &c) in out.iter_mut().zip(codes) {
+                let c: i64 = c.into();
+                let at = (c as u64).min(n_labels as u64) as usize;
+                let mapped = table.get(at).copied().unwrap_or(PAST);
+                *o = if c < 0 { -1 } else { mapped };
+            }
+        });
+    if let Some(row) = out.iter().position(|&c| c == PAST) {
+        return Err(FactorizeError::Code {
+            row,
+            code: codes[row].into(),
+            n_labels,
+        }
+        .into());
     }
     Ok((out, order))
 }
@@ -251,7 +273,42 @@ mod tests {
         assert_eq!(order, vec![2, 0]);
         let err = first_appearance(&[0, 4], 4).unwrap_err().to_string();
         assert!(err.contains("row 1: dictionary code 4"), "{err}");
-        assert_eq!(first_appearance(&[], 0).unwrap(), (vec![], vec![]));
+        assert_eq!(first_appearance::<i64>(&[], 0).unwrap(), (vec![], vec![]));
+        // pandas keeps small dictionaries as int8 codes
+        let narrow: Vec<i8> = vec![2, 2, -1, 0, 2, 0, -3];
+        assert_eq!(first_appearance(&narrow, 4).unwrap().0, codes);
+    }
+
+    #[test]
+    fn dictionary_codes_across_chunks_and_a_bad_code_after_every_entry_is_seen() {
+        let n_labels = 40;
+        let mut codes: Vec<i64> = (0..300_000i64)
+            .map(|i| match i % 11 {
+                0 => -1,
+                _ => (i * 7) % 37 + (i / 290_000) * 3, // entries 37..40 late
+            })
+            .collect();
+        let naive = |codes: &[i64]| {
+            let mut seen = std::collections::HashMap::new();
+            let mut order = Vec::new();
+            let out: Vec<i64> = codes
+                .iter()
+                .map(|&c| {
+                    if c < 0 {
+                        return -1;
+                    }
+                    *seen.entry(c).or_insert_with(|| {
+                        order.push(c as usize);
+                        order.len() as i64 - 1
+                    })
+                })
+                .collect();
+            (out, order)
+        };
+        assert_eq!(first_appearance(&codes, n_labels).unwrap(), naive(&codes));
+        codes[299_000] = n_labels as i64;
+        let err = first_appearance(&codes, n_labels).unwrap_err().to_string();
+        assert!(err.contains("row 299000: dictionary code 40"), "{err}");
     }
 
     fn arrow(values: &[Option<&str>]) -> (Vec<i32>, Vec<u8>, Vec<bool>) {
