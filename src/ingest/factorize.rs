@@ -117,27 +117,23 @@ fn factorize<O: Offset>(
 /// respondent's answers on consecutive rows) costs no hash lookup.
 pub fn factorize_i64(values: &[i64], valid: Option<&[bool]>) -> (Vec<i64>, Vec<i64>) {
     let is_valid = |i: usize| valid.is_none_or(|v| v.get(i).copied().unwrap_or(false));
-    let value = |i: usize| -> Result<i64, FactorizeError> { Ok(values[i]) };
+    let value = |i: usize| -> Result<i64, std::convert::Infallible> { Ok(values[i]) };
     match factorize_by(values.len(), is_valid, value) {
         Ok(out) => out,
-        // `value` never fails
-        Err(_) => (vec![-1; values.len()], Vec::new()),
+        Err(never) => match never {},
     }
 }
 
 /// Codes in order of first appearance of `n` values `value(i)` (−1 where
-/// not `is_valid(i)`), and the distinct values in that order. Chunks are
-/// factorised in parallel and merged in chunk order, so the result does
-/// not depend on the thread count.
-fn factorize_by<K, V, F>(
-    n: usize,
-    is_valid: V,
-    value: F,
-) -> Result<(Vec<i64>, Vec<K>), FactorizeError>
+/// not `is_valid(i)`), and the distinct values in that order, or an error
+/// of `value`. Chunks are factorised in parallel and merged in chunk order,
+/// so the result does not depend on the thread count.
+fn factorize_by<K, E, V, F>(n: usize, is_valid: V, value: F) -> Result<(Vec<i64>, Vec<K>), E>
 where
     K: Copy + Eq + std::hash::Hash + Send + Sync,
+    E: Send,
     V: Fn(usize) -> bool + Sync,
-    F: Fn(usize) -> Result<K, FactorizeError> + Sync,
+    F: Fn(usize) -> Result<K, E> + Sync,
 {
     // 1. each chunk writes its local codes into its part of the output and
     //    returns its uniques in order of appearance
@@ -170,7 +166,7 @@ where
             }
             Ok(uniq)
         })
-        .collect::<Result<_, FactorizeError>>()?;
+        .collect::<Result<_, E>>()?;
     // 2. merge uniques in chunk order: global order of first appearance
     let mut global: FxHashMap<K, i64> = FxHashMap::default();
     let mut labels: Vec<K> = Vec::new();
