@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -29,6 +30,18 @@ def _english_messages(monkeypatch: pytest.MonkeyPatch) -> None:
     for var in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("LANG", "C")
+
+
+@pytest.fixture(autouse=True)
+def _close_figures() -> Any:
+    """Every pyplot figure a test opens is closed after it. A test file that
+    left figures open would otherwise push the next file run by the same
+    xdist worker over matplotlib's 20-figure warning, which the suite
+    treats as an error (which file follows which depends on timing)."""
+    yield
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close("all")
 
 
 @pytest.fixture(scope="session")

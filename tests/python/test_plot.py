@@ -20,12 +20,6 @@ import skillsmap as sm
 from matplotlib.testing.decorators import check_figures_equal
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
 @pytest.fixture(scope="module")
 def demo():
     return sm.demo_survey(1200, seed=0)
