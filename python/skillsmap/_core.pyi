@@ -234,6 +234,33 @@ class Survey:
 @final
 class GapPartial:
     @staticmethod
+    def from_columns(
+        respondent: _Cat,
+        region: _Cat,
+        stakeholder_type: _Cat,
+        competence: _Cat,
+        current: _Floats,
+        *,
+        required: _Floats | None = None,
+        importance: _Floats | None = None,
+        weight: _Floats | None = None,
+        attributes: list[tuple[str, _Codes, list[str]]] = ...,
+        names: dict[str, str] = ...,
+        framework: Framework,
+        scale: Scale,
+        importance_scale: Scale | None = None,
+        regions: RegionSet | None = None,
+        typology: Typology | None = None,
+        source: str = ...,
+        by: list[str],
+        level: str,
+        weights: bool,
+        borich: str,
+        partition: int,
+        n_boot: int = 0,
+        seed: int = 0,
+    ) -> GapPartial: ...
+    @staticmethod
     def from_survey(
         survey: Survey,
         by: list[str],

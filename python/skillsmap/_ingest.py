@@ -166,6 +166,55 @@ def from_frame(
     >>> sm.Survey.from_frame(df, importance="importance", weight="weight")
     Survey(20 respondents, 640 answers, framework='se-core')
     """
+    inner, resp_uniques, attr_uniques = validated_columns(
+        _core.Survey.from_columns,
+        data,
+        respondent=respondent,
+        region=region,
+        stakeholder_type=stakeholder_type,
+        competence=competence,
+        current=current,
+        required=required,
+        importance=importance,
+        weight=weight,
+        attributes=attributes,
+        framework=framework,
+        scale=scale,
+        importance_scale=importance_scale,
+        regions=regions,
+        typology=typology,
+        source=source,
+    )
+    return cls(inner, resp_uniques, attr_uniques)
+
+
+def validated_columns(
+    make: Any,
+    data: Any,
+    *,
+    respondent: str = "respondent",
+    region: str = "region",
+    stakeholder_type: str = "stakeholder_type",
+    competence: str = "competence",
+    current: str = "current",
+    required: str | None = "required",
+    importance: str | None = None,
+    weight: str | None = None,
+    attributes: Sequence[str] = (),
+    framework: str | os.PathLike[str] | Framework = "se-core",
+    scale: Scale | tuple[float, float] = (1, 5),
+    importance_scale: Scale | tuple[float, float] | None = None,
+    regions: Any = "resees",
+    typology: Any = "se-default",
+    source: str = "",
+) -> tuple[Any, pd.Index, dict[str, pd.Index]]:
+    """The work of :func:`from_frame` up to the core: ``make`` (
+    ``_core.Survey.from_columns`` or ``_core.GapPartial.from_columns`` with
+    its options bound) is called with the factorised columns, and its
+    result returned with the respondent ids as given and each attribute's
+    original values. The issues Python finds (missing columns, cells that
+    are not numbers) are merged with the core's, as from_frame reports
+    them."""
     df = to_pandas(data)
     roles = {
         "respondent": respondent,
@@ -228,7 +277,7 @@ def from_frame(
     attr_cats = {name: categorical(df[name], name, pre) for name in attributes}
     attrs = [(name, codes, labels) for name, (codes, labels, _) in attr_cats.items()]
     try:
-        inner = _core.Survey.from_columns(
+        inner = make(
             (resp_codes, resp_labels),
             cats["region"],
             cats["stakeholder_type"],
@@ -254,7 +303,7 @@ def from_frame(
         raise ValidationError(pre + core, source=source or None) from None
     if pre:
         raise ValidationError(pre, source=source or None)
-    return cls(inner, resp_uniques, {n: c[2] for n, c in attr_cats.items()})
+    return inner, resp_uniques, {n: c[2] for n, c in attr_cats.items()}
 
 
 def _repeated_column(df: pd.DataFrame, col: str) -> Issue:

@@ -24,6 +24,7 @@ default threaded one, ``dask.config.set(scheduler="synchronous")``, or a
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 import unicodedata
@@ -36,7 +37,7 @@ import pandas as pd
 from . import _core, _gaps
 from ._checks import count, keys, number
 from ._checks import seed as check_seed
-from ._ingest import as_framework, as_region_set, as_typology
+from ._ingest import as_framework, as_region_set, as_typology, validated_columns
 from ._model import Regions, Typology
 from ._provenance import Provenance, attach
 from ._survey import Survey
@@ -153,44 +154,32 @@ def _project(ddf: dd.DataFrame, columns: dict[str, Any]) -> dd.DataFrame:
     return ddf[wanted]
 
 
-def _survey(pdf: pd.DataFrame, partition: int, columns: dict[str, Any]) -> Survey | None:
-    """The validated survey of one partition (None when it has no rows)."""
+def _partial(
+    pdf: pd.DataFrame, partition: int, columns: dict[str, Any], spec: dict[str, Any]
+) -> Any:
+    """One partition's partial statistics (a task on a worker).
+
+    The partition is validated as :meth:`Survey.from_frame` validates a
+    table, and summed by the core straight from its columns: no survey is
+    assembled, so the level columns are read in place rather than copied
+    (``GapPartial.from_columns``)."""
+    opts = {
+        "level": spec["level"],
+        "weights": spec["weights"],
+        "borich": spec["borich"],
+        "n_boot": spec["n_boot"],
+        "seed": spec["seed"],
+    }
     if len(pdf) == 0:
-        return None
+        return GapPartial.empty(spec["framework"], spec["n_items"], spec["by"], **opts)
+
+    make = functools.partial(GapPartial.from_columns, by=spec["by"], partition=partition, **opts)
     try:
-        return Survey.from_frame(pdf.reset_index(drop=True), **columns)
+        return validated_columns(make, pdf.reset_index(drop=True), **columns)[0]
     except ValidationError as err:
         raise PartitionInvalidError(
             partition, list(err._rows), columns.get("source") or None
         ) from None
-
-
-def _partial(
-    pdf: pd.DataFrame, partition: int, columns: dict[str, Any], spec: dict[str, Any]
-) -> Any:
-    """One partition's partial statistics (a task on a worker)."""
-    survey = _survey(pdf, partition, columns)
-    if survey is None:
-        return GapPartial.empty(
-            spec["framework"],
-            spec["n_items"],
-            spec["by"],
-            level=spec["level"],
-            weights=spec["weights"],
-            borich=spec["borich"],
-            n_boot=spec["n_boot"],
-            seed=spec["seed"],
-        )
-    return GapPartial.from_survey(
-        survey._inner,
-        spec["by"],
-        level=spec["level"],
-        weights=spec["weights"],
-        borich=spec["borich"],
-        partition=partition,
-        n_boot=spec["n_boot"],
-        seed=spec["seed"],
-    )
 
 
 def _merge(*parts: Any) -> Any:

@@ -1,6 +1,7 @@
 //! Bindings of `skillsmap::scoring`: gap tables, quadrants, the bootstrap
 //! (GIL released, progress reported, Ctrl-C honoured) and paired tests.
 
+use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -9,6 +10,7 @@ use numpy::PyReadonlyArray1;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
+use skillsmap::model::SurveyMeta;
 use skillsmap::scoring::{
     self, BootstrapOptions, BorichVariable, Control, Crosshair, GapOptions, GapPartial, GapTable,
     GroupKey, Grouping, Level, Target,
@@ -16,7 +18,8 @@ use skillsmap::scoring::{
 
 use crate::convert::{slice, to_numpy};
 use crate::errors::core_err;
-use crate::survey::PySurvey;
+use crate::model::{PyFramework, PyRegionSet, PyScale, PyTypology};
+use crate::survey::{ingest_options, AttrArg, CatArg, Columns, PySurvey};
 
 fn grouping(survey: &PySurvey, by: &[String]) -> PyResult<Grouping> {
     let keys: Vec<GroupKey> = by.iter().map(|k| GroupKey::parse(k)).collect();
@@ -222,6 +225,129 @@ impl PyGapPartial {
         let replicates = (n_boot > 0).then_some((n_boot, seed));
         let p = py
             .detach(|| GapPartial::from_survey(&inner, &keys, &opts, partition, replicates))
+            .map_err(core_err)?;
+        Ok(PyGapPartial { inner: p })
+    }
+
+    /// The partial statistics of one partition given as columns: the same
+    /// as :meth:`from_survey` of ``Survey.from_columns`` with these columns,
+    /// with the same validation and errors, but without the survey's copies
+    /// of the level columns (GIL released).
+    ///
+    /// The columns and table options are those of
+    /// ``skillsmap._core.Survey.from_columns`` (factorised keys, float64
+    /// levels); :func:`skillsmap.dask.gaps` prepares them from each
+    /// partition as :meth:`skillsmap.Survey.from_frame` does.
+    ///
+    /// Parameters
+    /// ----------
+    /// respondent, region, stakeholder_type, competence : (ndarray of int64, list of str)
+    ///     Codes (−1 = missing) and the labels they index.
+    /// current, required, importance, weight : ndarray of float64
+    ///     The levels (NaN = missing) and the respondent weights.
+    /// attributes, names, framework, scale, importance_scale, regions, typology, source
+    ///     As ``Survey.from_columns``.
+    /// by, level, weights, borich, partition, n_boot, seed
+    ///     As :meth:`from_survey`.
+    ///
+    /// Returns
+    /// -------
+    /// GapPartial
+    ///     The partition's sums.
+    ///
+    /// Raises
+    /// ------
+    /// skillsmap.ValidationError
+    ///     Every problem of the table, located, as ``Survey.from_columns``.
+    /// skillsmap.ConfigurationError
+    ///     As :meth:`from_survey`.
+    ///
+    /// See Also
+    /// --------
+    /// from_survey : The partial of an already validated survey.
+    /// skillsmap.dask.gaps : Calls this on every partition.
+    ///
+    /// Examples
+    /// --------
+    /// The columns prepared as ``Survey.from_frame`` prepares them (which is
+    /// what :func:`skillsmap.dask.gaps` does with each partition):
+    ///
+    /// >>> import functools
+    /// >>> import skillsmap as sm
+    /// >>> from skillsmap._ingest import validated_columns
+    /// >>> from skillsmap.dask import GapPartial
+    /// >>> df = sm.demo_survey(30, seed=1).to_frame()
+    /// >>> opts = dict(level="competence", weights=True, borich="importance")
+    /// >>> make = functools.partial(GapPartial.from_columns, by=["region"], partition=0, **opts)
+    /// >>> p = validated_columns(make, df, importance="importance", weight="weight")[0]
+    /// >>> s = sm.Survey.from_frame(df, importance="importance", weight="weight")
+    /// >>> p.to_bytes() == GapPartial.from_survey(s._inner, ["region"], partition=0, **opts).to_bytes()
+    /// True
+    #[staticmethod]
+    #[pyo3(signature = (
+        respondent, region, stakeholder_type, competence, current, *,
+        required=None, importance=None, weight=None, attributes=Vec::new(),
+        names=HashMap::new(), framework, scale, importance_scale=None,
+        regions=None, typology=None, source=String::new(),
+        by, level, weights, borich, partition, n_boot=0, seed=0
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn from_columns(
+        py: Python<'_>,
+        respondent: CatArg<'_>,
+        region: CatArg<'_>,
+        stakeholder_type: CatArg<'_>,
+        competence: CatArg<'_>,
+        current: PyReadonlyArray1<'_, f64>,
+        required: Option<PyReadonlyArray1<'_, f64>>,
+        importance: Option<PyReadonlyArray1<'_, f64>>,
+        weight: Option<PyReadonlyArray1<'_, f64>>,
+        attributes: Vec<AttrArg<'_>>,
+        names: HashMap<String, String>,
+        framework: PyFramework,
+        scale: PyScale,
+        importance_scale: Option<PyScale>,
+        regions: Option<PyRegionSet>,
+        typology: Option<PyTypology>,
+        source: String,
+        by: Vec<String>,
+        level: &str,
+        weights: bool,
+        borich: &str,
+        partition: u64,
+        n_boot: usize,
+        seed: u64,
+    ) -> PyResult<Self> {
+        let columns = Columns {
+            respondent,
+            region,
+            stakeholder_type,
+            competence,
+            current,
+            required,
+            importance,
+            weight,
+            attributes,
+            names,
+        };
+        let table = columns.table()?;
+        let ingest = ingest_options(
+            framework,
+            scale,
+            importance_scale,
+            regions,
+            typology,
+            SurveyMeta {
+                synthetic: false,
+                source,
+                seed: None,
+            },
+        );
+        let keys: Vec<GroupKey> = by.iter().map(|k| GroupKey::parse(k)).collect();
+        let opts = gap_options(level, weights, 0, "complete", borich)?;
+        let replicates = (n_boot > 0).then_some((n_boot, seed));
+        let p = py
+            .detach(|| GapPartial::from_table(&table, &ingest, &keys, &opts, partition, replicates))
             .map_err(core_err)?;
         Ok(PyGapPartial { inner: p })
     }

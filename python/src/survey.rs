@@ -22,7 +22,105 @@ pub struct PySurvey {
     pub inner: Arc<Survey>,
 }
 
-type CatArg<'py> = (PyReadonlyArray1<'py, i64>, Vec<String>);
+/// A factorised column: codes (−1 = missing) and the labels they index.
+pub(crate) type CatArg<'py> = (PyReadonlyArray1<'py, i64>, Vec<String>);
+/// A respondent attribute: its name, codes and labels.
+pub(crate) type AttrArg<'py> = (String, PyReadonlyArray1<'py, i64>, Vec<String>);
+
+/// The columns of a long table as Python hands them to the core
+/// (`Survey.from_columns`, `GapPartial.from_columns`).
+pub(crate) struct Columns<'py> {
+    pub respondent: CatArg<'py>,
+    pub region: CatArg<'py>,
+    pub stakeholder_type: CatArg<'py>,
+    pub competence: CatArg<'py>,
+    pub current: PyReadonlyArray1<'py, f64>,
+    pub required: Option<PyReadonlyArray1<'py, f64>>,
+    pub importance: Option<PyReadonlyArray1<'py, f64>>,
+    pub weight: Option<PyReadonlyArray1<'py, f64>>,
+    pub attributes: Vec<AttrArg<'py>>,
+    /// Column name of each role, for the issues.
+    pub names: HashMap<String, String>,
+}
+
+impl Columns<'_> {
+    /// The columns as the core's borrowed table (no copy).
+    ///
+    /// # Errors
+    /// A ValueError for an array that is not contiguous.
+    pub fn table(&self) -> PyResult<LongTable<'_>> {
+        let mut col_names = ColumnNames::default();
+        for (role, name) in &self.names {
+            let slot = match role.as_str() {
+                "respondent" => &mut col_names.respondent,
+                "region" => &mut col_names.region,
+                "stakeholder_type" => &mut col_names.stakeholder_type,
+                "competence" => &mut col_names.competence,
+                "current" => &mut col_names.current,
+                "required" => &mut col_names.required,
+                "importance" => &mut col_names.importance,
+                "weight" => &mut col_names.weight,
+                _ => continue,
+            };
+            slot.clone_from(name);
+        }
+        fn cat<'a>(arg: &'a CatArg<'_>, role: &str) -> PyResult<Categorical<'a>> {
+            Ok(Categorical {
+                codes: slice(&arg.0, role)?,
+                labels: &arg.1,
+            })
+        }
+        fn level<'a>(
+            arg: &'a Option<PyReadonlyArray1<'_, f64>>,
+            role: &str,
+        ) -> PyResult<Option<&'a [f64]>> {
+            arg.as_ref().map(|a| slice(a, role)).transpose()
+        }
+        Ok(LongTable {
+            respondent: cat(&self.respondent, "respondent")?,
+            region: cat(&self.region, "region")?,
+            stakeholder_type: cat(&self.stakeholder_type, "stakeholder_type")?,
+            competence: cat(&self.competence, "competence")?,
+            current: slice(&self.current, "current")?,
+            required: level(&self.required, "required")?,
+            importance: level(&self.importance, "importance")?,
+            weight: level(&self.weight, "weight")?,
+            attributes: self
+                .attributes
+                .iter()
+                .map(|(n, codes, labels)| {
+                    Ok((
+                        n.clone(),
+                        Categorical {
+                            codes: slice(codes, n)?,
+                            labels,
+                        },
+                    ))
+                })
+                .collect::<PyResult<_>>()?,
+            names: col_names,
+        })
+    }
+}
+
+/// What a table is validated against, from the Python arguments.
+pub(crate) fn ingest_options(
+    framework: PyFramework,
+    scale: PyScale,
+    importance_scale: Option<PyScale>,
+    regions: Option<PyRegionSet>,
+    typology: Option<PyTypology>,
+    meta: SurveyMeta,
+) -> IngestOptions {
+    IngestOptions {
+        framework: framework.inner,
+        scale: scale.inner,
+        importance_scale: importance_scale.map(|s| s.inner),
+        regions: regions.map(|r| r.inner),
+        typology: typology.map(|t| t.inner),
+        meta,
+    }
+}
 
 #[pymethods]
 impl PySurvey {
@@ -45,7 +143,7 @@ impl PySurvey {
         required: Option<PyReadonlyArray1<'_, f64>>,
         importance: Option<PyReadonlyArray1<'_, f64>>,
         weight: Option<PyReadonlyArray1<'_, f64>>,
-        attributes: Vec<(String, PyReadonlyArray1<'_, i64>, Vec<String>)>,
+        attributes: Vec<AttrArg<'_>>,
         names: HashMap<String, String>,
         framework: PyFramework,
         scale: PyScale,
@@ -56,78 +154,31 @@ impl PySurvey {
         synthetic: bool,
         seed: Option<u64>,
     ) -> PyResult<Self> {
-        let mut col_names = ColumnNames::default();
-        for (role, name) in names {
-            let slot = match role.as_str() {
-                "respondent" => &mut col_names.respondent,
-                "region" => &mut col_names.region,
-                "stakeholder_type" => &mut col_names.stakeholder_type,
-                "competence" => &mut col_names.competence,
-                "current" => &mut col_names.current,
-                "required" => &mut col_names.required,
-                "importance" => &mut col_names.importance,
-                "weight" => &mut col_names.weight,
-                _ => continue,
-            };
-            *slot = name;
-        }
-        let attr_slices: Vec<(String, &[i64], &Vec<String>)> = attributes
-            .iter()
-            .map(|(n, a, l)| Ok((n.clone(), slice(a, n)?, l)))
-            .collect::<PyResult<_>>()?;
-        let table = LongTable {
-            respondent: Categorical {
-                codes: slice(&respondent.0, "respondent")?,
-                labels: &respondent.1,
-            },
-            region: Categorical {
-                codes: slice(&region.0, "region")?,
-                labels: &region.1,
-            },
-            stakeholder_type: Categorical {
-                codes: slice(&stakeholder_type.0, "stakeholder_type")?,
-                labels: &stakeholder_type.1,
-            },
-            competence: Categorical {
-                codes: slice(&competence.0, "competence")?,
-                labels: &competence.1,
-            },
-            current: slice(&current, "current")?,
-            required: required
-                .as_ref()
-                .map(|a| slice(a, "required"))
-                .transpose()?,
-            importance: importance
-                .as_ref()
-                .map(|a| slice(a, "importance"))
-                .transpose()?,
-            weight: weight.as_ref().map(|a| slice(a, "weight")).transpose()?,
-            attributes: attr_slices
-                .iter()
-                .map(|(n, c, l)| {
-                    (
-                        n.clone(),
-                        Categorical {
-                            codes: c,
-                            labels: l.as_slice(),
-                        },
-                    )
-                })
-                .collect(),
-            names: col_names,
+        let columns = Columns {
+            respondent,
+            region,
+            stakeholder_type,
+            competence,
+            current,
+            required,
+            importance,
+            weight,
+            attributes,
+            names,
         };
-        let opts = IngestOptions {
-            framework: framework.inner,
-            scale: scale.inner,
-            importance_scale: importance_scale.map(|s| s.inner),
-            regions: regions.map(|r| r.inner),
-            typology: typology.map(|t| t.inner),
-            meta: SurveyMeta {
+        let table = columns.table()?;
+        let opts = ingest_options(
+            framework,
+            scale,
+            importance_scale,
+            regions,
+            typology,
+            SurveyMeta {
                 synthetic,
                 source,
                 seed,
             },
-        };
+        );
         let survey = py.detach(|| build_survey(&table, &opts)).py_err(py)?;
         Ok(PySurvey {
             inner: Arc::new(survey),

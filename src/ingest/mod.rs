@@ -411,6 +411,27 @@ impl Issues {
 /// # Ok::<(), skillsmap::Error>(())
 /// ```
 pub fn build_survey(t: &LongTable<'_>, opts: &IngestOptions) -> Result<Survey, Error> {
+    build(t, opts, Levels::Copied)
+}
+
+/// Whether a validated survey owns copies of the table's level columns.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Levels {
+    /// The survey owns its current, required and importance columns.
+    Copied,
+    /// The survey's level columns are left empty (`required` and
+    /// `importance` stay `Some` where the table has them): its user reads
+    /// them from the table instead. Such a survey never leaves the crate.
+    Borrowed,
+}
+
+/// As [`build_survey`], with the level columns copied or not (see
+/// [`Levels`]); the validation, and so every error, is the same.
+pub(crate) fn build(
+    t: &LongTable<'_>,
+    opts: &IngestOptions,
+    levels: Levels,
+) -> Result<Survey, Error> {
     let n = t.respondent.codes.len();
     let mut issues = Issues { list: Vec::new() };
     let names = &t.names;
@@ -555,7 +576,9 @@ pub fn build_survey(t: &LongTable<'_>, opts: &IngestOptions) -> Result<Survey, E
         &imp_scale,
         n_comp,
     ) {
-        return Ok(assemble(t, opts, imp_scale, regions, typology, parts));
+        return Ok(assemble(
+            t, opts, imp_scale, regions, typology, parts, levels,
+        ));
     }
 
     let known = |ids: Vec<&str>, what: &str, option: &str| {
@@ -900,7 +923,9 @@ pub fn build_survey(t: &LongTable<'_>, opts: &IngestOptions) -> Result<Survey, E
         a_resp,
         a_comp,
     };
-    Ok(assemble(t, opts, imp_scale, regions, typology, parts))
+    Ok(assemble(
+        t, opts, imp_scale, regions, typology, parts, levels,
+    ))
 }
 
 /// What validation produces besides the level columns.
@@ -921,6 +946,7 @@ fn assemble(
     regions: Arc<RegionSet>,
     typology: Arc<Typology>,
     p: Parts,
+    levels: Levels,
 ) -> Survey {
     let attributes = t
         .attributes
@@ -934,9 +960,13 @@ fn assemble(
         .collect();
     // The three level columns are copied in parallel (fresh pages are slow
     // to fault in, and the copies are independent).
+    let copy = |c: &[f64]| match levels {
+        Levels::Copied => c.to_vec(),
+        Levels::Borrowed => Vec::new(),
+    };
     let ((current, required), importance) = rayon::join(
-        || rayon::join(|| t.current.to_vec(), || t.required.map(<[f64]>::to_vec)),
-        || t.importance.map(<[f64]>::to_vec),
+        || rayon::join(|| copy(t.current), || t.required.map(copy)),
+        || t.importance.map(copy),
     );
     Survey {
         framework: opts.framework.clone(),

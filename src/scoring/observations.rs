@@ -114,8 +114,42 @@ pub(crate) fn scaled_weights(w: &[f64]) -> std::borrow::Cow<'_, [f64]> {
     }
 }
 
+/// The level columns observations are read from: the survey's own, or a
+/// table's that the survey was validated from (see
+/// [`GapPartial::from_table`](super::GapPartial::from_table)).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LevelColumns<'a> {
+    pub current: &'a [f64],
+    pub required: Option<&'a [f64]>,
+    pub importance: Option<&'a [f64]>,
+}
+
+impl<'a> LevelColumns<'a> {
+    /// The survey's own level columns.
+    pub fn of(survey: &'a Survey) -> Self {
+        let a = survey.answers();
+        LevelColumns {
+            current: &a.current,
+            required: a.required.as_deref(),
+            importance: a.importance.as_deref(),
+        }
+    }
+}
+
 impl<'a> Observations<'a> {
     pub fn new(survey: &'a Survey, level: Level, weights: bool, borich: BorichVariable) -> Self {
+        Self::with_levels(survey, LevelColumns::of(survey), level, weights, borich)
+    }
+
+    /// As [`Observations::new`], the levels read from `levels`, which hold
+    /// one value per answer of `survey` (in its order).
+    pub fn with_levels(
+        survey: &'a Survey,
+        levels: LevelColumns<'a>,
+        level: Level,
+        weights: bool,
+        borich: BorichVariable,
+    ) -> Self {
         let a = survey.answers();
         let weight = if weights {
             survey.respondents().weight.as_deref().map(scaled_weights)
@@ -124,8 +158,8 @@ impl<'a> Observations<'a> {
         };
         // The variable as used: the one asked for where the survey has it.
         let borich = match borich {
-            BorichVariable::Required if a.required.is_some() => BorichVariable::Required,
-            _ if a.importance.is_some() => BorichVariable::Importance,
+            BorichVariable::Required if levels.required.is_some() => BorichVariable::Required,
+            _ if levels.importance.is_some() => BorichVariable::Importance,
             _ => BorichVariable::Required,
         };
         match level {
@@ -133,9 +167,9 @@ impl<'a> Observations<'a> {
                 source: Source::Answers {
                     respondent: &a.respondent,
                     competence: &a.competence,
-                    current: &a.current,
-                    required: a.required.as_deref(),
-                    importance: a.importance.as_deref(),
+                    current: levels.current,
+                    required: levels.required,
+                    importance: levels.importance,
                 },
                 weight,
                 n_items: survey.framework().len(),
@@ -149,9 +183,9 @@ impl<'a> Observations<'a> {
                 let mut acc = vec![AreaSums::default(); n_resp * n_areas];
                 for k in 0..a.len() {
                     let z = make_z_with(
-                        a.current[k],
-                        a.required.as_ref().map(|v| v[k]),
-                        a.importance.as_ref().map(|v| v[k]),
+                        levels.current[k],
+                        levels.required.map(|v| v[k]),
+                        levels.importance.map(|v| v[k]),
                         borich,
                     );
                     let cell = a.respondent[k] as usize * n_areas

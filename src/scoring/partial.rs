@@ -44,11 +44,13 @@ use super::gaps::{
     add_obs, table_from_sums, BorichVariable, GapOptions, GapTable, ImportanceMean, Level,
     TableShape, N_SUMS,
 };
-use super::observations::{Observations, Z};
+use super::observations::{LevelColumns, Observations, Z};
 use super::{GroupKey, Grouping, ScoringError};
 use crate::error::InvalidOption;
+use crate::ingest::{build, IngestOptions, Levels};
 use crate::model::{ModelError, Survey};
 use crate::rng::splitmix64;
+use crate::LongTable;
 
 /// Sums per replicate and cell: Σw, Σw(T−C) over gap pairs; Σw, Σw·I,
 /// Σw(I−C) over Borich pairs; Σw, Σw·I over all I answers.
@@ -215,11 +217,102 @@ impl GapPartial {
         partition: u64,
         replicates: Option<(usize, u64)>,
     ) -> crate::Result<GapPartial> {
+        Self::with_levels(
+            survey,
+            LevelColumns::of(survey),
+            keys,
+            opts,
+            partition,
+            replicates,
+        )
+    }
+
+    /// The partial statistics of one partition given as a long table:
+    /// equal to [`GapPartial::from_survey`] of
+    /// [`build_survey`](crate::ingest::build_survey)`(table, ingest)`, with
+    /// the same validation and errors, but the level columns are read from
+    /// the table rather than copied into a survey first (a partition is
+    /// validated, summed and dropped, so the copies would be written once
+    /// and read once).
+    ///
+    /// # Errors
+    /// [`ValidationError`](crate::ingest::ValidationError) as
+    /// [`build_survey`](crate::ingest::build_survey); then as
+    /// [`GapPartial::from_survey`].
+    ///
+    /// # Examples
+    /// ```
+    /// use skillsmap::ingest::{build_survey, Categorical, ColumnNames, IngestOptions};
+    /// use skillsmap::scoring::{GapOptions, GapPartial, GroupKey};
+    /// use skillsmap::LongTable;
+    ///
+    /// let ids = ["r1".to_owned(), "r2".to_owned()];
+    /// let regions = ["ES22".to_owned(), "ITH5".to_owned()];
+    /// let types = ["cooperative".to_owned()];
+    /// let comps = ["se.impact.measurement".to_owned(), "se.found.governance".to_owned()];
+    /// let table = LongTable {
+    ///     respondent: Categorical { codes: &[0, 0, 1], labels: &ids },
+    ///     region: Categorical { codes: &[0, 0, 1], labels: &regions },
+    ///     stakeholder_type: Categorical { codes: &[0, 0, 0], labels: &types },
+    ///     competence: Categorical { codes: &[0, 1, 0], labels: &comps },
+    ///     current: &[2.0, 3.0, 1.0],
+    ///     required: Some(&[4.0, 4.0, 5.0]),
+    ///     importance: None,
+    ///     weight: None,
+    ///     attributes: Vec::new(),
+    ///     names: ColumnNames::default(),
+    /// };
+    /// let ingest = IngestOptions::defaults()?;
+    /// let (keys, opts) = ([GroupKey::Region], GapOptions::default());
+    /// let p = GapPartial::from_table(&table, &ingest, &keys, &opts, 0, None)?;
+    /// let survey = build_survey(&table, &ingest)?;
+    /// assert_eq!(p, GapPartial::from_survey(&survey, &keys, &opts, 0, None)?);
+    /// # Ok::<(), skillsmap::Error>(())
+    /// ```
+    pub fn from_table(
+        table: &LongTable<'_>,
+        ingest: &IngestOptions,
+        keys: &[GroupKey],
+        opts: &GapOptions,
+        partition: u64,
+        replicates: Option<(usize, u64)>,
+    ) -> crate::Result<GapPartial> {
+        let survey = build(table, ingest, Levels::Borrowed)?;
+        let levels = LevelColumns {
+            current: table.current,
+            required: table.required,
+            importance: table.importance,
+        };
+        // validation made one answer per row
+        let n = survey.n_answers();
+        let lens = [
+            Some(levels.current.len()),
+            levels.required.map(<[f64]>::len),
+            levels.importance.map(<[f64]>::len),
+        ];
+        if lens.iter().flatten().any(|&l| l != n) {
+            return Err(invalid(
+                "table",
+                format!("level columns of other lengths than the {n} answers"),
+            ));
+        }
+        Self::with_levels(&survey, levels, keys, opts, partition, replicates)
+    }
+
+    /// [`GapPartial::from_survey`] with the levels read from `levels`.
+    fn with_levels(
+        survey: &Survey,
+        levels: LevelColumns<'_>,
+        keys: &[GroupKey],
+        opts: &GapOptions,
+        partition: u64,
+        replicates: Option<(usize, u64)>,
+    ) -> crate::Result<GapPartial> {
         if replicates.is_some_and(|(n, _)| n == 0) {
             return Err(invalid("n_boot", "n_boot must be at least 1".into()));
         }
         let groups = Grouping::by(survey, keys)?;
-        let obs = Observations::new(survey, opts.level, opts.weights, opts.borich);
+        let obs = Observations::with_levels(survey, levels, opts.level, opts.weights, opts.borich);
         if let Some(w) = survey
             .respondents()
             .weight
@@ -236,7 +329,7 @@ impl GapPartial {
         }
         let n_items = obs.n_items;
         let mut out = GapPartial::empty(&survey.framework().id, n_items, keys, opts, replicates);
-        let has_required = survey.answers().required.is_some();
+        let has_required = levels.required.is_some();
         out.shape = Some(TableShape {
             n_items,
             has_required,
@@ -947,6 +1040,119 @@ mod tests {
             p_region(&s).finish(&opts).unwrap(),
         );
         assert_eq!((la, a.n, a.group_sizes), (lb, b.n, b.group_sizes));
+    }
+
+    /// A survey's answers as the long table it could have been read from,
+    /// with `levels` chosen from (current, required, importance).
+    fn with_table<R>(
+        s: &Survey,
+        required: bool,
+        importance: bool,
+        f: impl FnOnce(&LongTable<'_>, &IngestOptions) -> R,
+    ) -> R {
+        use crate::ingest::{Categorical, ColumnNames};
+        let (a, r) = (s.answers(), s.respondents());
+        let per_row = |of: &[u32]| -> Vec<i64> {
+            a.respondent
+                .iter()
+                .map(|&i| i64::from(of[i as usize]))
+                .collect()
+        };
+        let resp: Vec<i64> = a.respondent.iter().map(|&i| i64::from(i)).collect();
+        let (region, ty) = (per_row(&r.region), per_row(&r.stakeholder_type));
+        let comp: Vec<i64> = a.competence.iter().map(|&c| i64::from(c)).collect();
+        let weight: Option<Vec<f64>> = r
+            .weight
+            .as_ref()
+            .map(|w| a.respondent.iter().map(|&i| w[i as usize]).collect());
+        let region_ids: Vec<String> = s.regions().regions.iter().map(|x| x.id.clone()).collect();
+        let type_ids: Vec<String> = s.typology().types.iter().map(|x| x.id.clone()).collect();
+        let comp_ids: Vec<String> = s
+            .framework()
+            .competences
+            .iter()
+            .map(|x| x.id.clone())
+            .collect();
+        let t = LongTable {
+            respondent: Categorical {
+                codes: &resp,
+                labels: &r.ids,
+            },
+            region: Categorical {
+                codes: &region,
+                labels: &region_ids,
+            },
+            stakeholder_type: Categorical {
+                codes: &ty,
+                labels: &type_ids,
+            },
+            competence: Categorical {
+                codes: &comp,
+                labels: &comp_ids,
+            },
+            current: &a.current,
+            required: a.required.as_deref().filter(|_| required),
+            importance: a.importance.as_deref().filter(|_| importance),
+            weight: weight.as_deref(),
+            attributes: Vec::new(),
+            names: ColumnNames::default(),
+        };
+        let mut ingest = IngestOptions::defaults().unwrap();
+        ingest.framework = s.framework().clone();
+        ingest.regions = Some(s.regions().clone());
+        ingest.typology = Some(s.typology().clone());
+        f(&t, &ingest)
+    }
+
+    #[test]
+    fn a_table_gives_the_partial_of_its_survey() {
+        let s = generate(&SynthConfig::new(90, 5)).unwrap();
+        assert!(s.answers().importance.is_some() && s.respondents().weight.is_some());
+        for (required, importance) in [(true, true), (true, false), (false, true)] {
+            with_table(&s, required, importance, |t, ingest| {
+                let survey = crate::ingest::build_survey(t, ingest).unwrap();
+                for level in [Level::Competence, Level::Area] {
+                    for (weights, borich) in [
+                        (true, BorichVariable::Importance),
+                        (false, BorichVariable::Required),
+                    ] {
+                        let opts = GapOptions {
+                            level,
+                            weights,
+                            borich,
+                            ..GapOptions::default()
+                        };
+                        for (keys, reps) in [
+                            (vec![GroupKey::Region], None),
+                            (
+                                vec![GroupKey::StakeholderType, GroupKey::Region],
+                                Some((4, 9)),
+                            ),
+                        ] {
+                            let want = GapPartial::from_survey(&survey, &keys, &opts, 3, reps);
+                            let got = GapPartial::from_table(t, ingest, &keys, &opts, 3, reps);
+                            // bitwise (the sums hold NaN, which == rejects)
+                            let (got, want) = (got.unwrap().to_bytes(), want.unwrap().to_bytes());
+                            assert!(got == want, "{level:?} {weights} {keys:?} {required}");
+                        }
+                    }
+                }
+            });
+        }
+        // a bad value is the error build_survey reports, at its row
+        let mut current = s.answers().current.clone();
+        current[17] = 99.0;
+        let mut bad = s.clone();
+        bad.answers.current = current;
+        with_table(&bad, true, true, |t, ingest| {
+            let opts = GapOptions::default();
+            let want = crate::ingest::build_survey(t, ingest)
+                .unwrap_err()
+                .to_string();
+            let got = GapPartial::from_table(t, ingest, &[], &opts, 0, None);
+            assert_eq!(got.unwrap_err().to_string(), want);
+            assert!(want.contains("row 17"), "{want}");
+        });
     }
 
     fn p_region(s: &Survey) -> GapPartial {

@@ -178,6 +178,23 @@ def test_a_bad_row_is_reported_with_its_row_in_the_whole_table(
     pd.testing.assert_frame_equal(issues, whole.value.issues)
 
 
+def test_text_cells_and_core_issues_of_a_partition_are_reported_as_from_frame_does(
+    client: Any, answers: pd.DataFrame
+) -> None:
+    # a cell Python finds (text in a number column) and one the core finds
+    # (off the scale), in one partition, each reported once
+    bad = answers.astype({"current": object})
+    bad.loc[bad.index[2600], "current"] = "lots"
+    bad.loc[bad.index[3000], "current"] = 9.0
+    ddf = _from_pieces(_cut(bad, [1000, 2500, 3900, 5000]))
+    with pytest.raises(sm.ValidationError) as err:
+        smd.gaps(ddf, by="region", **COLUMNS)
+    with pytest.raises(sm.ValidationError) as whole:
+        sm.Survey.from_frame(bad, **COLUMNS)
+    assert err.value.issues["row"].tolist() == [2600, 3000]
+    pd.testing.assert_frame_equal(err.value.issues, whole.value.issues)
+
+
 def test_only_the_columns_from_frame_reads_reach_the_tasks(
     client: Any, answers: pd.DataFrame, tmp_path: Path
 ) -> None:
