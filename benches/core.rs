@@ -53,19 +53,19 @@ fn bench_ingest(c: &mut Criterion) {
         .collect();
     let table = LongTable {
         respondent: Categorical {
-            codes: &resp_codes,
+            codes: (&resp_codes).into(),
             labels: &resp_labels,
         },
         region: Categorical {
-            codes: &region_codes,
+            codes: (&region_codes).into(),
             labels: &region_labels,
         },
         stakeholder_type: Categorical {
-            codes: &type_codes,
+            codes: (&type_codes).into(),
             labels: &type_labels,
         },
         competence: Categorical {
-            codes: &comp_codes,
+            codes: (&comp_codes).into(),
             labels: &comp_labels,
         },
         current: &a.current,

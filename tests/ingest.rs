@@ -23,7 +23,7 @@ struct Owned {
 
 fn cat(c: &(Vec<i64>, Vec<String>)) -> Categorical<'_> {
     Categorical {
-        codes: &c.0,
+        codes: (&c.0).into(),
         labels: &c.1,
     }
 }
@@ -311,6 +311,99 @@ fn open_registries_accept_new_regions_and_types() {
     let back = build_survey(&o.table(), &opts).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(back.regions().regions.len(), 1);
     assert_eq!(back.regions().regions[0].id, "Catalonia");
+}
+
+/// The same column with its labels numbered the other way round, as codes
+/// of the given width (a pandas categorical keeps its categories in sorted
+/// order and its codes in int8).
+fn renumbered<C: TryFrom<i64>>(c: &(Vec<i64>, Vec<String>)) -> (Vec<C>, Vec<String>) {
+    let n = c.1.len() as i64;
+    let codes =
+        c.0.iter()
+            .map(|&k| {
+                let k = if k < 0 { -1 } else { n - 1 - k };
+                C::try_from(k).unwrap_or_else(|_| panic!("code {k} does not fit"))
+            })
+            .collect();
+    (codes, c.1.iter().rev().cloned().collect())
+}
+
+/// Key columns of other widths and label orders.
+struct Narrow {
+    resp: (Vec<i32>, Vec<String>),
+    region: (Vec<i8>, Vec<String>),
+    ty: (Vec<i16>, Vec<String>),
+    comp: (Vec<i8>, Vec<String>),
+}
+
+impl Narrow {
+    fn of(o: &Owned) -> Narrow {
+        Narrow {
+            resp: renumbered(&o.resp),
+            region: renumbered(&o.region),
+            ty: renumbered(&o.ty),
+            comp: renumbered(&o.comp),
+        }
+    }
+
+    /// `o`'s table with these keys and the given current levels.
+    fn table<'a>(&'a self, o: &'a Owned, current: &'a [f64]) -> LongTable<'a> {
+        let mut t = o.table();
+        t.current = current;
+        t.respondent = Categorical {
+            codes: (&self.resp.0).into(),
+            labels: &self.resp.1,
+        };
+        t.region = Categorical {
+            codes: (&self.region.0).into(),
+            labels: &self.region.1,
+        };
+        t.stakeholder_type = Categorical {
+            codes: (&self.ty.0).into(),
+            labels: &self.ty.1,
+        };
+        t.competence = Categorical {
+            codes: (&self.comp.0).into(),
+            labels: &self.comp.1,
+        };
+        t
+    }
+}
+
+#[test]
+fn narrow_codes_and_any_label_order_give_the_same_survey() {
+    let s = generate(&SynthConfig::new(40, 5)).unwrap_or_else(|e| panic!("{e}"));
+    let o = long_of(&s);
+    let n = Narrow::of(&o);
+    // closed and open registries: open ones list regions and types in
+    // order of first appearance, whichever numbering the labels have
+    for open in [false, true] {
+        let mut opts = options_for(&s);
+        if open {
+            opts.regions = None;
+            opts.typology = None;
+        }
+        let want = build_survey(&o.table(), &opts).unwrap_or_else(|e| panic!("{e}"));
+        let got = build_survey(&n.table(&o, &o.current), &opts).unwrap_or_else(|e| panic!("{e}"));
+        assert!(got == want, "open={open}: another survey from narrow codes");
+        assert_eq!(got.regions().regions, want.regions().regions);
+        assert_eq!(got.typology().types, want.typology().types);
+    }
+    // the same issues, at the same rows, through the slow path
+    let mut bad = o.current.clone();
+    bad[7] = 9.0;
+    bad[31] = 0.0;
+    let mut wide = o.table();
+    wide.current = &bad;
+    let want = issues(build_survey(&wide, &options_for(&s)));
+    assert_eq!(
+        issues(build_survey(&n.table(&o, &bad), &options_for(&s))),
+        want
+    );
+    assert_eq!(
+        want.iter().map(|i| i.row).collect::<Vec<_>>(),
+        vec![Some(7), Some(31)]
+    );
 }
 
 #[test]

@@ -77,19 +77,19 @@ fn try_matrix_survey(
     let zeros = vec![0i64; rc.len()];
     let table = skillsmap::LongTable {
         respondent: Categorical {
-            codes: &rc,
+            codes: (&rc).into(),
             labels: &resp_labels,
         },
         region: Categorical {
-            codes: &zeros,
+            codes: (&zeros).into(),
             labels: &one,
         },
         stakeholder_type: Categorical {
-            codes: &zeros,
+            codes: (&zeros).into(),
             labels: &one,
         },
         competence: Categorical {
-            codes: &cc,
+            codes: (&cc).into(),
             labels: &comp_labels,
         },
         current: &cv,

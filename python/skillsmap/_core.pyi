@@ -43,8 +43,12 @@ __version__: str
 MISSING_CODE: int
 
 _Codes = npt.NDArray[np.int64]
+# codes the core reads in place, in any of the widths pandas keeps them
+_AnyCodes = (
+    npt.NDArray[np.int8] | npt.NDArray[np.int16] | npt.NDArray[np.int32] | npt.NDArray[np.int64]
+)
 _Floats = npt.NDArray[np.float64]
-_Cat = tuple[_Codes, list[str]]
+_Cat = tuple[_AnyCodes, list[str]]
 
 @final
 class Scale:
@@ -176,7 +180,7 @@ class Survey:
         required: _Floats | None = None,
         importance: _Floats | None = None,
         weight: _Floats | None = None,
-        attributes: list[tuple[str, _Codes, list[str]]] = ...,
+        attributes: list[tuple[str, _AnyCodes, list[str]]] = ...,
         names: dict[str, str] = ...,
         framework: Framework,
         scale: Scale,
@@ -244,7 +248,7 @@ class GapPartial:
         required: _Floats | None = None,
         importance: _Floats | None = None,
         weight: _Floats | None = None,
-        attributes: list[tuple[str, _Codes, list[str]]] = ...,
+        attributes: list[tuple[str, _AnyCodes, list[str]]] = ...,
         names: dict[str, str] = ...,
         framework: Framework,
         scale: Scale,
@@ -342,7 +346,7 @@ class SkillsMap:
 
 def factorize_i64(
     values: npt.NDArray[np.int64], valid: npt.NDArray[np.bool_] | None = None
-) -> tuple[_Codes, npt.NDArray[np.int64], list[str]]: ...
+) -> tuple[npt.NDArray[np.int32] | npt.NDArray[np.int64], npt.NDArray[np.int64], list[str]]: ...
 def factorize_utf8(
     offsets: npt.NDArray[np.int32] | npt.NDArray[np.int64],
     data: npt.NDArray[np.uint8],

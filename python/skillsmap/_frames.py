@@ -73,9 +73,22 @@ def _arrow_strings(series: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarra
 
 
 def categorical(
-    series: pd.Series, column: str | None = None, issues: list[Issue] | None = None
+    series: pd.Series,
+    column: str | None = None,
+    issues: list[Issue] | None = None,
+    *,
+    in_order: bool = True,
 ) -> tuple[np.ndarray, list[str], pd.Index]:
-    """Codes (int64, -1 = missing), their labels as text, and the uniques.
+    """Codes (-1 = missing), their labels as text, and the uniques.
+
+    With ``in_order`` (the default) the codes are int64 (int32 for integer
+    ids) and the uniques in order of first appearance, as
+    :func:`pandas.factorize` gives them.
+    Without it, a categorical's own codes are returned as they are (int8
+    for up to 127 categories, no copy) with its categories as labels: for
+    the keys whose label order nothing depends on (region, stakeholder
+    type, competence; the core orders open registries by first
+    appearance itself).
 
     Arrow-backed string columns (pandas' default string dtype with pyarrow)
     are factorised by the core in parallel, categoricals renumbered from
@@ -95,6 +108,14 @@ def categorical(
         else:
             uniques = pd.Index(labels, dtype=object)
             all_text = True
+    if codes is None and not in_order and isinstance(series.dtype, pd.CategoricalDtype):
+        # a dictionary's codes and categories as they are: the core reads
+        # the narrow codes in place
+        uniques = pd.Index(series.cat.categories)
+        labels = [_text(u) for u in uniques]
+        all_text = all(isinstance(u, str) for u in uniques)
+        narrow = np.ascontiguousarray(series.cat.codes.to_numpy())
+        return _clean_keys(narrow, labels, uniques, series, column, issues, all_text=all_text)
     if codes is None and isinstance(series.dtype, pd.CategoricalDtype):
         # dictionary-encoded (a Parquet key read as dictionary, a pandas
         # category): its codes renumbered in order of first appearance, in

@@ -265,8 +265,9 @@ def validated_columns(
     # keys are trimmed and NFC-normalised; a key holding a control
     # character is an issue here and reaches the core as missing
     resp_codes, resp_labels, resp_uniques = categorical(df[respondent], respondent, pre)
+    # their label order does not matter: a categorical's codes go as they are
     cats = {
-        role: categorical(df[roles[role]], roles[role], pre)[:2]
+        role: categorical(df[roles[role]], roles[role], pre, in_order=False)[:2]
         for role in ("region", "stakeholder_type", "competence")
     }
     levels = {

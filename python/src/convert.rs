@@ -92,8 +92,9 @@ pub fn first_appearance<'py>(
 }
 
 /// Factorises integer ids (int64, optional validity mask) in order of first
-/// appearance: the codes (−1 where invalid), the distinct values and their
-/// decimal texts. The GIL is released.
+/// appearance: the codes (−1 where invalid; int32 unless the rows are more
+/// than int32 holds), the distinct values and their decimal texts. The GIL
+/// is released.
 #[pyfunction]
 #[pyo3(signature = (values, valid=None))]
 #[allow(clippy::type_complexity)]
@@ -102,7 +103,7 @@ pub fn factorize_i64<'py>(
     values: numpy::PyReadonlyArray1<'py, i64>,
     valid: Option<numpy::PyReadonlyArray1<'py, bool>>,
 ) -> PyResult<(
-    Bound<'py, numpy::PyArray1<i64>>,
+    Bound<'py, PyAny>,
     Bound<'py, numpy::PyArray1<i64>>,
     Vec<String>,
 )> {
@@ -111,14 +112,24 @@ pub fn factorize_i64<'py>(
     if m.is_some_and(|m| m.len() != v.len()) {
         return Err(PyValueError::new_err("valid must have one entry per value"));
     }
+    enum Out {
+        I32(Vec<i32>),
+        I64(Vec<i64>),
+    }
     let (codes, uniques, labels) = py.detach(|| {
-        let (codes, uniques) = skillsmap::ingest::factorize_i64(v, m);
+        let (codes, uniques) = match skillsmap::ingest::factorize_i64_i32(v, m) {
+            Some((c, u)) => (Out::I32(c), u),
+            None => {
+                let (c, u) = skillsmap::ingest::factorize_i64(v, m);
+                (Out::I64(c), u)
+            }
+        };
         let labels = uniques.iter().map(i64::to_string).collect::<Vec<_>>();
         (codes, uniques, labels)
     });
-    Ok((
-        PyArray1::from_vec(py, codes),
-        PyArray1::from_vec(py, uniques),
-        labels,
-    ))
+    let codes = match codes {
+        Out::I32(c) => PyArray1::from_vec(py, c).into_any(),
+        Out::I64(c) => PyArray1::from_vec(py, c).into_any(),
+    };
+    Ok((codes, PyArray1::from_vec(py, uniques), labels))
 }

@@ -107,6 +107,23 @@ fn table_columns<'py>(py: Python<'py>, t: &GapTable, d: &Bound<'py, PyDict>) -> 
     Ok(())
 }
 
+/// The keys, options and replicates of a partial, parsed (and rejected) by
+/// the core.
+type PartialSpec = (Vec<GroupKey>, GapOptions, Option<(usize, u64)>);
+
+fn partial_spec(
+    by: &[String],
+    level: &str,
+    weights: bool,
+    borich: &str,
+    n_boot: usize,
+    seed: u64,
+) -> PyResult<PartialSpec> {
+    let keys: Vec<GroupKey> = by.iter().map(|k| GroupKey::parse(k)).collect();
+    let opts = gap_options(level, weights, 0, "complete", borich)?;
+    Ok((keys, opts, (n_boot > 0).then_some((n_boot, seed))))
+}
+
 /// Mergeable partial statistics of a gap table.
 ///
 /// What one partition of a survey contributes to :meth:`Survey.gaps`: per
@@ -219,10 +236,8 @@ impl PyGapPartial {
         n_boot: usize,
         seed: u64,
     ) -> PyResult<Self> {
-        let keys: Vec<GroupKey> = by.iter().map(|k| GroupKey::parse(k)).collect();
-        let opts = gap_options(level, weights, 0, "complete", borich)?;
+        let (keys, opts, replicates) = partial_spec(&by, level, weights, borich, n_boot, seed)?;
         let inner = survey.inner.clone();
-        let replicates = (n_boot > 0).then_some((n_boot, seed));
         let p = py
             .detach(|| GapPartial::from_survey(&inner, &keys, &opts, partition, replicates))
             .map_err(core_err)?;
@@ -343,9 +358,7 @@ impl PyGapPartial {
                 seed: None,
             },
         );
-        let keys: Vec<GroupKey> = by.iter().map(|k| GroupKey::parse(k)).collect();
-        let opts = gap_options(level, weights, 0, "complete", borich)?;
-        let replicates = (n_boot > 0).then_some((n_boot, seed));
+        let (keys, opts, replicates) = partial_spec(&by, level, weights, borich, n_boot, seed)?;
         let p = py
             .detach(|| GapPartial::from_table(&table, &ingest, &keys, &opts, partition, replicates))
             .map_err(core_err)?;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use skillsmap::ingest::{build_survey, Categorical, ColumnNames, IngestOptions};
+use skillsmap::ingest::{build_survey, Categorical, Codes, ColumnNames, IngestOptions};
 use skillsmap::model::SurveyMeta;
 use skillsmap::synth::{generate, SynthConfig};
 use skillsmap::{LongTable, Survey};
@@ -22,10 +22,35 @@ pub struct PySurvey {
     pub inner: Arc<Survey>,
 }
 
+/// Codes of a factorised column, as int8, int16, int32 or int64 (pandas
+/// keeps a categorical's codes in the narrowest): read in place.
+#[derive(FromPyObject)]
+pub(crate) enum CodesArg<'py> {
+    I8(PyReadonlyArray1<'py, i8>),
+    I16(PyReadonlyArray1<'py, i16>),
+    I32(PyReadonlyArray1<'py, i32>),
+    I64(PyReadonlyArray1<'py, i64>),
+}
+
+impl CodesArg<'_> {
+    /// The codes as the core's borrowed column.
+    ///
+    /// # Errors
+    /// A ValueError for an array that is not contiguous.
+    fn codes(&self, name: &str) -> PyResult<Codes<'_>> {
+        Ok(match self {
+            CodesArg::I8(a) => Codes::I8(slice(a, name)?),
+            CodesArg::I16(a) => Codes::I16(slice(a, name)?),
+            CodesArg::I32(a) => Codes::I32(slice(a, name)?),
+            CodesArg::I64(a) => Codes::I64(slice(a, name)?),
+        })
+    }
+}
+
 /// A factorised column: codes (−1 = missing) and the labels they index.
-pub(crate) type CatArg<'py> = (PyReadonlyArray1<'py, i64>, Vec<String>);
+pub(crate) type CatArg<'py> = (CodesArg<'py>, Vec<String>);
 /// A respondent attribute: its name, codes and labels.
-pub(crate) type AttrArg<'py> = (String, PyReadonlyArray1<'py, i64>, Vec<String>);
+pub(crate) type AttrArg<'py> = (String, CodesArg<'py>, Vec<String>);
 
 /// The columns of a long table as Python hands them to the core
 /// (`Survey.from_columns`, `GapPartial.from_columns`).
@@ -66,7 +91,7 @@ impl Columns<'_> {
         }
         fn cat<'a>(arg: &'a CatArg<'_>, role: &str) -> PyResult<Categorical<'a>> {
             Ok(Categorical {
-                codes: slice(&arg.0, role)?,
+                codes: arg.0.codes(role)?,
                 labels: &arg.1,
             })
         }
@@ -92,7 +117,7 @@ impl Columns<'_> {
                     Ok((
                         n.clone(),
                         Categorical {
-                            codes: slice(codes, n)?,
+                            codes: codes.codes(n)?,
                             labels,
                         },
                     ))

@@ -78,7 +78,7 @@ impl KeyColumn {
 
     fn categorical(&self) -> Categorical<'_> {
         Categorical {
-            codes: &self.codes,
+            codes: (&self.codes).into(),
             labels: &self.labels,
         }
     }

@@ -116,12 +116,134 @@ fn factorize<O: Offset>(
 /// O(rows), parallel over chunks of rows; a run of equal values (a
 /// respondent's answers on consecutive rows) costs no hash lookup.
 pub fn factorize_i64(values: &[i64], valid: Option<&[bool]>) -> (Vec<i64>, Vec<i64>) {
-    let is_valid = |i: usize| valid.is_none_or(|v| v.get(i).copied().unwrap_or(false));
-    let value = |i: usize| -> Result<i64, std::convert::Infallible> { Ok(values[i]) };
-    match factorize_by(values.len(), is_valid, value) {
-        Ok(out) => out,
-        Err(never) => match never {},
+    factorize_ints(values, valid)
+}
+
+/// As [`factorize_i64`], with 32-bit codes (half the memory, and what the
+/// core reads in place); `None` for more than `i32::MAX` rows, whose codes
+/// might not fit.
+pub fn factorize_i64_i32(values: &[i64], valid: Option<&[bool]>) -> Option<(Vec<i32>, Vec<i64>)> {
+    (i32::try_from(values.len()).is_ok()).then(|| factorize_ints(values, valid))
+}
+
+/// An integer type codes are written in.
+trait CodeInt: Copy + Send + Sync {
+    const MISSING: Self;
+    /// `u` as a code; callers keep `u` below the number of rows, which fits.
+    fn of(u: usize) -> Self;
+    /// The code as an index; `None` for the missing code.
+    fn index(self) -> Option<usize>;
+}
+
+impl CodeInt for i32 {
+    const MISSING: Self = -1;
+    #[inline]
+    fn of(u: usize) -> Self {
+        u as i32
     }
+    #[inline]
+    fn index(self) -> Option<usize> {
+        usize::try_from(self).ok()
+    }
+}
+
+impl CodeInt for i64 {
+    const MISSING: Self = -1;
+    #[inline]
+    fn of(u: usize) -> Self {
+        u as i64
+    }
+    #[inline]
+    fn index(self) -> Option<usize> {
+        usize::try_from(self).ok()
+    }
+}
+
+/// The integer factoriser: chunks in parallel, each with its own table
+/// (a run of equal values skips the look-up), merged in chunk order, then
+/// each chunk renumbered; the first chunk's numbering is the global one's
+/// start, so it needs no renumbering. Codes fit `C` when the rows do.
+fn factorize_ints<C: CodeInt>(values: &[i64], valid: Option<&[bool]>) -> (Vec<C>, Vec<i64>) {
+    let n = values.len();
+    let mut codes: Vec<C> = vec![C::MISSING; n];
+    let locals: Vec<Vec<i64>> = codes
+        .par_chunks_mut(CHUNK)
+        .zip(values.par_chunks(CHUNK))
+        .enumerate()
+        .map(|(c, (out, vals))| {
+            let lo = c.saturating_mul(CHUNK);
+            let mut map: FxHashMap<i64, usize> = FxHashMap::default();
+            let mut uniq: Vec<i64> = Vec::new();
+            let mut look_up = |v: i64| -> C {
+                C::of(*map.entry(v).or_insert_with(|| {
+                    uniq.push(v);
+                    uniq.len().saturating_sub(1)
+                }))
+            };
+            match valid.map(|m| m.get(lo..).unwrap_or_default()) {
+                None => {
+                    let mut prev: Option<(i64, C)> = None;
+                    for (o, &v) in out.iter_mut().zip(vals) {
+                        let code = match prev {
+                            Some((p, code)) if p == v => code,
+                            _ => look_up(v),
+                        };
+                        prev = Some((v, code));
+                        *o = code;
+                    }
+                }
+                Some(mask) => {
+                    // rows past the end of the mask stay missing
+                    let mut prev: Option<(i64, C)> = None;
+                    for ((o, &v), &ok) in out.iter_mut().zip(vals).zip(mask) {
+                        if !ok {
+                            continue;
+                        }
+                        let code = match prev {
+                            Some((p, code)) if p == v => code,
+                            _ => look_up(v),
+                        };
+                        prev = Some((v, code));
+                        *o = code;
+                    }
+                }
+            }
+            uniq
+        })
+        .collect();
+    // chunk order decides the global order of first appearance
+    let most = locals
+        .iter()
+        .map(Vec::len)
+        .fold(0usize, usize::saturating_add);
+    let mut global: FxHashMap<i64, usize> =
+        FxHashMap::with_capacity_and_hasher(most, Default::default());
+    let mut uniques: Vec<i64> = Vec::with_capacity(most);
+    let remaps: Vec<Vec<C>> = locals
+        .iter()
+        .map(|uniq| {
+            uniq.iter()
+                .map(|&v| {
+                    C::of(*global.entry(v).or_insert_with(|| {
+                        uniques.push(v);
+                        uniques.len().saturating_sub(1)
+                    }))
+                })
+                .collect()
+        })
+        .collect();
+    codes
+        .par_chunks_mut(CHUNK)
+        .zip(remaps.par_iter())
+        .skip(1)
+        .for_each(|(out, remap)| {
+            for o in out.iter_mut() {
+                if let Some(&g) = o.index().and_then(|i| remap.get(i)) {
+                    *o = g;
+                }
+            }
+        });
+    (codes, uniques)
 }
 
 /// Codes in order of first appearance of `n` values `value(i)` (−1 where
@@ -372,6 +494,25 @@ mod tests {
         }
         assert_eq!(uniques, firsts);
         assert_eq!(factorize_i64(&[], None), (vec![], vec![]));
+        // the same with 32-bit codes, with and without a mask
+        for mask in [Some(valid.as_slice()), None] {
+            let (wide, u64s) = factorize_i64(&vals, mask);
+            let (narrow, u32s) = factorize_i64_i32(&vals, mask).unwrap();
+            assert_eq!(u32s, u64s);
+            assert!(narrow.iter().zip(&wide).all(|(&a, &b)| i64::from(a) == b));
+            assert_eq!(narrow.len(), wide.len());
+        }
+        // a mask shorter than the values: the rows past it are missing
+        let (codes, _) = factorize_i64_i32(&vals, Some(&valid[..70_000])).unwrap();
+        assert!(codes[70_000..].iter().all(|&c| c == -1));
+        assert_eq!(
+            codes[..70_000],
+            factorize_i64(&vals[..70_000], Some(&valid[..70_000]))
+                .0
+                .iter()
+                .map(|&c| c as i32)
+                .collect::<Vec<_>>()[..]
+        );
     }
 
     #[test]

@@ -12,7 +12,9 @@ use rayon::prelude::*;
 mod builder;
 mod factorize;
 pub use builder::{survey_from_columns, Answer, LongColumns, SurveyBuilder};
-pub use factorize::{factorize_i64, factorize_utf8, first_appearance, FactorizeError, Offset};
+pub use factorize::{
+    factorize_i64, factorize_i64_i32, factorize_utf8, first_appearance, FactorizeError, Offset,
+};
 use std::fmt;
 use std::sync::Arc;
 
@@ -198,25 +200,134 @@ impl fmt::Display for ValidationError {
 impl std::error::Error for ValidationError {}
 
 /// A categorical column: one code per row into `labels`; a negative code is a
-/// missing value (the convention of `pandas.factorize`).
+/// missing value (the convention of `pandas.factorize`). The labels may be
+/// in any order: nothing the survey holds depends on it (open registries
+/// list regions and types in order of first appearance).
+///
+/// ```
+/// use skillsmap::ingest::{Categorical, Codes};
+///
+/// let labels = ["ES22".to_owned(), "FI1D".to_owned()];
+/// // codes as i64 (as pandas.factorize gives them), or narrower, as a
+/// // pandas or Arrow dictionary holds them, without a copy
+/// let wide = Categorical { codes: (&[1i64, 0, -1]).into(), labels: &labels };
+/// let narrow = Categorical { codes: (&[1i8, 0, -1]).into(), labels: &labels };
+/// assert_eq!(wide.codes.get(0), narrow.codes.get(0));
+/// assert!(matches!(narrow.codes, Codes::I8(_)));
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct Categorical<'a> {
     /// One code per row.
-    pub codes: &'a [i64],
+    pub codes: Codes<'a>,
     /// Distinct values.
     pub labels: &'a [String],
 }
 
 impl<'a> Categorical<'a> {
     fn get(&self, row: usize) -> Option<(usize, &'a str)> {
-        let c = *self.codes.get(row)?;
+        let c = self.codes.get(row)?;
         if c < 0 {
             return None;
         }
-        let c = c as usize;
+        let c = usize::try_from(c).ok()?;
         self.labels.get(c).map(|l| (c, l.as_str()))
     }
 }
+
+/// The codes of a [`Categorical`], in the integer width their owner holds
+/// them (pandas keeps a dictionary of up to 127 entries as `int8`): the
+/// core reads them in place.
+#[derive(Debug, Clone, Copy)]
+pub enum Codes<'a> {
+    /// 8-bit codes.
+    I8(&'a [i8]),
+    /// 16-bit codes.
+    I16(&'a [i16]),
+    /// 32-bit codes.
+    I32(&'a [i32]),
+    /// 64-bit codes.
+    I64(&'a [i64]),
+}
+
+/// Runs `$body` with `$c` bound to the codes as a slice of their own type
+/// (one monomorphised copy per width, so hot loops stay tight).
+macro_rules! with_codes {
+    ($codes:expr, |$c:ident| $body:expr) => {
+        match $codes {
+            Codes::I8($c) => $body,
+            Codes::I16($c) => $body,
+            Codes::I32($c) => $body,
+            Codes::I64($c) => $body,
+        }
+    };
+}
+
+impl<'a> Codes<'a> {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        with_codes!(self, |c| c.len())
+    }
+
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The code of a row, widened; `None` past the end.
+    #[inline]
+    #[allow(clippy::useless_conversion)] // i64 to i64 in one arm of the macro
+    pub fn get(&self, row: usize) -> Option<i64> {
+        with_codes!(self, |c| c.get(row).map(|&v| i64::from(v)))
+    }
+
+    /// The codes of `rows` (clamped to the column).
+    fn range(&self, rows: std::ops::Range<usize>) -> Codes<'a> {
+        fn cut<T>(c: &[T], rows: std::ops::Range<usize>) -> &[T] {
+            let hi = rows.end.min(c.len());
+            c.get(rows.start.min(hi)..hi).unwrap_or_default()
+        }
+        match *self {
+            Codes::I8(c) => Codes::I8(cut(c, rows)),
+            Codes::I16(c) => Codes::I16(cut(c, rows)),
+            Codes::I32(c) => Codes::I32(cut(c, rows)),
+            Codes::I64(c) => Codes::I64(cut(c, rows)),
+        }
+    }
+
+    /// Whether the row's code equals the previous row's (false for row 0
+    /// and past the end).
+    #[inline]
+    fn same_as_before(&self, row: usize) -> bool {
+        with_codes!(self, |c| row
+            .checked_sub(1)
+            .and_then(|b| Some(c.get(row)? == c.get(b)?))
+            .unwrap_or(false))
+    }
+}
+
+macro_rules! codes_from {
+    ($t:ty, $variant:ident) => {
+        impl<'a> From<&'a [$t]> for Codes<'a> {
+            fn from(c: &'a [$t]) -> Self {
+                Codes::$variant(c)
+            }
+        }
+        impl<'a> From<&'a Vec<$t>> for Codes<'a> {
+            fn from(c: &'a Vec<$t>) -> Self {
+                Codes::$variant(c)
+            }
+        }
+        impl<'a, const N: usize> From<&'a [$t; N]> for Codes<'a> {
+            fn from(c: &'a [$t; N]) -> Self {
+                Codes::$variant(c)
+            }
+        }
+    };
+}
+codes_from!(i8, I8);
+codes_from!(i16, I16);
+codes_from!(i32, I32);
+codes_from!(i64, I64);
 
 /// The user's names of the columns, used to locate problems.
 #[derive(Debug, Clone)]
@@ -386,7 +497,7 @@ impl Issues {
 ///
 /// # Example
 /// ```
-/// use skillsmap::ingest::{build_survey, Categorical, ColumnNames, IngestOptions, LongTable};
+/// use skillsmap::ingest::{build_survey, Categorical, Codes, ColumnNames, IngestOptions, LongTable};
 ///
 /// // columns already factorised (codes into labels, −1 = missing), as a
 /// // dataframe library holds them; see `SurveyBuilder` for plain strings
@@ -395,10 +506,10 @@ impl Issues {
 /// let types = ["cooperative".to_owned()];
 /// let comps = ["se.impact.measurement".to_owned()];
 /// let t = LongTable {
-///     respondent: Categorical { codes: &[0, 1], labels: &ids },
-///     region: Categorical { codes: &[0, 1], labels: &regions },
-///     stakeholder_type: Categorical { codes: &[0, 0], labels: &types },
-///     competence: Categorical { codes: &[0, 0], labels: &comps },
+///     respondent: Categorical { codes: Codes::I64(&[0, 1]), labels: &ids },
+///     region: Categorical { codes: Codes::I64(&[0, 1]), labels: &regions },
+///     stakeholder_type: Categorical { codes: Codes::I64(&[0, 0]), labels: &types },
+///     competence: Categorical { codes: Codes::I64(&[0, 0]), labels: &comps },
 ///     current: &[2.0, 3.0],
 ///     required: Some(&[4.0, 4.0]),
 ///     importance: None,
@@ -1015,13 +1126,6 @@ fn fast_path(
             .collect()
     };
     let (comp_t, region_t, type_t) = (table(comp_of), table(region_of), table(type_of));
-    // a negative code, as u64, is beyond every table
-    let at = |tab: &[u32], code: i64| -> u32 {
-        let last = tab.len().saturating_sub(1) as u64;
-        tab.get((code as u64).min(last) as usize)
-            .copied()
-            .unwrap_or(NONE)
-    };
     let on = |s: &Scale, v: &[f64]| {
         v.iter().fold(true, |ok, &x| {
             ok & (x.is_nan() | ((x >= s.min) & (x <= s.max)))
@@ -1050,16 +1154,13 @@ fn fast_path(
             let lo = c.saturating_mul(CHUNK);
             let rows = lo..lo.saturating_add(out.len());
             let mut ok = true;
-            for (slot, &code) in out.iter_mut().zip(&t.competence.codes[rows.clone()]) {
-                *slot = at(&comp_t, code);
-                ok &= *slot != NONE;
-            }
-            ok &= t.region.codes[rows.clone()]
-                .iter()
-                .fold(true, |ok, &code| ok & (at(&region_t, code) != NONE));
-            ok &= t.stakeholder_type.codes[rows.clone()]
-                .iter()
-                .fold(true, |ok, &code| ok & (at(&type_t, code) != NONE));
+            ok &= with_codes!(t.competence.codes.range(rows.clone()), |c| {
+                map_codes(c, &comp_t, out)
+            });
+            ok &= with_codes!(t.region.codes.range(rows.clone()), |c| known(c, &region_t));
+            ok &= with_codes!(t.stakeholder_type.codes.range(rows.clone()), |c| {
+                known(c, &type_t)
+            });
             ok &= on(scale, &t.current[rows.clone()]);
             ok &= t.required.is_none_or(|v| on(scale, &v[rows.clone()]));
             ok &= t.importance.is_none_or(|v| on(imp_scale, &v[rows.clone()]));
@@ -1082,13 +1183,14 @@ fn fast_path(
     let mut seen = DuplicateTracker::new(n_labels, n_comp);
     let same_as_before = |row: usize| -> bool {
         let before = row.wrapping_sub(1);
-        let eq = |c: &[i64]| c.get(row).is_some() && c.get(row) == c.get(before);
-        eq(t.respondent.codes)
-            && eq(t.region.codes)
-            && eq(t.stakeholder_type.codes)
+        t.respondent.codes.same_as_before(row)
+            && t.region.codes.same_as_before(row)
+            && t.stakeholder_type.codes.same_as_before(row)
             && t.weight
                 .is_none_or(|w| w.get(row).is_some() && w.get(row) == w.get(before))
-            && t.attributes.iter().all(|(_, cat)| eq(cat.codes))
+            && t.attributes
+                .iter()
+                .all(|(_, cat)| cat.codes.same_as_before(row))
     };
     let mut last = u32::MAX;
     for row in 0..n {
@@ -1096,11 +1198,14 @@ fn fast_path(
         let r = if row > 0 && same_as_before(row) {
             last
         } else {
-            let code = usize::try_from(t.respondent.codes[row])
-                .ok()
+            let code = t
+                .respondent
+                .codes
+                .get(row)
+                .and_then(|c| usize::try_from(c).ok())
                 .filter(|&c| c < n_labels)?;
-            let region = at(&region_t, t.region.codes[row]);
-            let ty = at(&type_t, t.stakeholder_type.codes[row]);
+            let region = look_up(&region_t, t.region.codes.get(row).unwrap_or(-1));
+            let ty = look_up(&type_t, t.stakeholder_type.codes.get(row).unwrap_or(-1));
             let w = t.weight.map_or(0.0, |w| w[row]);
             let slot = resp_index[code];
             if slot == u32::MAX {
@@ -1136,6 +1241,34 @@ fn fast_path(
     Some(p)
 }
 
+/// The look-up of a code in a table whose last entry is `NONE` (codes
+/// outside the table, negative ones included, are clamped to it).
+#[inline]
+fn look_up<C: Copy + Into<i64>>(tab: &[u32], code: C) -> u32 {
+    let last = tab.len().saturating_sub(1) as u64;
+    // a negative code, as u64, is beyond every table
+    tab.get((code.into() as u64).min(last) as usize)
+        .copied()
+        .unwrap_or(u32::MAX)
+}
+
+/// Maps codes through `tab` into `out`; whether every one was found.
+fn map_codes<C: Copy + Into<i64>>(codes: &[C], tab: &[u32], out: &mut [u32]) -> bool {
+    let mut ok = true;
+    for (slot, &code) in out.iter_mut().zip(codes) {
+        *slot = look_up(tab, code);
+        ok &= *slot != u32::MAX;
+    }
+    ok
+}
+
+/// Whether every code is found in `tab` (a pass without branches).
+fn known<C: Copy + Into<i64>>(codes: &[C], tab: &[u32]) -> bool {
+    codes
+        .iter()
+        .fold(true, |ok, &code| ok & (look_up(tab, code) != u32::MAX))
+}
+
 /// An attribute's code at a row; missing values (and codes past the labels)
 /// are `MISSING_CODE`.
 #[inline]
@@ -1145,28 +1278,40 @@ fn attr_code(cat: &Categorical<'_>, row: usize) -> u32 {
         .unwrap_or(crate::model::MISSING_CODE)
 }
 
-/// Labels that at least one row uses, in label order (for open registries:
-/// labels nobody uses must not become regions or types), one per spelling.
+/// Labels that at least one row uses, in order of first appearance (for
+/// open registries: labels nobody uses must not become regions or types,
+/// and the order must not depend on how the caller numbered the labels),
+/// one per spelling.
 fn used_labels(cat: &Categorical<'_>) -> Vec<String> {
-    let mut used = vec![false; cat.labels.len()];
-    for &c in cat.codes {
-        if c >= 0 {
-            if let Some(u) = used.get_mut(c as usize) {
-                *u = true;
+    // the scan stops once every label has been seen
+    fn order<C: Copy + Into<i64>>(codes: &[C], n_labels: usize) -> Vec<usize> {
+        let mut seen = vec![false; n_labels];
+        let mut order = Vec::new();
+        for &c in codes {
+            if order.len() == n_labels {
+                break;
+            }
+            if let Some(s) = usize::try_from(c.into()).ok().and_then(|c| seen.get_mut(c)) {
+                if !*s {
+                    *s = true;
+                    order.push(c.into() as usize);
+                }
             }
         }
+        order
     }
+    let first = with_codes!(cat.codes, |c| order(c, cat.labels.len()));
     // Spellings that differ only in case or spacing are one entity, as
-    // lookups treat them; the first spelling names it.
+    // lookups treat them; the first spelling to appear names it.
     let mut seen = HashMap::new();
-    cat.labels
-        .iter()
-        .zip(used)
-        .filter(|(l, u)| {
+    first
+        .into_iter()
+        .filter_map(|i| cat.labels.get(i))
+        .filter(|l| {
             let key = crate::model::normalise_key(l);
-            *u && !key.is_empty() && seen.insert(key, ()).is_none()
+            !key.is_empty() && seen.insert(key, ()).is_none()
         })
-        .map(|(l, _)| l.clone())
+        .cloned()
         .collect()
 }
 

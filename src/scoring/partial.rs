@@ -242,7 +242,7 @@ impl GapPartial {
     ///
     /// # Examples
     /// ```
-    /// use skillsmap::ingest::{build_survey, Categorical, ColumnNames, IngestOptions};
+    /// use skillsmap::ingest::{build_survey, Categorical, Codes, ColumnNames, IngestOptions};
     /// use skillsmap::scoring::{GapOptions, GapPartial, GroupKey};
     /// use skillsmap::LongTable;
     ///
@@ -251,10 +251,10 @@ impl GapPartial {
     /// let types = ["cooperative".to_owned()];
     /// let comps = ["se.impact.measurement".to_owned(), "se.found.governance".to_owned()];
     /// let table = LongTable {
-    ///     respondent: Categorical { codes: &[0, 0, 1], labels: &ids },
-    ///     region: Categorical { codes: &[0, 0, 1], labels: &regions },
-    ///     stakeholder_type: Categorical { codes: &[0, 0, 0], labels: &types },
-    ///     competence: Categorical { codes: &[0, 1, 0], labels: &comps },
+    ///     respondent: Categorical { codes: Codes::I64(&[0, 0, 1]), labels: &ids },
+    ///     region: Categorical { codes: Codes::I64(&[0, 0, 1]), labels: &regions },
+    ///     stakeholder_type: Categorical { codes: Codes::I64(&[0, 0, 0]), labels: &types },
+    ///     competence: Categorical { codes: Codes::I64(&[0, 1, 0]), labels: &comps },
     ///     current: &[2.0, 3.0, 1.0],
     ///     required: Some(&[4.0, 4.0, 5.0]),
     ///     importance: None,
@@ -1075,19 +1075,19 @@ mod tests {
             .collect();
         let t = LongTable {
             respondent: Categorical {
-                codes: &resp,
+                codes: (&resp).into(),
                 labels: &r.ids,
             },
             region: Categorical {
-                codes: &region,
+                codes: (&region).into(),
                 labels: &region_ids,
             },
             stakeholder_type: Categorical {
-                codes: &ty,
+                codes: (&ty).into(),
                 labels: &type_ids,
             },
             competence: Categorical {
-                codes: &comp,
+                codes: (&comp).into(),
                 labels: &comp_ids,
             },
             current: &a.current,

@@ -505,6 +505,25 @@ def test_categorical_keys_give_the_survey_their_text_gives(valid_long):
     pd.testing.assert_frame_equal(ea.value.issues, eb.value.issues)
 
 
+def test_categorical_keys_in_open_registries_keep_the_order_of_appearance(valid_long):
+    """A categorical's codes reach the core as they are (int8, categories
+    in their own order): open region and type sets still list what the
+    rows use in order of first appearance, as text columns give them."""
+    df = valid_long.copy()
+    cat = df.copy()
+    for col in ("region", "stakeholder_type"):
+        values = [*sorted(set(cat[col].dropna())), "never used"]
+        cat[col] = pd.Categorical(cat[col], categories=values[::-1])
+    assert cat["region"].cat.codes.dtype == np.int8
+    open_sets = {"regions": None, "typology": None}
+    a = sm.Survey.from_frame(cat, **open_sets)
+    b = sm.Survey.from_frame(df, **open_sets)
+    first = list(dict.fromkeys(df["region"]))
+    assert a.regions.table["id"].tolist() == b.regions.table["id"].tolist() == first
+    assert a.typology.types["id"].tolist() == b.typology.types["id"].tolist()
+    pd.testing.assert_frame_equal(a.to_frame(), b.to_frame())
+
+
 def test_missing_nullable_integer_id_is_located(valid_long):
     df = valid_long.copy()
     df["respondent"] = df["respondent"].str[1:].astype("Int64")
