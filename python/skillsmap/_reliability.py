@@ -61,8 +61,12 @@ def reliability(
       concentrated discrepancy over ψ bounded below by 0.005 (as R's
       ``factanal``; a Heywood case stops there), by the fixed point
       ψ = 1 − λ(ψ)² accelerated with SQUAREM, finished by projected Newton
-      steps where it crawls, to 1e-13. A fit that does not converge leaves
-      ω NaN with a ``RuntimeWarning``.
+      steps where it crawls, to 1e-13. Where the items share little, the
+      discrepancy has several local minima (an item alone carrying the
+      factor, its ψ on the bound); the fit is restarted on each that may
+      be lower and keeps the lowest, so ω is that of the best fit, not of
+      the first minimum a descent reaches. A fit that does not converge
+      leaves ω NaN with a ``RuntimeWarning``.
 
     Parameters
     ----------
