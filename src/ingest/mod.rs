@@ -1092,13 +1092,13 @@ fn assemble(
             weight: t.weight.map(|_| p.r_weight),
             attributes,
         },
-        answers: Answers {
+        answers: Arc::new(Answers {
             respondent: p.a_resp,
             competence: p.a_comp,
             current,
             required,
             importance,
-        },
+        }),
         meta: opts.meta.clone(),
     }
 }

@@ -109,7 +109,8 @@ pub struct Survey {
     pub(crate) regions: Arc<RegionSet>,
     pub(crate) typology: Arc<Typology>,
     pub(crate) respondents: Respondents,
-    pub(crate) answers: Answers,
+    /// Shared with the surveys made from this one by new weights.
+    pub(crate) answers: Arc<Answers>,
     pub(crate) meta: SurveyMeta,
 }
 
@@ -202,7 +203,7 @@ impl Survey {
     /// weight per respondent and at least one is positive.
     ///
     /// # Complexity
-    /// O(answers): the survey is copied.
+    /// O(respondents): the answers are shared with `self`, not copied.
     pub fn with_weights(&self, weights: Vec<f64>) -> crate::Result<Survey> {
         let bad = |reason: String| -> crate::Error {
             ModelError::Invalid {
@@ -245,5 +246,20 @@ impl Survey {
             // Ingestion guarantees one of the two exists.
             (None, None) => &[],
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::synth::{generate, SynthConfig};
+
+    #[test]
+    fn new_weights_share_the_answers_and_change_only_the_weights() {
+        let s = generate(&SynthConfig::new(50, 3)).unwrap();
+        let w: Vec<f64> = (0..s.n_respondents()).map(|r| 1.0 + r as f64).collect();
+        let t = s.with_weights(w.clone()).unwrap();
+        assert!(std::ptr::eq(s.answers(), t.answers()), "answers copied");
+        assert_eq!(t.respondents().weight.as_deref(), Some(&w[..]));
+        assert_ne!(s.respondents().weight, t.respondents().weight);
     }
 }

@@ -1143,7 +1143,7 @@ mod tests {
         let mut current = s.answers().current.clone();
         current[17] = 99.0;
         let mut bad = s.clone();
-        bad.answers.current = current;
+        std::sync::Arc::make_mut(&mut bad.answers).current = current;
         with_table(&bad, true, true, |t, ingest| {
             let opts = GapOptions::default();
             let want = crate::ingest::build_survey(t, ingest)

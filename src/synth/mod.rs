@@ -366,13 +366,13 @@ pub fn generate(cfg: &SynthConfig) -> Result<Survey, Error> {
         regions,
         typology,
         respondents: resp,
-        answers: Answers {
+        answers: std::sync::Arc::new(Answers {
             respondent,
             competence,
             current,
             required: Some(required),
             importance: cfg.importance.then_some(importance),
-        },
+        }),
         meta: SurveyMeta {
             synthetic: true,
             source: format!(
