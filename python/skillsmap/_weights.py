@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ._checks import count, number
+from ._wide import group_codes
 from .errors import ConfigurationError, ConvergenceError, UnknownNameError
 
 if TYPE_CHECKING:
@@ -76,10 +77,18 @@ class Weighting:
 
 
 def _base_weights(survey: Survey) -> np.ndarray:
-    cols = survey._inner.respondent_columns()
-    if "weight" in cols:
-        return np.asarray(cols["weight"], dtype=np.float64).copy()
-    return np.ones(survey.n_respondents)
+    """The respondents' weights (ones without), read-only, cached on the
+    (immutable) survey."""
+    cache = survey._cache("base_weights")
+    if "w" not in cache:
+        cols = survey._inner.respondent_columns()
+        if "weight" in cols:
+            w = np.asarray(cols["weight"], dtype=np.float64).copy()
+        else:
+            w = np.ones(survey.n_respondents)
+        w.flags.writeable = False
+        cache["w"] = w
+    return cache["w"]
 
 
 def _key_column(survey: Survey, key: Any, resp: pd.DataFrame) -> pd.Series:
@@ -109,21 +118,44 @@ def _totals(name: str, spec: Any) -> dict[Any, float]:
     return out
 
 
-def _codes(
-    name: str, column: pd.Series, cats: list[Any], base: np.ndarray, what: str
-) -> np.ndarray:
-    """Positions of the respondents' values in ``cats``; every respondent with
-    a positive weight needs one."""
-    codes = pd.Index(cats).get_indexer(column.to_numpy(dtype=object))
+def _margin_codes(survey: Survey, key: Any, cats: list[Any], base: np.ndarray) -> np.ndarray:
+    """Positions of the respondents' values of ``key`` in ``cats`` (−1 for
+    none), from the survey's cached group codes: one lookup per distinct
+    value, not per respondent. Every respondent with a positive weight
+    needs one."""
+    if not isinstance(key, str):
+        raise ConfigurationError(f"margin keys must be column names, got {key!r}")
+    known = _respondent_keys(survey)
+    if key not in known:
+        raise UnknownNameError(f"{key!r} is not a respondent key; known: {', '.join(known)}")
+    g, groups, _ = group_codes(survey, key)
+    pos = pd.Index(cats).get_indexer(pd.Index(groups, dtype=object))
+    # a category given for missing values (None or NaN) takes them
+    missing = next((i for i, c in enumerate(cats) if _is_missing(c)), -1)
+    codes = np.where(g >= 0, pos[np.maximum(g, 0)], missing)
     lost = (codes < 0) & (base > 0)
     if lost.any():
-        values = pd.unique(column[lost].astype(object).fillna("<missing>"))
+        lost_g = pd.unique(g[lost])
+        values = ["<missing>" if c < 0 else groups[c] for c in lost_g]
         shown = ", ".join(repr(v) for v in values[:5])
         raise ConfigurationError(
-            f"{what}: respondents with {name} = {shown} have no population total; "
+            f"rake: respondents with {key} = {shown} have no population total; "
             "give every category the respondents have"
         )
     return codes
+
+
+def _respondent_keys(survey: Survey) -> list[str]:
+    """The keys a margin can name, cached on the (immutable) survey."""
+    cache = survey._cache("respondent_keys")
+    if "keys" not in cache:
+        attrs = [a[0] for a in survey._inner.respondent_columns()["attributes"]]
+        cache["keys"] = ["region", "stakeholder_type", "sector", *attrs]
+    return list(cache["keys"])
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
 
 
 def _design(w: np.ndarray) -> tuple[float, float]:
@@ -222,15 +254,13 @@ def rake(
     if not tol > 0:
         raise ConfigurationError(f"tol must be positive, got {tol}")
     lim = _check_bounds(bounds)
-    resp = survey.respondents
     base = _base_weights(survey)
     parts = []
     grand = None
     for key, spec in margins.items():
-        col = _key_column(survey, key, resp)
         totals = _totals(key, spec)
         cats = list(totals)
-        codes = _codes(key, col, cats, base, "rake")
+        codes = _margin_codes(survey, key, cats, base)
         t = np.array([totals[c] for c in cats])
         have = np.bincount(codes[codes >= 0], weights=base[codes >= 0], minlength=len(cats))
         empty = (t > 0) & (have <= 0)

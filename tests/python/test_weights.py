@@ -71,6 +71,37 @@ def test_rake_matches_samplics(demo, start):
     assert not np.allclose(g0["mean_gap"], g1["mean_gap"])
 
 
+@pytest.mark.parametrize("keys", [("sector", "region"), ("stakeholder_type", "organisation_size")])
+def test_rake_on_every_kind_of_key_matches_samplics(demo, keys):
+    resp = demo.respondents
+    rng = np.random.default_rng(len(keys[0]))
+    margins = {}
+    for key in keys:
+        cats = list(pd.unique(resp[key]))
+        margins[key] = dict(zip(cats, rng.dirichlet(np.ones(len(cats))) * 5_000, strict=True))
+    r = demo.rake(margins)
+    ref = _samplics_rake(resp, resp["weight"].to_numpy(), margins)
+    np.testing.assert_allclose(r.respondents["weight"].to_numpy(), ref, rtol=1e-10)
+
+
+def test_rake_takes_missing_values_as_a_category_only_when_given_one(demo):
+    long = demo.to_frame()
+    gone = long["respondent"].isin(demo.respondents["respondent"].iloc[::7])
+    long["organisation_size"] = long["organisation_size"].astype(object).where(~gone, None)
+    s = sm.Survey.from_frame(long, attributes=["organisation_size"])
+    with pytest.raises(sm.ConfigurationError, match="organisation_size = '<missing>'"):
+        s.rake({"region": REGIONS, "organisation_size": SIZES})
+    # 1,000 in all, as REGIONS and SIZES
+    sizes = {**{k: v * 0.9 for k, v in SIZES.items()}, None: 100.0}
+    r = s.rake({"region": REGIONS, "organisation_size": sizes})
+    got = r.respondents.groupby("organisation_size", dropna=False)["weight"].sum()
+    np.testing.assert_allclose(got[np.nan], sizes[None], rtol=1e-10)
+    np.testing.assert_allclose(got["micro"], sizes["micro"], rtol=1e-10)
+    # a value the margins lack is named
+    with pytest.raises(sm.ConfigurationError, match="organisation_size = 'large'"):
+        s.rake({"organisation_size": {k: v for k, v in sizes.items() if k != "large"}})
+
+
 def test_rake_matches_ipfn_on_the_cell_table(demo):
     margins = {"region": REGIONS, "stakeholder_type": None}
     types = demo.respondents["stakeholder_type"].value_counts()
