@@ -206,20 +206,26 @@ def test_reliability_matches_pingouin_and_feldt(seed, rating, random_long, rando
                 np.testing.assert_allclose(it.loc[c, "alpha_if_deleted"], ref, rtol=RTOL)
 
 
+def _scale_correlations(s: sm.Survey) -> Any:
+    """Each row of ``s.reliability()`` with the correlation matrix of its
+    scale's complete cases (current levels)."""
+    wide = _wide(s, "current")
+    comp = s.framework.competences
+    for row in s.reliability().itertuples():
+        cols = comp.loc[comp["area"] == row.scale, "id"].tolist()
+        yield row, wide[cols].dropna().corr().to_numpy()
+
+
 @pytest.mark.parametrize("seed", range(2))
 def test_omega_matches_two_independent_ml_fits(seed):
     s = _one_factor_survey(seed)
-    rel = s.reliability()
-    wide = _wide(s, "current")
-    comp = s.framework.competences
-    for row in rel.itertuples():
-        cols = comp.loc[comp["area"] == row.scale, "id"].tolist()
-        r = wide[cols].dropna().corr().to_numpy()
+    for row, r in _scale_correlations(s):
         # the references are iterative optimisers: agreement to their precision
         np.testing.assert_allclose(row.omega, _omega_em(r), rtol=1e-7)
         np.testing.assert_allclose(row.omega, _omega_direct(r), rtol=1e-6)
     whole = s.reliability(level=None)
-    assert whole["scale"].tolist() == ["all"] and whole["n_items"].iloc[0] == len(comp)
+    n_items = len(s.framework.competences)
+    assert whole["scale"].tolist() == ["all"] and whole["n_items"].iloc[0] == n_items
 
 
 def _factor_analyzer_fit(r: np.ndarray) -> tuple[float, np.ndarray]:
@@ -237,13 +243,7 @@ def _factor_analyzer_fit(r: np.ndarray) -> tuple[float, np.ndarray]:
 
 @pytest.mark.parametrize("seed", range(3))
 def test_omega_matches_factor_analyzer(seed):
-    s = _one_factor_survey(seed)
-    rel = s.reliability()
-    wide = _wide(s, "current")
-    comp = s.framework.competences
-    for row in rel.itertuples():
-        cols = comp.loc[comp["area"] == row.scale, "id"].tolist()
-        r = wide[cols].dropna().corr().to_numpy()
+    for row, r in _scale_correlations(_one_factor_survey(seed)):
         # factor_analyzer stops at L-BFGS-B's default tolerances: ω agrees
         # to about 1e-7 (2.2e-7 at worst over these seeds)
         np.testing.assert_allclose(row.omega, _factor_analyzer_fit(r)[0], rtol=2e-6)
@@ -255,14 +255,10 @@ def test_omega_in_heywood_cases_is_factor_analyzers_optimum(seed, random_long, r
     # likelihood has a local minimum per item on the bound and
     # factor_analyzer's default tolerances stop early. Its own objective
     # judges: the core's fit is the best of many starts (to 1e-6 in ω), and
-    # no worse than factor_analyzer's
+    # no worse than factor_analyzer's. Before restarts on the faces, seeds
+    # 4 and 5 failed: the fit stopped in a higher minimum
     s = random_survey(random_long(seed, n_resp=300, missing=0.03))
-    rel = s.reliability()
-    wide = _wide(s, "current")
-    comp = s.framework.competences
-    for row in rel.itertuples():
-        cols = comp.loc[comp["area"] == row.scale, "id"].tolist()
-        r = wide[cols].dropna().corr().to_numpy()
+    for row, r in _scale_correlations(s):
         omega_fa, psi_fa = _factor_analyzer_fit(r)
         omega_tight, psi_tight = _bounded_fit(r)
         objective = FactorAnalyzer._fit_ml_objective
@@ -272,21 +268,6 @@ def test_omega_in_heywood_cases_is_factor_analyzers_optimum(seed, random_long, r
         np.testing.assert_allclose(row.omega, omega_tight, rtol=1e-6, atol=1e-9)
         if abs(at_fa - objective(psi_tight, r, 1)) < 1e-9:  # the same minimum
             np.testing.assert_allclose(row.omega, omega_fa, rtol=1e-3, atol=1e-6)
-
-
-@pytest.mark.parametrize("seed", range(3))
-def test_omega_in_heywood_cases_matches_a_bounded_fit(seed, random_long, random_survey):
-    # items with no common factor: the fit ends on the 0.005 bound of an
-    # item's uniqueness (a Heywood case), where the fixed point crawls and
-    # the core finishes with Newton steps
-    s = random_survey(random_long(seed, n_resp=300, missing=0.03))
-    rel = s.reliability()
-    wide = _wide(s, "current")
-    comp = s.framework.competences
-    for row in rel.itertuples():
-        cols = comp.loc[comp["area"] == row.scale, "id"].tolist()
-        r = wide[cols].dropna().corr().to_numpy()
-        np.testing.assert_allclose(row.omega, _bounded_fit(r)[0], rtol=1e-6, atol=1e-9)
 
 
 def test_reliability_edge_cases(golden):
