@@ -129,10 +129,11 @@ def _margin_codes(survey: Survey, key: Any, cats: list[Any], base: np.ndarray) -
     if key not in known:
         raise UnknownNameError(f"{key!r} is not a respondent key; known: {', '.join(known)}")
     g, groups, _ = group_codes(survey, key)
-    pos = pd.Index(cats).get_indexer(pd.Index(groups, dtype=object))
-    # a category given for missing values (None or NaN) takes them
+    # each group's position in cats, then (at g = −1) that of a category
+    # given for missing values (None or NaN), which takes them, else −1
     missing = next((i for i, c in enumerate(cats) if _is_missing(c)), -1)
-    codes = np.where(g >= 0, pos[np.maximum(g, 0)], missing)
+    pos = np.append(pd.Index(cats).get_indexer(pd.Index(groups, dtype=object)), missing)
+    codes = pos[g]
     lost = (codes < 0) & (base > 0)
     if lost.any():
         lost_g = pd.unique(g[lost])

@@ -918,7 +918,7 @@ mod tests {
         }
     }
 
-    /// 7 items with no common factor (a random survey's area, n = 291):
+    /// 7 items with no common factor (a random survey's area, n = 161):
     /// the descent from R's start ends in an interior local minimum of F
     /// (0.0646150), the global one has item 6 on its bound (0.0632312, ω
     /// 0.2096111; the best of 41 L-BFGS-B starts in scipy).

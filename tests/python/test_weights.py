@@ -100,6 +100,12 @@ def test_rake_takes_missing_values_as_a_category_only_when_given_one(demo):
     # a value the margins lack is named
     with pytest.raises(sm.ConfigurationError, match="organisation_size = 'large'"):
         s.rake({"organisation_size": {k: v for k, v in sizes.items() if k != "large"}})
+    # an attribute no respondent has: only a category for missing values meets it
+    long["org"] = None
+    none = sm.Survey.from_frame(long, attributes=["org"])
+    with pytest.raises(sm.ConfigurationError, match="org = '<missing>'"):
+        none.rake({"org": {"a": 10.0}})
+    np.testing.assert_allclose(none.rake({"org": {None: 10.0}}).respondents["weight"].sum(), 10.0)
 
 
 def test_rake_matches_ipfn_on_the_cell_table(demo):
