@@ -91,13 +91,18 @@ def _base_weights(survey: Survey) -> np.ndarray:
     return cache["w"]
 
 
-def _key_column(survey: Survey, key: Any, resp: pd.DataFrame) -> pd.Series:
+def _check_key(survey: Survey, key: Any) -> str:
+    """``key`` if a margin or cell can name it, else a clear error."""
     if not isinstance(key, str):
         raise ConfigurationError(f"margin keys must be column names, got {key!r}")
-    if key in ("respondent", "region_name", "weight") or key not in resp.columns:
-        known = [c for c in resp.columns if c not in ("respondent", "region_name", "weight")]
+    known = _respondent_keys(survey)
+    if key not in known:
         raise UnknownNameError(f"{key!r} is not a respondent key; known: {', '.join(known)}")
-    return resp[key]
+    return key
+
+
+def _key_column(survey: Survey, key: Any, resp: pd.DataFrame) -> pd.Series:
+    return resp[_check_key(survey, key)]
 
 
 def _totals(name: str, spec: Any) -> dict[Any, float]:
@@ -123,12 +128,7 @@ def _margin_codes(survey: Survey, key: Any, cats: list[Any], base: np.ndarray) -
     none), from the survey's cached group codes: one lookup per distinct
     value, not per respondent. Every respondent with a positive weight
     needs one."""
-    if not isinstance(key, str):
-        raise ConfigurationError(f"margin keys must be column names, got {key!r}")
-    known = _respondent_keys(survey)
-    if key not in known:
-        raise UnknownNameError(f"{key!r} is not a respondent key; known: {', '.join(known)}")
-    g, groups, _ = group_codes(survey, key)
+    g, groups, _ = group_codes(survey, _check_key(survey, key))
     # each group's position in cats, then (at g = −1) that of a category
     # given for missing values (None or NaN), which takes them, else −1
     missing = next((i for i, c in enumerate(cats) if _is_missing(c)), -1)

@@ -453,7 +453,6 @@ fn one_factor(r: &[f64], k: usize) -> Fit {
                 .sum();
             (s - logdet_r, j)
         })
-        .filter(|&(f, _)| f < f_best)
         .collect();
     faces.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
     for (face, j) in faces {
